@@ -1,0 +1,172 @@
+/**
+ * `iam-key-rotation plan`: the rotation calendar of a stack, offline. Simulates one
+ * `pulumi up` per day with the same model the program uses (components/schedule.ts).
+ */
+import { readFileSync } from "node:fs";
+import {
+  addDays,
+  calendar,
+  isIsoDate,
+  RotationEvent,
+  RotationPlan,
+  RotationPolicy,
+  RotationState,
+  validateState,
+} from "../components/schedule";
+import { loadStack } from "./stackFile";
+import { UsageError } from "./errors";
+import { formatTable } from "./table";
+
+export interface PlanOptions {
+  stack: string;
+  /** First day, YYYY-MM-DD. */
+  at: string;
+  days: number;
+  json: boolean;
+  /** `pulumi stack output --json` of the stack, to start from the recorded state. */
+  state?: string;
+  dir: string;
+}
+
+/** The `--json` document. Stable: fields are only ever added (bump `version` otherwise). */
+export interface PlanDocument {
+  version: 1;
+  stack: string;
+  /** First simulated day (YYYY-MM-DD). */
+  from: string;
+  /** Last simulated day (YYYY-MM-DD). */
+  to: string;
+  days: number;
+  users: PlanUser[];
+}
+
+export interface PlanUser {
+  name: string;
+  policy: RotationPolicy;
+  /** Where the simulation starts: the recorded state, or null when the user is planned as new. */
+  recorded: RotationState | null;
+  /** Every change, in order: issue (a new key in a slot), deactivate, delete. */
+  events: RotationEvent[];
+  /** The keys after the last simulated day. */
+  end: { current: RotationPlan["current"]; nextRotationOn: string; slots: RotationPlan["slots"] };
+}
+
+/** Reads `--state`: `pulumi stack output --json` (or `pulumi stack output users --json`). */
+function readStates(file: string): Map<string, RotationState> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new UsageError(`--state ${file}: cannot read it as JSON (${(err as Error).message}).`);
+  }
+  const users = (doc as { users?: unknown })?.users ?? doc;
+  if (typeof users !== "object" || users === null || Array.isArray(users)) {
+    throw new UsageError(
+      `--state ${file}: expected the JSON of \`pulumi stack output --json\` ({"users": {...}}).`,
+    );
+  }
+  const states = new Map<string, RotationState>();
+  for (const [name, outputs] of Object.entries(users as Record<string, unknown>)) {
+    const state = (outputs as { rotationState?: RotationState })?.rotationState;
+    if (state === undefined) {
+      throw new UsageError(`--state ${file}: users.${name} has no rotationState.`);
+    }
+    states.set(name, state);
+  }
+  return states;
+}
+
+export function buildPlan(options: PlanOptions): PlanDocument {
+  if (!isIsoDate(options.at)) {
+    throw new UsageError(
+      `--at must be a date written YYYY-MM-DD (got ${JSON.stringify(options.at)}).`,
+    );
+  }
+  if (!Number.isInteger(options.days) || options.days < 1 || options.days > 3650) {
+    throw new UsageError(`--days must be a whole number from 1 to 3650 (got ${options.days}).`);
+  }
+  const { config } = loadStack(options.dir, options.stack);
+  const states = options.state !== undefined ? readStates(options.state) : new Map();
+  for (const name of states.keys()) {
+    if (!config.users.some((u) => u.name === name)) {
+      throw new UsageError(
+        `--state ${options.state}: user ${name} is not in Pulumi.${options.stack}.yaml.`,
+      );
+    }
+  }
+  const users = config.users.map((user): PlanUser => {
+    const recorded = (states.get(user.name) as RotationState | undefined) ?? null;
+    if (recorded !== null) {
+      const problems = validateState(recorded, options.at);
+      if (problems.length > 0) {
+        throw new UsageError(
+          `--state ${options.state}: users.${user.name}.rotationState cannot start on ${options.at}: ` +
+            problems.join(" "),
+        );
+      }
+    }
+    const { events, last } = calendar(
+      recorded ?? undefined,
+      user.rotation,
+      options.at,
+      options.days,
+    );
+    return {
+      name: user.name,
+      policy: user.rotation,
+      recorded,
+      events,
+      end: { current: last!.current, nextRotationOn: last!.nextRotationOn, slots: last!.slots },
+    };
+  });
+  const to = addDays(options.at, options.days - 1);
+  return { version: 1, stack: options.stack, from: options.at, to, days: options.days, users };
+}
+
+const EVENT_TEXT: Record<RotationEvent["kind"], string> = {
+  issue: "issue new key",
+  deactivate: "deactivate",
+  delete: "delete",
+};
+
+export function renderPlan(doc: PlanDocument): string {
+  const out: string[] = [];
+  out.push(
+    `Rotation calendar of stack ${doc.stack}, ${doc.from} to ${doc.to} ` +
+      `(${doc.days} day${doc.days === 1 ? "" : "s"}, one \`pulumi up\` a day).`,
+  );
+  const fresh = doc.users.filter((u) => u.recorded === null).map((u) => u.name);
+  if (fresh.length > 0) {
+    out.push(
+      `Planned as new users, first key issued on ${doc.from}: ${fresh.join(", ")}` +
+        (fresh.length === doc.users.length
+          ? " (pass --state to start from the recorded state)."
+          : "."),
+    );
+  }
+  out.push("");
+  out.push(
+    formatTable(
+      ["USER", "EVERY", "OVERLAP", "MAX AGE", "CURRENT", "NEXT ROTATION"],
+      doc.users.map((u) => [
+        u.name,
+        `${u.policy.everyDays}d`,
+        `${u.policy.overlapDays}d`,
+        `${u.policy.maxAgeDays}d`,
+        u.end.current,
+        u.end.nextRotationOn,
+      ]),
+    ),
+  );
+  out.push("");
+  const rows = doc.users
+    .flatMap((u) => u.events.map((e) => ({ user: u.name, e })))
+    .sort((a, b) => a.e.date.localeCompare(b.e.date))
+    .map(({ user, e }) => [e.date, user, EVENT_TEXT[e.kind], e.slot, e.keyIssuedOn]);
+  if (rows.length === 0) {
+    out.push("No key changes in this period.");
+  } else {
+    out.push(formatTable(["DATE", "USER", "EVENT", "SLOT", "KEY ISSUED ON"], rows));
+  }
+  return out.join("\n") + "\n";
+}

@@ -1,0 +1,72 @@
+/**
+ * Reads a stack's settings the way `pulumi up` would see them: Pulumi.yaml for the project name,
+ * Pulumi.<stack>.yaml for the values. Used by the offline commands (`plan`, `verify --stack`).
+ */
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { parseStackConfig, PROJECT, StackConfig } from "../components/config";
+import { UsageError } from "./errors";
+
+export interface StackFile {
+  /** Path of Pulumi.<stack>.yaml. */
+  file: string;
+  project: string;
+  config: StackConfig;
+  /** `aws:region`, when set. */
+  region?: string;
+}
+
+const STACK_NAME_RE = /^[A-Za-z0-9_.-]{1,100}$/;
+
+function readYaml(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      `cannot read ${file}: ${code === "ENOENT" ? "no such file" : String(err)}.`,
+    );
+  }
+  try {
+    return parseYaml(text) as unknown;
+  } catch (err) {
+    throw new UsageError(`${file} is not valid YAML: ${(err as Error).message}`);
+  }
+}
+
+/** Loads and validates `Pulumi.<stack>.yaml` from `dir`. Throws UsageError naming the problem. */
+export function loadStack(dir: string, stack: string): StackFile {
+  if (!STACK_NAME_RE.test(stack)) {
+    throw new UsageError(
+      `--stack must be a stack name like "prod" (got ${JSON.stringify(stack)}).`,
+    );
+  }
+  let project = PROJECT;
+  const projectFile = path.join(dir, "Pulumi.yaml");
+  const projectDoc = readYaml(projectFile) as { name?: unknown } | null;
+  if (typeof projectDoc?.name === "string") project = projectDoc.name;
+
+  const file = path.join(dir, `Pulumi.${stack}.yaml`);
+  const doc = readYaml(file) as { config?: unknown } | null;
+  const config = doc?.config ?? {};
+  if (typeof config !== "object" || config === null || Array.isArray(config)) {
+    throw new UsageError(`${file}: "config" must be a map of settings.`);
+  }
+  const raw: Record<string, unknown> = {};
+  let region: string | undefined;
+  for (const [key, value] of Object.entries(config as Record<string, unknown>)) {
+    if (key === "aws:region" && typeof value === "string") region = value;
+    if (!key.startsWith(`${project}:`)) continue;
+    if (typeof value === "object" && value !== null && "secure" in value) {
+      throw new UsageError(`${file}: ${key} is encrypted; ${project} settings are not secrets.`);
+    }
+    raw[key.slice(project.length + 1)] = value;
+  }
+  try {
+    return { file, project, config: parseStackConfig(raw), region };
+  } catch (err) {
+    throw new UsageError(`${file}: ${(err as Error).message}`);
+  }
+}

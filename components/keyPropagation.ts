@@ -1,0 +1,65 @@
+/**
+ * New IAM access keys take a few seconds to be accepted everywhere. Before a key is published
+ * (or reported as working), call STS GetCallerIdentity with it until AWS accepts it.
+ * Used by RotatedKeyUser before publishing a key issued in the current run, and by
+ * `iam-key-rotation verify`.
+ */
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+
+export interface KeyCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface KeyCheckOptions {
+  /** AWS region for STS. Defaults to us-east-1. */
+  region?: string;
+  /** STS endpoint URL (a local emulator in tests). Defaults to the region's endpoint. */
+  endpoint?: string;
+  /** Give up after this many milliseconds. Defaults to 60,000. */
+  timeoutMs?: number;
+  /** Wait between attempts. Defaults to 2,000. */
+  intervalMs?: number;
+}
+
+/** The identity a key signs in as. Throws the last error once the deadline has passed. */
+export async function waitUntilKeyWorks(
+  credentials: KeyCredentials,
+  options: KeyCheckOptions = {},
+): Promise<{ arn: string; account: string; attempts: number }> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const intervalMs = options.intervalMs ?? 2_000;
+  const client = new STSClient({
+    region: options.region ?? "us-east-1",
+    endpoint: options.endpoint,
+    credentials: {
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+    },
+    maxAttempts: 1,
+  });
+  const deadline = Date.now() + timeoutMs;
+  let attempts = 0;
+  try {
+    for (;;) {
+      attempts++;
+      try {
+        const identity = await client.send(new GetCallerIdentityCommand({}));
+        return { arn: identity.Arn ?? "", account: identity.Account ?? "", attempts };
+      } catch (err) {
+        if (Date.now() + intervalMs > deadline) {
+          const name = err instanceof Error ? err.name : "Error";
+          const message = err instanceof Error ? err.message : String(err);
+          throw new Error(
+            `Access key ${credentials.accessKeyId} was not accepted by STS after ${attempts} ` +
+              `attempt${attempts === 1 ? "" : "s"} in ${Math.round(timeoutMs / 1000)} s: ` +
+              `${name}: ${message}`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, intervalMs));
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+}

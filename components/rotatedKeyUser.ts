@@ -1,0 +1,260 @@
+/**
+ * RotatedKeyUser: an IAM user whose access keys rotate with no downtime. Two key slots (blue
+ * and green), the current key published to a Secrets Manager secret, the rotation record kept
+ * in the user's own tags. See components/schedule.ts for the rotation model.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_PATH, DEFAULT_SECRET_PREFIX } from "./config";
+import { waitUntilKeyWorks } from "./keyPropagation";
+import {
+  awaitsPublication,
+  PublishedKeyDocument,
+  readPublication,
+  readRecordedState,
+} from "./liveState";
+import { encodeRecord, TAG_PREFIX } from "./record";
+import {
+  advance,
+  DEFAULT_POLICY,
+  otherSlot,
+  Publication,
+  RotationPlan,
+  RotationPolicy,
+  RotationState,
+  Slot,
+  SLOTS,
+  utcToday,
+  validatePolicy,
+} from "./schedule";
+
+/** Type token. Never rename: renaming replaces every resource of every stack. */
+export const ROTATED_KEY_USER_TYPE = "iam-key-rotation:index:RotatedKeyUser";
+
+export interface RotatedKeyUserArgs {
+  /** IAM user name: 1 to 64 letters, digits or +=,.@_-. */
+  readonly userName: string;
+  /** IAM path of the user. Defaults to "/key-rotation/". */
+  readonly path?: string;
+  /** ARNs of managed policies attached to the user. Defaults to none. */
+  readonly policyArns?: readonly string[];
+  /** Rotation policy; missing fields take the defaults (everyDays 30, overlapDays 7, maxAgeDays 90). */
+  readonly rotation?: Partial<RotationPolicy>;
+  /** Name of the Secrets Manager secret the current key is published to. Defaults to "key-rotation/<userName>". */
+  readonly secretName?: string;
+  /** KMS key that encrypts the secret. Defaults to the AWS managed key aws/secretsmanager. */
+  readonly kmsKeyId?: pulumi.Input<string>;
+  /** Extra tags on the user and the secret. The `key-rotation:` prefix is reserved. Defaults to none. */
+  readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * Before publishing a key issued in this run, wait until STS accepts it (new keys take a few
+   * seconds to work everywhere). Skipped during preview. Defaults to true.
+   */
+  readonly waitForNewKey?: boolean;
+  /** The day of the run, YYYY-MM-DD (UTC). Defaults to today. */
+  readonly today?: string;
+  /**
+   * The recorded rotation state; `null` when the user does not exist yet. Defaults to reading
+   * the user's tags with the aws.iam.getUser invoke.
+   */
+  readonly recorded?: RotationState | null;
+  /**
+   * What the secret publishes now; `null` when nothing is published. Defaults to reading the
+   * secret with the aws.secretsmanager.getSecretVersion invoke when the model needs it (while an
+   * overlap waits to start).
+   */
+  readonly published?: Publication | null;
+}
+
+interface Children {
+  user: aws.iam.User;
+  keys: Partial<Record<Slot, aws.iam.AccessKey>>;
+  secret: aws.secretsmanager.Secret;
+  version: aws.secretsmanager.SecretVersion;
+}
+
+export class RotatedKeyUser extends pulumi.ComponentResource {
+  /** IAM user name. */
+  public readonly userName: pulumi.Output<string>;
+  /** IAM user ARN. */
+  public readonly userArn: pulumi.Output<string>;
+  /** Slot of the key consumers are given: "blue" or "green". */
+  public readonly currentSlot: pulumi.Output<Slot>;
+  /** Access key id of the current key (not secret). */
+  public readonly currentAccessKeyId: pulumi.Output<string>;
+  /** ARN of the secret holding the current key. */
+  public readonly secretArn: pulumi.Output<string>;
+  /** YYYY-MM-DD of the next rotation. */
+  public readonly nextRotationOn: pulumi.Output<string>;
+  /** The rotation record written by this run (also in the user's tags). */
+  public readonly rotationState: pulumi.Output<RotationState>;
+
+  constructor(name: string, args: RotatedKeyUserArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(ROTATED_KEY_USER_TYPE, name, {}, opts);
+
+    const policy: RotationPolicy = { ...DEFAULT_POLICY, ...args.rotation };
+    const problems = validatePolicy(policy);
+    if (problems.length > 0) {
+      throw new Error(`RotatedKeyUser "${name}": ${problems.join(" ")}`);
+    }
+    const today = args.today ?? utcToday();
+    const secretName = args.secretName ?? `${DEFAULT_SECRET_PREFIX}${args.userName}`;
+
+    // With both seams given the plan is known now; otherwise read the live state first.
+    const plan: Promise<RotationPlan> =
+      args.recorded !== undefined && args.published !== undefined
+        ? Promise.resolve(advance(args.recorded ?? undefined, policy, today, args.published))
+        : this.readPlan(args, policy, today, secretName);
+    const children = plan.then((p) => this.build(name, args, p, today, secretName));
+
+    const fromChildren = <T>(f: (c: Children) => pulumi.Input<T>) =>
+      pulumi.output(children.then(f)) as pulumi.Output<T>;
+    this.userName = fromChildren((c) => c.user.name);
+    this.userArn = fromChildren((c) => c.user.arn);
+    this.currentSlot = pulumi.output(plan.then((p) => p.current));
+    this.currentAccessKeyId = pulumi.output(
+      Promise.all([plan, children]).then(([p, c]) => c.keys[p.current]!.id),
+    );
+    this.secretArn = fromChildren((c) => c.secret.arn);
+    this.nextRotationOn = pulumi.output(plan.then((p) => p.nextRotationOn));
+    this.rotationState = pulumi.output(plan.then((p) => p.state));
+
+    this.registerOutputs({
+      userName: this.userName,
+      userArn: this.userArn,
+      currentSlot: this.currentSlot,
+      currentAccessKeyId: this.currentAccessKeyId,
+      secretArn: this.secretArn,
+      nextRotationOn: this.nextRotationOn,
+      rotationState: this.rotationState,
+    });
+  }
+
+  private async readPlan(
+    args: RotatedKeyUserArgs,
+    policy: RotationPolicy,
+    today: string,
+    secretName: string,
+  ): Promise<RotationPlan> {
+    const recorded =
+      args.recorded !== undefined
+        ? args.recorded
+        : await readRecordedState(args.userName, { parent: this });
+    const published =
+      args.published !== undefined
+        ? args.published
+        : awaitsPublication(recorded)
+          ? await readPublication(secretName, { parent: this })
+          : null;
+    return advance(recorded ?? undefined, policy, today, published);
+  }
+
+  private build(
+    name: string,
+    args: RotatedKeyUserArgs,
+    plan: RotationPlan,
+    today: string,
+    secretName: string,
+  ): Children {
+    const tags = { ...args.tags };
+    const user = new aws.iam.User(
+      `${name}-user`,
+      {
+        name: args.userName,
+        path: args.path ?? DEFAULT_PATH,
+        tags: { ...tags, ...encodeRecord(plan.state) },
+      },
+      { parent: this },
+    );
+
+    for (const arn of args.policyArns ?? []) {
+      new aws.iam.UserPolicyAttachment(
+        `${name}-${policyLabel(arn)}`,
+        { user: user.name, policyArn: arn },
+        { parent: this },
+      );
+    }
+
+    const keys: Partial<Record<Slot, aws.iam.AccessKey>> = {};
+    for (const slot of SLOTS) {
+      const slotPlan = plan.slots[slot];
+      if (slotPlan === undefined) continue;
+      keys[slot] = new aws.iam.AccessKey(
+        `${name}-${slot}`,
+        { user: user.name, status: slotPlan.status },
+        {
+          parent: this,
+          // A calendar date known at preview and identical on retries: a new date re-issues
+          // the slot, anything else updates it in place.
+          replacementTrigger: slotPlan.issuedOn,
+          // IAM allows two keys per user, Inactive ones included: free the slot first.
+          deleteBeforeReplace: true,
+          additionalSecretOutputs: ["secret"],
+        },
+      );
+    }
+
+    const secret = new aws.secretsmanager.Secret(
+      `${name}-secret`,
+      {
+        name: secretName,
+        description: `Current access key of IAM user ${args.userName}, rotated by iam-key-rotation.`,
+        kmsKeyId: args.kmsKeyId,
+        tags: { ...tags, [`${TAG_PREFIX}user`]: args.userName },
+      },
+      { parent: this },
+    );
+
+    const current = keys[plan.current]!;
+    const previousSlot = otherSlot(plan.current);
+    const previousKey =
+      plan.slots[previousSlot]?.status === "Active" ? keys[previousSlot] : undefined;
+    const issuedToday = plan.slots[plan.current]!.issuedOn === today;
+    const waitForNewKey = (args.waitForNewKey ?? true) && issuedToday;
+    const region = aws.config.region;
+
+    const document = pulumi
+      .all([current.id, current.secret, previousKey?.id, previousKey?.secret])
+      .apply(async ([id, secretKey, previousId, previousSecret]) => {
+        if (waitForNewKey && !pulumi.runtime.isDryRun()) {
+          await waitUntilKeyWorks({ accessKeyId: id, secretAccessKey: secretKey }, { region });
+        }
+        const doc: PublishedKeyDocument = {
+          accessKeyId: id,
+          secretAccessKey: secretKey,
+          slot: plan.current,
+          issuedOn: plan.slots[plan.current]!.issuedOn,
+          userName: args.userName,
+        };
+        if (previousId !== undefined && previousSecret !== undefined) {
+          doc.previous = {
+            accessKeyId: previousId,
+            secretAccessKey: previousSecret,
+            slot: previousSlot,
+            issuedOn: plan.slots[previousSlot]!.issuedOn,
+          };
+          if (plan.state.previousActiveUntil !== undefined) {
+            doc.previous.deactivatesOn = plan.state.previousActiveUntil;
+          }
+        }
+        return JSON.stringify(doc);
+      });
+
+    const version = new aws.secretsmanager.SecretVersion(
+      `${name}-secret-version`,
+      { secretId: secret.id, secretString: pulumi.secret(document) },
+      { parent: this },
+    );
+    return { user, keys, secret, version };
+  }
+}
+
+/**
+ * A stable child-name suffix for a policy attachment: owner and policy name
+ * (`aws-ReadOnlyAccess`, `123456789012-deploy`), so reordering the list changes nothing.
+ */
+export function policyLabel(arn: string): string {
+  const [, , , , owner = "", resource = ""] = arn.split(":");
+  const policyName = resource.split("/").pop() ?? resource;
+  return `${owner}-${policyName}`;
+}

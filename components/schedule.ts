@@ -1,0 +1,389 @@
+/**
+ * The rotation model: a pure state machine shared by the RotatedKeyUser component, the
+ * `iam-key-rotation plan` command and the tests. No Pulumi import, no clock, no I/O.
+ *
+ * Each managed user has two key slots, blue and green. One is *current* (published to
+ * consumers); the other holds the *previous* key or nothing. Every run reads the state it
+ * recorded last time and advances one step:
+ *
+ * - no record: issue blue today;
+ * - the overlap starts when the new key is seen *published* (the secret consumers read holds
+ *   it), not when it was planned: a run that fails after recording a rotation but before
+ *   publishing never starts the clock that retires the key consumers still use;
+ * - the previous key stays Active until `previousActiveUntil` = publication day + overlapDays,
+ *   then Inactive; it is deleted when its slot is next re-issued;
+ * - a rotation is due when today >= current.issuedOn + everyDays and the previous key's
+ *   overlap is over; then the other slot is re-issued today and becomes current.
+ *
+ * Dates are UTC calendar days, `YYYY-MM-DD`.
+ */
+
+export type Slot = "blue" | "green";
+
+export const SLOTS: readonly Slot[] = ["blue", "green"];
+
+export interface RotationPolicy {
+  /** A new key is issued into the idle slot every N days. */
+  everyDays: number;
+  /** Days the previous key stays Active after a new key is issued. */
+  overlapDays: number;
+  /** No key may stay Active longer than this. */
+  maxAgeDays: number;
+}
+
+export const DEFAULT_POLICY: Readonly<RotationPolicy> = Object.freeze({
+  everyDays: 30,
+  overlapDays: 7,
+  maxAgeDays: 90,
+});
+
+/** Upper bound of every day count; also the AWS Config rule's maxAccessKeyAge limit. */
+export const MAX_DAYS = 365;
+
+export interface SlotRecord {
+  /** YYYY-MM-DD (UTC) the key in this slot was issued. */
+  issuedOn: string;
+}
+
+export interface RotationState {
+  current: Slot;
+  slots: Partial<Record<Slot, SlotRecord>>;
+  /**
+   * The previous slot's key stays Active while today is before this date. Absent while the
+   * current key has not yet been seen published (the previous key then stays Active); set
+   * once, by the first run that sees it published, to publication day + overlapDays. Being
+   * recorded, a later change of overlapDays never cuts a running overlap short.
+   */
+  previousActiveUntil?: string;
+}
+
+/** What consumers are being given right now: read back from the published secret. */
+export interface Publication {
+  /** Slot of the published key. */
+  slot: Slot;
+  /** Issue date of the published key. */
+  issuedOn: string;
+  /** UTC day the published value was written. */
+  publishedOn: string;
+}
+
+export type KeyStatus = "Active" | "Inactive";
+
+export interface SlotPlan {
+  issuedOn: string;
+  status: KeyStatus;
+}
+
+export interface RotationPlan {
+  /** What to record for the next run. */
+  state: RotationState;
+  current: Slot;
+  /** Desired keys; a changed issuedOn means: re-issue that slot. */
+  slots: Partial<Record<Slot, SlotPlan>>;
+  /** YYYY-MM-DD of the next rotation. */
+  nextRotationOn: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calendar days
+
+const DAY_MS = 86_400_000;
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** True for a real calendar date written `YYYY-MM-DD`. */
+export function isIsoDate(value: unknown): value is string {
+  if (typeof value !== "string") return false;
+  const m = DATE_RE.exec(value);
+  if (!m) return false;
+  const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return date.toISOString().slice(0, 10) === value;
+}
+
+/** Days since 1970-01-01 for a `YYYY-MM-DD` date or the UTC calendar day of a Date. */
+export function toDay(value: string | Date): number {
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new RangeError("Invalid Date.");
+    return Math.floor(value.getTime() / DAY_MS);
+  }
+  if (!isIsoDate(value)) {
+    throw new RangeError(`Expected a date written YYYY-MM-DD (got ${JSON.stringify(value)}).`);
+  }
+  return Date.parse(`${value}T00:00:00Z`) / DAY_MS;
+}
+
+/** The `YYYY-MM-DD` date of a day number. */
+export function fromDay(day: number): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}
+
+export function addDays(date: string, days: number): string {
+  return fromDay(toDay(date) + days);
+}
+
+/** Today's UTC calendar day as `YYYY-MM-DD`. */
+export function utcToday(now: Date = new Date()): string {
+  return fromDay(toDay(now));
+}
+
+export function otherSlot(slot: Slot): Slot {
+  return slot === "blue" ? "green" : "blue";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation: every problem, each naming its field
+
+function isInt(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value);
+}
+
+/**
+ * Checks a complete policy; returns every problem as a sentence naming the field, e.g.
+ * `[rotation.overlapDays] must be smaller than [rotation.everyDays] (got 30 and 30).`
+ * `field` is the path of the policy object in the configuration (default `rotation`).
+ */
+export function validatePolicy(policy: RotationPolicy, field = "rotation"): string[] {
+  const problems: string[] = [];
+  const { everyDays, overlapDays, maxAgeDays } = policy;
+  const f = (key: keyof RotationPolicy) => `[${field}.${key}]`;
+  const got = (v: unknown) => JSON.stringify(v) ?? String(v);
+
+  const everyOk = isInt(everyDays) && everyDays >= 1 && everyDays <= MAX_DAYS;
+  if (!everyOk) {
+    problems.push(
+      `${f("everyDays")} must be an integer from 1 to ${MAX_DAYS} (got ${got(everyDays)}).`,
+    );
+  }
+  const overlapOk = isInt(overlapDays) && overlapDays >= 0;
+  if (!overlapOk) {
+    problems.push(`${f("overlapDays")} must be an integer of 0 or more (got ${got(overlapDays)}).`);
+  } else if (everyOk && overlapDays >= everyDays) {
+    problems.push(
+      `${f("overlapDays")} must be smaller than ${f("everyDays")} (got ${overlapDays} and ${everyDays}).`,
+    );
+  }
+  if (!isInt(maxAgeDays) || maxAgeDays < 1 || maxAgeDays > MAX_DAYS) {
+    problems.push(
+      `${f("maxAgeDays")} must be an integer from 1 to ${MAX_DAYS} (got ${got(maxAgeDays)}).`,
+    );
+  } else if (everyOk && overlapOk && maxAgeDays < everyDays + Math.max(overlapDays, 1)) {
+    problems.push(
+      overlapDays === 0
+        ? `${f("maxAgeDays")} must be at least ${f("everyDays")} + 1 = ${everyDays + 1} when ` +
+            `${f("overlapDays")} is 0: the previous key is deactivated by the first run after the ` +
+            `new key is published (got ${maxAgeDays}).`
+        : `${f("maxAgeDays")} must be at least ${f("everyDays")} + ${f("overlapDays")} = ` +
+            `${everyDays + overlapDays}, or a key outlives it (got ${maxAgeDays}).`,
+    );
+  }
+  return problems;
+}
+
+/**
+ * Checks a recorded state against today; returns every problem. A state is valid when the
+ * current slot has a record, every date is a real date not after today, and the previous key
+ * is older than the current one.
+ */
+export function validateState(state: RotationState, today: string | Date): string[] {
+  const problems: string[] = [];
+  const now = toDay(today);
+  if (state.current !== "blue" && state.current !== "green") {
+    return [`current slot must be "blue" or "green" (got ${JSON.stringify(state.current)}).`];
+  }
+  for (const slot of SLOTS) {
+    const record = state.slots[slot];
+    if (record === undefined) continue;
+    if (!isIsoDate(record.issuedOn)) {
+      problems.push(
+        `${slot} issue date must be YYYY-MM-DD (got ${JSON.stringify(record.issuedOn)}).`,
+      );
+    } else if (toDay(record.issuedOn) > now) {
+      problems.push(`${slot} issue date ${record.issuedOn} is after today (${fromDay(now)}).`);
+    }
+  }
+  const current = state.slots[state.current];
+  const previous = state.slots[otherSlot(state.current)];
+  if (current === undefined) {
+    problems.push(`current slot ${state.current} has no issue date.`);
+  } else if (
+    previous !== undefined &&
+    isIsoDate(current.issuedOn) &&
+    isIsoDate(previous.issuedOn) &&
+    previous.issuedOn >= current.issuedOn
+  ) {
+    problems.push(
+      `previous slot ${otherSlot(state.current)} (issued ${previous.issuedOn}) must be older than ` +
+        `current slot ${state.current} (issued ${current.issuedOn}).`,
+    );
+  }
+  if (state.previousActiveUntil !== undefined && !isIsoDate(state.previousActiveUntil)) {
+    problems.push(
+      `previous key end of overlap must be YYYY-MM-DD (got ${JSON.stringify(state.previousActiveUntil)}).`,
+    );
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The state machine
+
+/**
+ * Advances the recorded state to `today` under `policy`: at most one slot is re-issued.
+ *
+ * `published` is what consumers are given now (read back from the secret): `null` when nothing
+ * readable is published; `undefined` to assume every earlier run published its key on the
+ * day it was issued (forecasts such as `plan`).
+ *
+ * Throws a RangeError listing every problem when the policy or the record is invalid.
+ */
+export function advance(
+  recorded: RotationState | undefined,
+  policy: RotationPolicy,
+  today: string | Date,
+  published?: Publication | null,
+): RotationPlan {
+  const policyProblems = validatePolicy(policy);
+  if (policyProblems.length > 0) throw new RangeError(policyProblems.join(" "));
+  const now = toDay(today);
+
+  if (recorded === undefined) {
+    return planFor({ current: "blue", slots: { blue: { issuedOn: fromDay(now) } } }, policy, now);
+  }
+  const stateProblems = validateState(recorded, today);
+  if (stateProblems.length > 0) throw new RangeError(stateProblems.join(" "));
+
+  let state = copyState(recorded);
+  const current = state.slots[state.current]!;
+  if (hasPrevious(state) && state.previousActiveUntil === undefined) {
+    const seen =
+      published === undefined
+        ? { slot: state.current, issuedOn: current.issuedOn, publishedOn: current.issuedOn }
+        : published;
+    if (seen !== null && seen.slot === state.current && seen.issuedOn === current.issuedOn) {
+      const publishedDay = Math.max(toDay(seen.publishedOn), toDay(current.issuedOn));
+      state.previousActiveUntil = fromDay(publishedDay + policy.overlapDays);
+    }
+  }
+
+  if (now >= dueDay(state, policy, now)) {
+    const next = otherSlot(state.current);
+    state = { current: next, slots: { ...state.slots, [next]: { issuedOn: fromDay(now) } } };
+  }
+  return planFor(state, policy, now);
+}
+
+/** The keys a state calls for on day `now`, without advancing it. */
+function planFor(state: RotationState, policy: RotationPolicy, now: number): RotationPlan {
+  const slots: Partial<Record<Slot, SlotPlan>> = {};
+  for (const slot of SLOTS) {
+    const record = state.slots[slot];
+    if (record === undefined) continue;
+    const active = slot === state.current || previousIsActive(state, now);
+    slots[slot] = { issuedOn: record.issuedOn, status: active ? "Active" : "Inactive" };
+  }
+  return {
+    state,
+    current: state.current,
+    slots,
+    nextRotationOn: fromDay(dueDay(state, policy, now)),
+  };
+}
+
+function hasPrevious(state: RotationState): boolean {
+  return state.slots[otherSlot(state.current)] !== undefined;
+}
+
+/** The previous key is Active until its overlap, which starts at publication, is over. */
+function previousIsActive(state: RotationState, now: number): boolean {
+  return state.previousActiveUntil === undefined || now < toDay(state.previousActiveUntil);
+}
+
+function copyState(state: RotationState): RotationState {
+  const slots: Partial<Record<Slot, SlotRecord>> = {};
+  for (const slot of SLOTS) {
+    const record = state.slots[slot];
+    if (record !== undefined) slots[slot] = { issuedOn: record.issuedOn };
+  }
+  const copy: RotationState = { current: state.current, slots };
+  if (state.previousActiveUntil !== undefined) copy.previousActiveUntil = state.previousActiveUntil;
+  return copy;
+}
+
+/**
+ * The day the current key is replaced: its issue date + everyDays, never before the previous
+ * key's overlap is over (re-issuing the idle slot deletes the previous key). While the current
+ * key has not been seen published, the overlap can end at the earliest overlapDays after the
+ * later of today and its issue date. A valid policy has everyDays + overlapDays <= maxAgeDays,
+ * so with daily runs the every-days date comes first.
+ */
+function dueDay(state: RotationState, policy: RotationPolicy, now: number): number {
+  const issued = toDay(state.slots[state.current]!.issuedOn);
+  const byAge = issued + policy.everyDays;
+  if (!hasPrevious(state)) return byAge;
+  const overlapEnd =
+    state.previousActiveUntil !== undefined
+      ? toDay(state.previousActiveUntil)
+      : Math.max(now, issued) + Math.max(policy.overlapDays, 1);
+  return Math.max(byAge, overlapEnd);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calendar: what daily runs will do
+
+export type RotationEventKind = "issue" | "deactivate" | "delete";
+
+export interface RotationEvent {
+  /** YYYY-MM-DD of the run that makes the change. */
+  date: string;
+  kind: RotationEventKind;
+  slot: Slot;
+  /** Issue date of the key the event is about (for `issue`: the new key's, i.e. `date`). */
+  keyIssuedOn: string;
+}
+
+/** The changes between two consecutive plans (ordered: delete, issue, deactivate). */
+export function diffPlans(
+  before: RotationPlan | undefined,
+  after: RotationPlan,
+  date: string,
+): RotationEvent[] {
+  const events: RotationEvent[] = [];
+  for (const slot of SLOTS) {
+    const old = before?.slots[slot];
+    const now = after.slots[slot];
+    if (now === undefined) continue;
+    if (old === undefined || old.issuedOn !== now.issuedOn) {
+      if (old !== undefined) events.push({ date, kind: "delete", slot, keyIssuedOn: old.issuedOn });
+      events.push({ date, kind: "issue", slot, keyIssuedOn: now.issuedOn });
+    } else if (old.status === "Active" && now.status === "Inactive") {
+      events.push({ date, kind: "deactivate", slot, keyIssuedOn: now.issuedOn });
+    }
+  }
+  const order: Record<RotationEventKind, number> = { delete: 0, issue: 1, deactivate: 2 };
+  return events.sort((a, b) => order[a.kind] - order[b.kind]);
+}
+
+/**
+ * Simulates a daily run on each of `days` days starting at `from` (inclusive) and returns
+ * every change the runs make, plus the plan after the last day. With no record, the first
+ * run (on `from`) issues blue.
+ */
+export function calendar(
+  recorded: RotationState | undefined,
+  policy: RotationPolicy,
+  from: string,
+  days: number,
+): { events: RotationEvent[]; last: RotationPlan | undefined } {
+  const start = toDay(from);
+  const events: RotationEvent[] = [];
+  let state = recorded;
+  let previous: RotationPlan | undefined =
+    recorded === undefined ? undefined : planFor(recorded, policy, start - 1);
+  for (let i = 0; i < days; i++) {
+    const date = fromDay(start + i);
+    const plan = advance(state, policy, date);
+    events.push(...diffPlans(previous, plan, date));
+    previous = plan;
+    state = plan.state;
+  }
+  return { events, last: previous };
+}

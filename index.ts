@@ -1,0 +1,77 @@
+/**
+ * The iam-key-rotation program: reads and validates the stack configuration, reads every
+ * managed user's rotation record, and only then declares the components. Any bad setting or
+ * failed read stops the run before a single resource is touched.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import {
+  ConfigError,
+  decodeProgramValue,
+  parseStackConfig,
+  secretNameOf,
+} from "./components/config";
+import { LiveState, readLiveState } from "./components/liveState";
+import { RotatedKeyUser } from "./components/rotatedKeyUser";
+import { utcToday } from "./components/schedule";
+
+/** The project's config values, keys without the namespace, decoded from Pulumi's strings. */
+function projectConfig(): Record<string, unknown> {
+  const prefix = `${pulumi.getProject()}:`;
+  const raw: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+    if (!key.startsWith(prefix)) continue;
+    const name = key.slice(prefix.length);
+    raw[name] = decodeProgramValue(name, value);
+  }
+  return raw;
+}
+
+async function readAll(users: readonly string[], secretOf: (user: string) => string) {
+  const results = await Promise.allSettled(users.map((u) => readLiveState(u, secretOf(u))));
+  const failures = results.flatMap((r) => (r.status === "rejected" ? [String(r.reason)] : []));
+  if (failures.length > 0) {
+    throw new pulumi.RunError(failures.map((f) => f.replace(/^Error: /, "")).join("\n"));
+  }
+  return results.map((r) => (r as PromiseFulfilledResult<LiveState>).value);
+}
+
+export = async () => {
+  let config;
+  try {
+    config = parseStackConfig(projectConfig());
+  } catch (err) {
+    if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
+    throw err;
+  }
+  const today = utcToday();
+  const secretOf = (user: string) => secretNameOf(config, user);
+  const live = await readAll(
+    config.users.map((u) => u.name),
+    secretOf,
+  );
+
+  const users: Record<string, Record<string, pulumi.Output<unknown>>> = {};
+  config.users.forEach((user, i) => {
+    const component = new RotatedKeyUser(user.name, {
+      userName: user.name,
+      path: config.path,
+      policyArns: user.policyArns,
+      rotation: user.rotation,
+      secretName: secretOf(user.name),
+      tags: user.tags,
+      waitForNewKey: config.waitForNewKey,
+      today,
+      recorded: live[i].recorded,
+      published: live[i].published,
+    });
+    users[user.name] = {
+      userArn: component.userArn,
+      currentSlot: component.currentSlot,
+      currentAccessKeyId: component.currentAccessKeyId,
+      secretArn: component.secretArn,
+      nextRotationOn: component.nextRotationOn,
+      rotationState: component.rotationState,
+    };
+  });
+  return { users };
+};

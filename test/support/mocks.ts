@@ -1,0 +1,137 @@
+/**
+ * One recording mock for every Pulumi test (pulumi.runtime.setMocks): stores each registered
+ * resource and each invoke; invokes without a handler throw `Mock not implemented: <token>`.
+ * Computed outputs are filled in for the resource types this project creates, the way AWS would
+ * (ARNs, key ids); in preview mode nothing computed is returned, so those outputs are unknown.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+export const ACCOUNT = "123456789012";
+export const REGION = "us-east-1";
+
+export interface RecordedResource {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+  id: string;
+}
+
+export type InvokeHandler = (inputs: Record<string, any>) => Record<string, any>;
+
+export class RecordingMocks implements pulumi.runtime.Mocks {
+  readonly resources: RecordedResource[] = [];
+  readonly invokes: { token: string; inputs: Record<string, any> }[] = [];
+  constructor(
+    private readonly handlers: Record<string, InvokeHandler> = {},
+    private readonly preview = false,
+  ) {}
+
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
+    const id = this.preview ? "" : mockId(args);
+    this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, id });
+    const state = this.preview ? { ...args.inputs } : { ...args.inputs, ...computed(args, id) };
+    return { id: this.preview ? (undefined as unknown as string) : id, state };
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+    this.invokes.push({ token: args.token, inputs: args.inputs });
+    const handler = this.handlers[args.token];
+    if (handler === undefined) throw new Error(`Mock not implemented: ${args.token}`);
+    return handler(args.inputs);
+  }
+
+  /** Resources of one type, in registration order. */
+  ofType(type: string): RecordedResource[] {
+    return this.resources.filter((r) => r.type === type);
+  }
+
+  named(name: string): RecordedResource {
+    const found = this.resources.filter((r) => r.name === name);
+    if (found.length !== 1)
+      throw new Error(`expected one resource named ${name}, found ${found.length}`);
+    return found[0];
+  }
+}
+
+function mockId(args: pulumi.runtime.MockResourceArgs): string {
+  switch (args.type) {
+    case "aws:iam/accessKey:AccessKey":
+      return `AKIA${hash(`${args.name}:${String(args.inputs.status)}`).toUpperCase()}`;
+    case "aws:iam/user:User":
+      return String(args.inputs.name ?? args.name);
+    default:
+      return `${args.name}-id`;
+  }
+}
+
+function hash(text: string): string {
+  let h = 2166136261;
+  for (const c of text) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
+  return h.toString(36).padStart(7, "0").slice(0, 12);
+}
+
+function computed(args: pulumi.runtime.MockResourceArgs, id: string): Record<string, any> {
+  const i = args.inputs;
+  switch (args.type) {
+    case "aws:iam/user:User":
+      return {
+        arn: `arn:aws:iam::${ACCOUNT}:user${i.path ?? "/"}${i.name}`,
+        uniqueId: `AIDA${hash(i.name)}`,
+      };
+    case "aws:iam/accessKey:AccessKey":
+      return { secret: `secret-for-${args.name}`, createDate: "2026-11-22T10:00:00Z" };
+    case "aws:secretsmanager/secret:Secret":
+      return { arn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${i.name}-AbCdEf` };
+    case "aws:secretsmanager/secretVersion:SecretVersion":
+      return { versionId: `v-${hash(String(i.secretString))}`, arn: `${id}-arn` };
+    default:
+      return { arn: `arn:aws:mock:${REGION}:${ACCOUNT}:${args.type}/${args.name}` };
+  }
+}
+
+/** Resolves an Output's value; in tests only, where every output is known. */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply((v) => resolve(v)));
+}
+
+/** Whether an Output is marked secret. */
+export function isSecret<T>(output: pulumi.Output<T>): Promise<boolean> {
+  return pulumi.isSecret(output);
+}
+
+/** Installs the mocks; call before importing or constructing anything that registers resources. */
+export async function useMocks(
+  mocks: RecordingMocks,
+  options: { preview?: boolean; stack?: string; config?: Record<string, string> } = {},
+): Promise<void> {
+  await pulumi.runtime.setMocks(
+    mocks,
+    "iam-key-rotation",
+    options.stack ?? "test",
+    options.preview ?? false,
+  );
+  pulumi.runtime.setAllConfig({ "aws:region": REGION, ...(options.config ?? {}) });
+}
+
+/** What a legacy `transformations` spy on a component saw for each child: options included. */
+export interface SeenChild {
+  type: string;
+  name: string;
+  opts: pulumi.CustomResourceOptions;
+}
+
+/** A `transformations` entry recording every child's type, name and resource options. */
+export function optionsSpy(): { seen: SeenChild[]; transformation: pulumi.ResourceTransformation } {
+  const seen: SeenChild[] = [];
+  return {
+    seen,
+    transformation: (args) => {
+      seen.push({
+        type: args.type,
+        name: args.name,
+        opts: args.opts as pulumi.CustomResourceOptions,
+      });
+      return undefined;
+    },
+  };
+}
