@@ -66,6 +66,14 @@ export interface RotatedKeyUserArgs {
   readonly published?: Publication | null;
 }
 
+/** The settings a RotatedKeyUser registers as its inputs (what a policy pack sees). */
+export interface RotatedKeyUserSettings {
+  userName: string;
+  path: string;
+  secretName: string;
+  rotation: RotationPolicy;
+}
+
 interface Children {
   user: aws.iam.User;
   keys: Partial<Record<Slot, aws.iam.AccessKey>>;
@@ -90,22 +98,30 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
   public readonly rotationState: pulumi.Output<RotationState>;
 
   constructor(name: string, args: RotatedKeyUserArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(ROTATED_KEY_USER_TYPE, name, {}, opts);
-
     const policy: RotationPolicy = { ...DEFAULT_POLICY, ...args.rotation };
+    const secretName = args.secretName ?? `${DEFAULT_SECRET_PREFIX}${args.userName}`;
+    const path = args.path ?? DEFAULT_PATH;
+    // Registered as the component's inputs, so policy packs see the settings at preview.
+    const settings: RotatedKeyUserSettings = {
+      userName: args.userName,
+      path,
+      secretName,
+      rotation: policy,
+    };
+    super(ROTATED_KEY_USER_TYPE, name, settings, opts);
+
     const problems = validatePolicy(policy);
     if (problems.length > 0) {
       throw new Error(`RotatedKeyUser "${name}": ${problems.join(" ")}`);
     }
     const today = args.today ?? utcToday();
-    const secretName = args.secretName ?? `${DEFAULT_SECRET_PREFIX}${args.userName}`;
 
     // With both seams given the plan is known now; otherwise read the live state first.
     const plan: Promise<RotationPlan> =
       args.recorded !== undefined && args.published !== undefined
         ? Promise.resolve(advance(args.recorded ?? undefined, policy, today, args.published))
         : this.readPlan(args, policy, today, secretName);
-    const children = plan.then((p) => this.build(name, args, p, today, secretName));
+    const children = plan.then((p) => this.build(name, args, settings, p, today));
 
     const fromChildren = <T>(f: (c: Children) => pulumi.Input<T>) =>
       pulumi.output(children.then(f)) as pulumi.Output<T>;
@@ -152,16 +168,16 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
   private build(
     name: string,
     args: RotatedKeyUserArgs,
+    settings: RotatedKeyUserSettings,
     plan: RotationPlan,
     today: string,
-    secretName: string,
   ): Children {
     const tags = { ...args.tags };
     const user = new aws.iam.User(
       `${name}-user`,
       {
         name: args.userName,
-        path: args.path ?? DEFAULT_PATH,
+        path: settings.path,
         tags: { ...tags, ...encodeRecord(plan.state) },
       },
       { parent: this },
@@ -197,7 +213,7 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
     const secret = new aws.secretsmanager.Secret(
       `${name}-secret`,
       {
-        name: secretName,
+        name: settings.secretName,
         description: `Current access key of IAM user ${args.userName}, rotated by iam-key-rotation.`,
         kmsKeyId: args.kmsKeyId,
         tags: { ...tags, [`${TAG_PREFIX}user`]: args.userName },

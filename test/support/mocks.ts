@@ -129,7 +129,7 @@ export function optionsSpy(): { seen: SeenChild[]; transformation: pulumi.Resour
       seen.push({
         type: args.type,
         name: args.name,
-        opts: args.opts as pulumi.CustomResourceOptions,
+        opts: args.opts,
       });
       return undefined;
     },

@@ -1,0 +1,129 @@
+/**
+ * A real local AWS API for tests: starts `moto_server` on a free port of 127.0.0.1 and stops it
+ * afterwards. No other address is ever a target.
+ *
+ *   const moto = useMoto();          // inside a describe(): before/after hooks
+ *   new IAMClient(moto.clientConfig())
+ */
+import { ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+
+export const MOTO_REGION = "us-east-1";
+/** Credentials for unauthenticated moto (any value works while auth is off). */
+export const MOTO_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" };
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address
+          ? resolve(address.port)
+          : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+export interface MotoOptions {
+  /**
+   * Turn on moto's IAM request authentication after this many unauthenticated requests
+   * (moto's INITIAL_NO_AUTH_ACTION_COUNT). Default: authentication off.
+   */
+  authAfter?: number;
+}
+
+export class MotoServer {
+  private constructor(
+    readonly port: number,
+    private readonly child: ChildProcess,
+    private readonly log: string[],
+  ) {}
+
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** SDK v3 client configuration pointing at this server. */
+  clientConfig(credentials = MOTO_CREDENTIALS) {
+    return { endpoint: this.endpoint, region: MOTO_REGION, credentials, maxAttempts: 1 };
+  }
+
+  static async start(options: MotoOptions = {}): Promise<MotoServer> {
+    const port = await freePort();
+    const env = { ...process.env };
+    if (options.authAfter !== undefined)
+      env.INITIAL_NO_AUTH_ACTION_COUNT = String(options.authAfter);
+    const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const log: string[] = [];
+    child.stdout?.on("data", (d: Buffer) => log.push(d.toString()));
+    child.stderr?.on("data", (d: Buffer) => log.push(d.toString()));
+    const server = new MotoServer(port, child, log);
+    const exited = new Promise<never>((_, reject) =>
+      child.once("exit", (code) =>
+        reject(new Error(`moto_server exited (${code}): ${log.join("")}`)),
+      ),
+    );
+    exited.catch(() => undefined);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const res = await Promise.race([fetch(`${server.endpoint}/moto-api/`), exited]);
+        if (res.ok) return server;
+      } catch (err) {
+        if (child.exitCode !== null) throw err;
+      }
+      if (Date.now() > deadline) {
+        await server.stop();
+        throw new Error(
+          `moto_server did not answer on ${server.endpoint} within 30 s: ${log.join("")}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Forgets every resource (POST /moto-api/reset). */
+  async reset(): Promise<void> {
+    const res = await fetch(`${this.endpoint}/moto-api/reset`, { method: "POST" });
+    if (!res.ok) throw new Error(`moto reset failed: ${res.status}`);
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once("exit", resolve));
+    this.child.kill("SIGTERM");
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Mocha hooks: one server for the enclosing describe(), reset before each test.
+ * Returns a handle whose `server` is set once `before` has run.
+ */
+export function useMoto(options: MotoOptions & { resetEachTest?: boolean } = {}): {
+  server: MotoServer;
+} {
+  const handle = {} as { server: MotoServer };
+  before(async function () {
+    this.timeout(60_000);
+    handle.server = await MotoServer.start(options);
+  });
+  if (options.resetEachTest ?? true) {
+    beforeEach(async () => {
+      await handle.server.reset();
+    });
+  }
+  after(async () => {
+    await handle.server?.stop();
+  });
+  return handle;
+}
