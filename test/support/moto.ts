@@ -89,6 +89,11 @@ export class MotoServer {
     }
   }
 
+  /** What moto_server printed so far (for failure messages). */
+  output(): string {
+    return this.log.join("");
+  }
+
   /** Forgets every resource (POST /moto-api/reset). */
   async reset(): Promise<void> {
     const res = await fetch(`${this.endpoint}/moto-api/reset`, { method: "POST" });
