@@ -10,6 +10,7 @@ import {
   parseStackConfig,
   secretNameOf,
 } from "./components/config";
+import { GithubOidcRole, githubOidcRoleArgs } from "./components/githubOidcRole";
 import { LiveState, readLiveState } from "./components/liveState";
 import { RotatedKeyUser } from "./components/rotatedKeyUser";
 import { utcToday } from "./components/schedule";
@@ -73,5 +74,19 @@ export = async () => {
       rotationState: component.rotationState,
     };
   });
-  return { users };
+
+  // Keyless CI (README, "Keyless CI"): the OIDC provider and the GitHub Actions roles.
+  const ciArgs = githubOidcRoleArgs(config);
+  const ci = ciArgs === undefined ? undefined : new GithubOidcRole("github", ciArgs);
+
+  return {
+    users,
+    ...(ci !== undefined && {
+      github: {
+        providerArn: ci.providerArn,
+        applyRoleArn: ci.applyRoleArn,
+        previewRoleArn: ci.previewRoleArn,
+      },
+    }),
+  };
 };
