@@ -1,6 +1,16 @@
 import * as assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { loadStack } from "../../cli/stackFile";
 import { ConfigError, CONFIG_KEYS, parseStackConfig } from "../../components/config";
-import { checkSubject, GithubConfig, parseGithubConfig } from "../../components/githubConfig";
+import {
+  checkSubject,
+  GITHUB_KEYS,
+  GithubConfig,
+  parseGithubConfig,
+} from "../../components/githubConfig";
+
+const ROOT = path.join(__dirname, "..", "..");
 
 const APPLY = "repo:acme/iam-key-rotation:environment:prod";
 const PR = "repo:acme/iam-key-rotation:pull_request";
@@ -266,6 +276,30 @@ describe("github stack config", () => {
           return true;
         },
       );
+    });
+  });
+
+  describe("documentation", () => {
+    it("the prod stack's example section parses", () => {
+      assert.deepEqual(loadStack(ROOT, "prod").config.github, {
+        applySubjects: ["repo:acme/iam-key-rotation:environment:prod"],
+        previewSubjects: ["repo:acme/iam-key-rotation:pull_request"],
+        applyRoleName: "key-rotation-github-apply",
+        previewRoleName: "key-rotation-github-preview",
+        stateBucket: "acme-pulumi-state",
+        stateKeyPrefix: "",
+        secretsProviderKmsKeyArn:
+          "arn:aws:kms:us-east-1:123456789012:key/6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b",
+      });
+    });
+
+    it("every github setting has a row in the README's configuration table and Pulumi.yaml", () => {
+      const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+      const project = readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8");
+      for (const key of GITHUB_KEYS) {
+        assert.match(readme, new RegExp(`^\\| \`github\\.${key}\` +\\|`, "m"), key);
+        assert.match(project, new RegExp(`^#\\s+${key}:`, "m"), key);
+      }
     });
   });
 });
