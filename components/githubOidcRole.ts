@@ -503,6 +503,8 @@ export function applyRolePolicy(scope: CiScope): Document {
         "iam:GetAccessKeyLastUsed",
         "iam:ListAccessKeys",
         "iam:ListAttachedUserPolicies",
+        // The AWS provider lists a user's groups before deleting it.
+        "iam:ListGroupsForUser",
         "iam:ListUserTags",
         "iam:UpdateAccessKey",
       ]),

@@ -110,6 +110,7 @@ const EXPECTED_APPLY = {
         "iam:GetAccessKeyLastUsed",
         "iam:ListAccessKeys",
         "iam:ListAttachedUserPolicies",
+        "iam:ListGroupsForUser",
         "iam:ListUserTags",
         "iam:UpdateAccessKey",
       ],
@@ -493,10 +494,16 @@ describe("GithubOidcRole policy documents", () => {
       .filter((a) => !preview.has(a));
     assert.ok(writes.includes("iam:CreateAccessKey"));
     assert.ok(writes.includes("s3:PutObject"));
-    // The only reads the apply role has beyond the preview's serve the audit command.
+    // The only reads the apply role has beyond the preview's serve the audit command and the
+    // deletion of a user (the AWS provider lists its groups first).
     assert.deepEqual(
       writes.filter((a) => READ_ONLY.test(a)),
-      ["iam:GetAccessKeyLastUsed", "iam:GetCredentialReport", "iam:ListUsers"],
+      [
+        "iam:GetAccessKeyLastUsed",
+        "iam:ListGroupsForUser",
+        "iam:GetCredentialReport",
+        "iam:ListUsers",
+      ],
     );
   });
 
