@@ -7,15 +7,11 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_PATH, DEFAULT_SECRET_PREFIX } from "./config";
 import { waitUntilKeyWorks } from "./keyPropagation";
-import {
-  awaitsPublication,
-  PublishedKeyDocument,
-  readPublication,
-  readRecordedState,
-} from "./liveState";
+import { PublishedKeyDocument, readPublication, readRecordedState } from "./liveState";
 import { encodeRecord, TAG_PREFIX } from "./record";
 import {
   advance,
+  awaitsPublication,
   DEFAULT_POLICY,
   otherSlot,
   Publication,
