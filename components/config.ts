@@ -176,19 +176,18 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
   } else {
     const seen = new Map<string, number>();
     raw.users.forEach((entry: unknown, i: number) => {
-      const user = readUser(entry, i, rotation, problems);
-      if (user === undefined) return;
-      const lower = user.name.toLowerCase();
-      const first = seen.get(lower);
-      if (first !== undefined) {
+      const name = isPlainObject(entry) && typeof entry.name === "string" ? entry.name : undefined;
+      const first = name === undefined ? undefined : seen.get(name.toLowerCase());
+      if (name !== undefined && first !== undefined) {
         problems.push(
-          `user "${user.name}": [users[${i}].name] duplicates [users[${first}].name] ` +
+          `user "${name}": [users[${i}].name] duplicates [users[${first}].name] ` +
             `(IAM user names are unique regardless of case).`,
         );
         return;
       }
-      seen.set(lower, i);
-      users.push(user);
+      if (name !== undefined) seen.set(name.toLowerCase(), i);
+      const user = readUser(entry, i, rotation, problems);
+      if (user !== undefined) users.push(user);
     });
   }
 

@@ -77,8 +77,6 @@ class Simulation {
   readonly world: World = { keys: {} };
   /** Policies in effect by day, for the bounds of invariants 3 and 4. */
   private readonly policies = new Map<number, RotationPolicy>();
-  /** Key name -> minimum overlap promised since it stopped being published. */
-  private readonly retired = new Map<string, { since: number }>();
   readonly activeDurations: { name: string; days: number; from: number; to: number }[] = [];
 
   run(day: number, policy: RotationPolicy, outcome: Outcome): RotationPlan {
@@ -97,8 +95,7 @@ class Simulation {
 
     // 1. at most one slot re-issued, never the published key.
     const reissued = SLOTS.filter(
-      (s) =>
-        before?.slots[s] !== undefined && before.slots[s]!.issuedOn !== plan.slots[s]?.issuedOn,
+      (s) => before?.slots[s] !== undefined && before.slots[s].issuedOn !== plan.slots[s]?.issuedOn,
     );
     assert.ok(reissued.length <= 1, `both slots re-issued on ${today}`);
     const pub = this.world.secret?.publication;
@@ -126,7 +123,7 @@ class Simulation {
           activeSince: day,
         };
         if (want.status === "Inactive")
-          this.retire(slot, this.world.keys[slot]!, day, "deactivated");
+          this.retire(slot, this.world.keys[slot], day, "deactivated");
       } else if (have.status !== want.status) {
         // In-place status updates are independent steps: they may run even in a failed run.
         if (want.status === "Inactive") this.retire(slot, have, day, "deactivated");
