@@ -4,9 +4,11 @@
  * normal rotation the rule would report.
  */
 import * as assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { loadStack } from "../../cli/stackFile";
 import {
+  COMPLIANCE_KEYS,
   complianceWarnings,
   ComplianceSettings,
   validateComplianceSettings,
@@ -317,5 +319,27 @@ describe("compliance warnings", () => {
   it("is quiet for the prod stack: its users rotate within maxAccessKeyAge", () => {
     const { config } = loadStack(ROOT, "prod");
     assert.deepEqual(complianceWarnings(config.compliance!, config.users), []);
+  });
+});
+
+describe("the compliance setting's documentation", () => {
+  it("has a README row for every compliance key, and none for keys that do not exist", () => {
+    const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const section = readme.split("\n## Stack configuration")[1].split("\n## ")[0];
+    const rows = [...section.matchAll(/^\| `(compliance[^`]*)`\s*\|/gm)].map((m) => m[1]);
+    assert.deepEqual(rows, ["compliance", ...COMPLIANCE_KEYS.map((k) => `compliance.${k}`)]);
+  });
+
+  it("is described, key by key, in Pulumi.yaml's comment block", () => {
+    const project = readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8");
+    const comments = project
+      .split("\n")
+      .filter((line) => line.startsWith("#"))
+      .join("\n");
+    const block = comments.split("compliance (object)")[1] ?? "";
+    assert.deepEqual(
+      COMPLIANCE_KEYS.filter((k) => !new RegExp(`^#\\s+${k}:`, "m").test(block)),
+      [],
+    );
   });
 });
