@@ -10,6 +10,8 @@ import {
   parseStackConfig,
   secretNameOf,
 } from "./components/config";
+import { complianceWarnings } from "./components/complianceConfig";
+import { KeyRotationCompliance } from "./components/keyRotationCompliance";
 import { LiveState, readLiveState } from "./components/liveState";
 import { RotatedKeyUser } from "./components/rotatedKeyUser";
 import { utcToday } from "./components/schedule";
@@ -73,5 +75,20 @@ export = async () => {
       rotationState: component.rotationState,
     };
   });
-  return { users };
+
+  if (config.compliance === undefined) return { users };
+  for (const warning of complianceWarnings(config.compliance, config.users)) {
+    await pulumi.log.warn(warning);
+  }
+  const compliance = new KeyRotationCompliance("key-rotation-compliance", config.compliance);
+  return {
+    users,
+    compliance: {
+      ruleName: compliance.ruleName,
+      ruleArn: compliance.ruleArn,
+      topicArn: compliance.topicArn,
+      alarmName: compliance.alarmName,
+      alarmArn: compliance.alarmArn,
+    },
+  };
 };

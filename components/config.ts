@@ -5,6 +5,7 @@
  */
 import { DEFAULT_POLICY, RotationPolicy, validatePolicy } from "./schedule";
 import { TAG_PREFIX } from "./record";
+import { ComplianceSettings, parseComplianceConfig } from "./complianceConfig";
 
 /** The Pulumi project name: config keys live in this namespace (`iam-key-rotation:users`). */
 export const PROJECT = "iam-key-rotation";
@@ -33,6 +34,8 @@ export interface StackConfig {
   readonly secretPrefix: string;
   /** Wait until STS accepts a newly issued key before publishing it. */
   readonly waitForNewKey: boolean;
+  /** The KeyRotationCompliance settings; undefined when `compliance` is absent or disabled. */
+  readonly compliance?: ComplianceSettings;
 }
 
 /** Thrown with every configuration problem; the message lists them one per line. */
@@ -53,6 +56,7 @@ export const CONFIG_KEYS = {
   path: "string",
   secretPrefix: "string",
   waitForNewKey: "boolean",
+  compliance: "structured",
 } as const;
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 
@@ -168,6 +172,8 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     problems.push(`[waitForNewKey] must be true or false (got ${got(waitForNewKey)}).`);
   }
 
+  const compliance = parseComplianceConfig(raw.compliance, rotation.maxAgeDays, problems);
+
   const users: UserConfig[] = [];
   if (!Array.isArray(raw.users) || raw.users.length === 0) {
     problems.push(
@@ -208,6 +214,7 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     path: path as string,
     secretPrefix: secretPrefix as string,
     waitForNewKey: waitForNewKey as boolean,
+    ...(compliance ? { compliance } : {}),
   };
 }
 
