@@ -147,7 +147,7 @@ export function renderPlan(doc: PlanDocument): string {
   out.push("");
   out.push(
     formatTable(
-      ["USER", "EVERY", "OVERLAP", "MAX AGE", "CURRENT", "NEXT ROTATION"],
+      ["USER", "EVERY", "OVERLAP", "MAX AGE", "CURRENT AT END", "NEXT ROTATION"],
       doc.users.map((u) => [
         u.name,
         `${u.policy.everyDays}d`,

@@ -5,6 +5,7 @@
  */
 import { DEFAULT_POLICY, RotationPolicy, validatePolicy } from "./schedule";
 import { TAG_PREFIX } from "./record";
+import { ComplianceSettings, parseComplianceConfig } from "./complianceConfig";
 import { GithubConfig, parseGithubConfig } from "./githubConfig";
 
 /** The Pulumi project name: config keys live in this namespace (`iam-key-rotation:users`). */
@@ -34,6 +35,8 @@ export interface StackConfig {
   readonly secretPrefix: string;
   /** Wait until STS accepts a newly issued key before publishing it. */
   readonly waitForNewKey: boolean;
+  /** The KeyRotationCompliance settings; undefined when `compliance` is absent or disabled. */
+  readonly compliance?: ComplianceSettings;
   /** Keyless CI from GitHub Actions (components/githubConfig.ts); undefined: none. */
   readonly github?: GithubConfig;
 }
@@ -56,6 +59,7 @@ export const CONFIG_KEYS = {
   path: "string",
   secretPrefix: "string",
   waitForNewKey: "boolean",
+  compliance: "structured",
   github: "structured",
 } as const;
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -172,6 +176,7 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     problems.push(`[waitForNewKey] must be true or false (got ${got(waitForNewKey)}).`);
   }
 
+  const compliance = parseComplianceConfig(raw.compliance, rotation.maxAgeDays, problems);
   const github = raw.github === undefined ? undefined : parseGithubConfig(raw.github, problems);
 
   const users: UserConfig[] = [];
@@ -182,19 +187,18 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
   } else {
     const seen = new Map<string, number>();
     raw.users.forEach((entry: unknown, i: number) => {
-      const user = readUser(entry, i, rotation, problems);
-      if (user === undefined) return;
-      const lower = user.name.toLowerCase();
-      const first = seen.get(lower);
-      if (first !== undefined) {
+      const name = isPlainObject(entry) && typeof entry.name === "string" ? entry.name : undefined;
+      const first = name === undefined ? undefined : seen.get(name.toLowerCase());
+      if (name !== undefined && first !== undefined) {
         problems.push(
-          `user "${user.name}": [users[${i}].name] duplicates [users[${first}].name] ` +
+          `user "${name}": [users[${i}].name] duplicates [users[${first}].name] ` +
             `(IAM user names are unique regardless of case).`,
         );
         return;
       }
-      seen.set(lower, i);
-      users.push(user);
+      if (name !== undefined) seen.set(name.toLowerCase(), i);
+      const user = readUser(entry, i, rotation, problems);
+      if (user !== undefined) users.push(user);
     });
   }
 
@@ -215,6 +219,7 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     path: path as string,
     secretPrefix: secretPrefix as string,
     waitForNewKey: waitForNewKey as boolean,
+    ...(compliance ? { compliance } : {}),
     ...(github !== undefined && { github }),
   };
 }

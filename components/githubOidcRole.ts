@@ -13,6 +13,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_RULE_NAME, NON_COMPLIANT_SUFFIX } from "./complianceConfig";
 import { DEFAULT_PATH, DEFAULT_SECRET_PREFIX, StackConfig } from "./config";
 import {
   checkSubject,
@@ -31,11 +32,11 @@ export const GITHUB_OIDC_URL = `https://${GITHUB_OIDC_HOST}`;
 export const APPLY_POLICY_NAME = "iam-key-rotation-apply";
 export const PREVIEW_POLICY_NAME = "iam-key-rotation-preview";
 /**
- * Every resource of KeyRotationCompliance that has a name in its ARN (EventBridge rule, SNS
- * topic, CloudWatch alarm, recorder role, delivery bucket, KMS key alias) starts with this
- * prefix: the apply role may manage only those.
+ * Name of the program's KeyRotationCompliance component (index.ts). Its auto-named children (SNS
+ * topic, recorder bucket and role) are named `<component name>-<child>-<random>`; its EventBridge
+ * rule and alarm are named `<ruleName>-non-compliant`: the apply role is scoped to those names.
  */
-export const COMPLIANCE_NAME_PREFIX = "key-rotation-compliance";
+export const DEFAULT_COMPLIANCE_COMPONENT_NAME = "key-rotation-compliance";
 /** IAM allows 10,240 characters (whitespace excluded) of inline policy per role. */
 export const MAX_INLINE_POLICY_CHARS = 10_240;
 
@@ -78,10 +79,14 @@ export interface GithubOidcRoleArgs {
   readonly secretsProviderKmsKeyArn?: string;
   /** Let the apply role manage the KeyRotationCompliance resources. Defaults to false. */
   readonly compliance?: boolean;
-  /** ...and the configuration recorder, delivery channel, bucket and recorder role. Defaults to false. */
+  /** Name of the KeyRotationCompliance component. Defaults to "key-rotation-compliance". */
+  readonly complianceComponentName?: string;
+  /** Its Config rule name (`compliance.ruleName`). Defaults to "iam-key-rotation-access-keys-rotated". */
+  readonly complianceRuleName?: string;
+  /** It creates the recorder, delivery channel, bucket and role (`createRecorder`). Defaults to false. */
   readonly complianceRecorder?: boolean;
-  /** Name prefix of the compliance resources. Defaults to "key-rotation-compliance". */
-  readonly complianceNamePrefix?: string;
+  /** It deploys an organization rule (`organization`). Defaults to false. */
+  readonly complianceOrganization?: boolean;
   /** Maximum session of the roles, in seconds (3600 to 43200). Defaults to 3600. */
   readonly maxSessionDuration?: number;
 }
@@ -107,7 +112,12 @@ export interface CiScope {
   readonly stateBucket?: string;
   readonly stateKeyPrefix: string;
   readonly secretsProviderKmsKeyArn?: string;
-  readonly compliance?: { readonly namePrefix: string; readonly recorder: boolean };
+  readonly compliance?: {
+    readonly componentName: string;
+    readonly ruleName: string;
+    readonly recorder: boolean;
+    readonly organization: boolean;
+  };
 }
 
 type Statement = aws.iam.PolicyStatement;
@@ -118,6 +128,15 @@ const sorted = (items: Iterable<string>): string[] => [...new Set(items)].sort()
 /** `arn:<partition>:iam::<account>:<resource>` */
 export function iamArn(scope: Pick<CiScope, "partition" | "accountId">, resource: string): string {
   return `arn:${scope.partition}:iam::${scope.accountId}:${resource}`;
+}
+
+/** Partition and account of an ARN (`arn:<partition>:<service>:<region>:<account>:...`). */
+export function arnAccount(arn: string): { partition: string; accountId: string } {
+  const [prefix, partition, , , accountId] = arn.split(":");
+  if (prefix !== "arn" || !partition || !/^\d{12}$/.test(accountId ?? "")) {
+    throw new Error(`Not an ARN with an account: ${JSON.stringify(arn)}.`);
+  }
+  return { partition, accountId };
 }
 
 /** ARN of the account's GitHub Actions OIDC provider. */
@@ -316,28 +335,76 @@ interface Grant {
 }
 
 /**
- * What KeyRotationCompliance manages (Config rule, optional recorder with its delivery channel,
- * bucket and role, EventBridge rule, SNS topic, CloudWatch alarm), scoped to the name prefix
- * where the ARN carries a name. Config rule ARNs carry a generated id and recorders and delivery
- * channels have no ARN usable here, so those are scoped to the account and region only. The
- * recorder role and KMS key policies grant privileges: CI may read them (refresh) and pass the
- * role to AWS Config, never change them (an administrator's apply does).
+ * What KeyRotationCompliance manages: its Config rule (or organization rule), EventBridge rule
+ * and target, SNS topic, policy and subscriptions, CloudWatch alarm and, with a recorder, the
+ * recorder, delivery channel and bucket. Scoped by name where the ARN carries one: the event rule
+ * and alarm exactly, the topic, bucket and role by the component's name. Config rule ARNs carry a
+ * generated id, recorders and delivery channels have no ARN to scope, the topic's KMS key has no
+ * alias: those are scoped to the account and region. The topic key's policy and the recorder
+ * role grant privileges: CI may read them (refresh) and pass the role to AWS Config, never change
+ * them (an administrator's apply creates and changes them).
  */
 function complianceGrants(scope: CiScope): Grant[] {
   if (scope.compliance === undefined) return [];
-  const prefix = scope.compliance.namePrefix;
-  const grants: Grant[] = [
-    {
-      sid: "ComplianceConfigRule",
-      read: ["config:DescribeConfigRules", "config:ListTagsForResource"],
-      write: [
-        "config:DeleteConfigRule",
-        "config:PutConfigRule",
-        "config:TagResource",
-        "config:UntagResource",
-      ],
-      resource: regionalArn(scope, "config", "config-rule/*"),
-    },
+  const { componentName, ruleName, recorder, organization } = scope.compliance;
+  const notifications = `${ruleName}${NON_COMPLIANT_SUFFIX}`;
+  const grants: Grant[] = organization
+    ? [
+        {
+          sid: "ComplianceOrganizationRule",
+          read: [
+            "config:DescribeOrganizationConfigRuleStatuses",
+            "config:DescribeOrganizationConfigRules",
+          ],
+          write: ["config:DeleteOrganizationConfigRule", "config:PutOrganizationConfigRule"],
+          resource: regionalArn(scope, "config", "organization-config-rule/*"),
+        },
+        {
+          // PutOrganizationConfigRule checks the organization's service access and delegation.
+          sid: "ComplianceOrganizationRead",
+          read: [
+            "organizations:DescribeOrganization",
+            "organizations:ListAWSServiceAccessForOrganization",
+            "organizations:ListDelegatedAdministrators",
+          ],
+          write: [],
+          resource: "*",
+        },
+        {
+          sid: "ComplianceOrganizationAccess",
+          read: [],
+          write: ["organizations:EnableAWSServiceAccess"],
+          resource: "*",
+          condition: {
+            StringEquals: {
+              "organizations:ServicePrincipal": "config-multiaccountsetup.amazonaws.com",
+            },
+          },
+        },
+        {
+          sid: "ComplianceOrganizationServiceRole",
+          read: [],
+          write: ["iam:CreateServiceLinkedRole"],
+          resource: iamArn(scope, "role/aws-service-role/config-multiaccountsetup.amazonaws.com/*"),
+          condition: {
+            StringEquals: { "iam:AWSServiceName": "config-multiaccountsetup.amazonaws.com" },
+          },
+        },
+      ]
+    : [
+        {
+          sid: "ComplianceConfigRule",
+          read: ["config:DescribeConfigRules", "config:ListTagsForResource"],
+          write: [
+            "config:DeleteConfigRule",
+            "config:PutConfigRule",
+            "config:TagResource",
+            "config:UntagResource",
+          ],
+          resource: regionalArn(scope, "config", "config-rule/*"),
+        },
+      ];
+  grants.push(
     {
       sid: "ComplianceEventRule",
       read: ["events:DescribeRule", "events:ListTagsForResource", "events:ListTargetsByRule"],
@@ -351,7 +418,7 @@ function complianceGrants(scope: CiScope): Grant[] {
         "events:TagResource",
         "events:UntagResource",
       ],
-      resource: regionalArn(scope, "events", `rule/${prefix}*`),
+      resource: regionalArn(scope, "events", `rule/${notifications}`),
     },
     {
       sid: "ComplianceTopic",
@@ -371,7 +438,7 @@ function complianceGrants(scope: CiScope): Grant[] {
         "sns:Unsubscribe",
         "sns:UntagResource",
       ],
-      resource: regionalArn(scope, "sns", `${prefix}*`),
+      resource: regionalArn(scope, "sns", `${componentName}-*`),
     },
     {
       sid: "ComplianceAlarm",
@@ -382,10 +449,10 @@ function complianceGrants(scope: CiScope): Grant[] {
         "cloudwatch:TagResource",
         "cloudwatch:UntagResource",
       ],
-      resource: regionalArn(scope, "cloudwatch", `alarm:${prefix}*`),
+      resource: regionalArn(scope, "cloudwatch", `alarm:${notifications}`),
     },
     {
-      sid: "ComplianceKeyRead",
+      sid: "ComplianceTopicKeyRead",
       read: [
         "kms:DescribeKey",
         "kms:GetKeyPolicy",
@@ -394,16 +461,9 @@ function complianceGrants(scope: CiScope): Grant[] {
       ],
       write: [],
       resource: regionalArn(scope, "kms", "key/*"),
-      condition: { "ForAnyValue:StringLike": { "kms:ResourceAliases": `alias/${prefix}*` } },
     },
-    {
-      sid: "ComplianceKeyAliases",
-      read: ["kms:ListAliases"],
-      write: [],
-      resource: "*",
-    },
-  ];
-  if (scope.compliance.recorder) {
+  );
+  if (recorder) {
     grants.push(
       {
         sid: "ComplianceRecorder",
@@ -433,13 +493,13 @@ function complianceGrants(scope: CiScope): Grant[] {
           "iam:ListRoleTags",
         ],
         write: [],
-        resource: iamArn(scope, `role/${prefix}*`),
+        resource: iamArn(scope, `role/${componentName}-*`),
       },
       {
         sid: "ComplianceRecorderRolePass",
         read: [],
         write: ["iam:PassRole"],
-        resource: iamArn(scope, `role/${prefix}*`),
+        resource: iamArn(scope, `role/${componentName}-*`),
         condition: { StringEquals: { "iam:PassedToService": "config.amazonaws.com" } },
       },
       {
@@ -464,7 +524,7 @@ function complianceGrants(scope: CiScope): Grant[] {
           "s3:PutEncryptionConfiguration",
           "s3:PutLifecycleConfiguration",
         ],
-        resource: `arn:${scope.partition}:s3:::${prefix}*`,
+        resource: `arn:${scope.partition}:s3:::${componentName}-*`,
       },
     );
   }
@@ -644,12 +704,17 @@ export function validateGithubOidcRoleArgs(args: GithubOidcRoleArgs): string[] {
   return problems;
 }
 
-/** GithubOidcRole arguments from a parsed stack configuration (index.ts). */
+/**
+ * GithubOidcRole arguments from a parsed stack configuration (index.ts): the attachable policies
+ * and tag keys of every user, and the compliance resources when the stack has them.
+ */
 export function githubOidcRoleArgs(
-  config: StackConfig & { readonly compliance?: { readonly createRecorder?: boolean } },
+  config: StackConfig,
+  complianceComponentName = DEFAULT_COMPLIANCE_COMPONENT_NAME,
 ): GithubOidcRoleArgs | undefined {
   const github = config.github;
   if (github === undefined) return undefined;
+  const compliance = config.compliance;
   return {
     applySubjects: github.applySubjects,
     previewSubjects: github.previewSubjects,
@@ -663,8 +728,13 @@ export function githubOidcRoleArgs(
     stateBucket: github.stateBucket,
     stateKeyPrefix: github.stateKeyPrefix,
     secretsProviderKmsKeyArn: github.secretsProviderKmsKeyArn,
-    compliance: config.compliance !== undefined,
-    complianceRecorder: config.compliance?.createRecorder === true,
+    compliance: compliance !== undefined,
+    ...(compliance !== undefined && {
+      complianceComponentName,
+      complianceRuleName: compliance.ruleName,
+      complianceRecorder: compliance.createRecorder,
+      complianceOrganization: compliance.organization,
+    }),
   };
 }
 
@@ -688,10 +758,6 @@ export class GithubOidcRole extends pulumi.ComponentResource {
     const previewRoleName =
       previewSubjects.length > 0 ? (args.previewRoleName ?? DEFAULT_PREVIEW_ROLE_NAME) : undefined;
 
-    const identity = aws.getCallerIdentityOutput({}, { parent: this });
-    const partition = aws.getPartitionOutput({}, { parent: this });
-    const region = aws.getRegionOutput({}, { parent: this });
-
     const provider =
       args.providerArn === undefined
         ? new aws.iam.OpenIdConnectProvider(
@@ -702,14 +768,54 @@ export class GithubOidcRole extends pulumi.ComponentResource {
         : undefined;
     const providerArn: pulumi.Output<string> = provider?.arn ?? pulumi.output(args.providerArn!);
 
+    const stack = pulumi.getStack();
+    const role = (
+      suffix: string,
+      roleName: string,
+      subjects: readonly string[],
+      description: string,
+    ) =>
+      new aws.iam.Role(
+        `${name}-${suffix}`,
+        {
+          name: roleName,
+          description,
+          maxSessionDuration,
+          assumeRolePolicy: pulumi.jsonStringify(
+            providerArn.apply((arn) => githubTrustPolicy(arn, subjects)),
+          ),
+        },
+        { parent: this },
+      );
+    const applyRole = role(
+      "apply",
+      applyRoleName,
+      args.applySubjects,
+      `GitHub Actions: pulumi up of iam-key-rotation stack ${stack}. Changed only by an administrator's apply.`,
+    );
+    const previewRole =
+      previewRoleName === undefined
+        ? undefined
+        : role(
+            "preview",
+            previewRoleName,
+            previewSubjects,
+            `GitHub Actions: read-only pulumi preview of iam-key-rotation stack ${stack}.`,
+          );
+
+    // The apply role's ARN tells the partition and account; the region is the provider's. No
+    // invoke: nothing extra to grant, and nothing to mock.
+    const region: pulumi.Output<string> =
+      aws.config.region !== undefined
+        ? pulumi.output(aws.config.region)
+        : aws.getRegionOutput({}, { parent: this }).region;
     const scope: pulumi.Output<CiScope> = pulumi
-      .all([identity.accountId, partition.partition, region.region, providerArn])
-      .apply(([accountId, partitionName, regionName, arn]) => ({
-        partition: partitionName,
-        accountId,
+      .all([applyRole.arn, region, providerArn])
+      .apply(([roleArn, regionName, arn]) => ({
+        ...arnAccount(roleArn),
         region: regionName,
         project: pulumi.getProject(),
-        stack: pulumi.getStack(),
+        stack,
         path: args.path ?? DEFAULT_PATH,
         secretPrefix: args.secretPrefix ?? DEFAULT_SECRET_PREFIX,
         policyArns: sorted(args.policyArns ?? []),
@@ -723,37 +829,25 @@ export class GithubOidcRole extends pulumi.ComponentResource {
         secretsProviderKmsKeyArn: args.secretsProviderKmsKeyArn,
         compliance: args.compliance
           ? {
-              namePrefix: args.complianceNamePrefix ?? COMPLIANCE_NAME_PREFIX,
+              componentName: args.complianceComponentName ?? DEFAULT_COMPLIANCE_COMPONENT_NAME,
+              ruleName: args.complianceRuleName ?? DEFAULT_RULE_NAME,
               recorder: args.complianceRecorder ?? false,
+              organization: args.complianceOrganization ?? false,
             }
           : undefined,
       }));
 
-    const role = (
+    const permissions = (
       suffix: string,
-      roleName: string,
-      subjects: readonly string[],
-      description: string,
+      target: aws.iam.Role,
       policyName: string,
       policy: (s: CiScope) => aws.iam.PolicyDocument,
     ): pulumi.Output<string> => {
-      const created = new aws.iam.Role(
-        `${name}-${suffix}`,
-        {
-          name: roleName,
-          description,
-          maxSessionDuration,
-          assumeRolePolicy: pulumi.jsonStringify(
-            providerArn.apply((arn) => githubTrustPolicy(arn, subjects)),
-          ),
-        },
-        { parent: this },
-      );
-      const permissions = new aws.iam.RolePolicy(
+      const attached = new aws.iam.RolePolicy(
         `${name}-${suffix}-permissions`,
         {
           name: policyName,
-          role: created.name,
+          role: target.name,
           policy: pulumi.jsonStringify(
             scope.apply((s) => {
               const document = policy(s);
@@ -771,29 +865,13 @@ export class GithubOidcRole extends pulumi.ComponentResource {
         { parent: this },
       );
       // Resolves only once the role has its permissions (eks' resolvedRole idea).
-      return pulumi.all([created.arn, permissions.id]).apply(([arn]) => arn);
+      return pulumi.all([target.arn, attached.id]).apply(([arn]) => arn);
     };
-
-    const stack = pulumi.getStack();
-    const apply = role(
-      "apply",
-      applyRoleName,
-      args.applySubjects,
-      `GitHub Actions: pulumi up of iam-key-rotation stack ${stack}. Changed only by an administrator's apply.`,
-      APPLY_POLICY_NAME,
-      applyRolePolicy,
-    );
+    const apply = permissions("apply", applyRole, APPLY_POLICY_NAME, applyRolePolicy);
     const preview =
-      previewRoleName === undefined
+      previewRole === undefined
         ? undefined
-        : role(
-            "preview",
-            previewRoleName,
-            previewSubjects,
-            `GitHub Actions: read-only pulumi preview of iam-key-rotation stack ${stack}.`,
-            PREVIEW_POLICY_NAME,
-            previewRolePolicy,
-          );
+        : permissions("preview", previewRole, PREVIEW_POLICY_NAME, previewRolePolicy);
 
     this.providerArn = providerArn;
     this.applyRoleArn = apply;

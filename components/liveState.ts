@@ -8,7 +8,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { decodeRecord, TAG_PREFIX } from "./record";
-import { isIsoDate, Publication, RotationState, utcToday } from "./schedule";
+import { awaitsPublication, isIsoDate, Publication, RotationState, utcToday } from "./schedule";
 
 /** The JSON document published in each user's secret. */
 export interface PublishedKeyDocument {
@@ -155,18 +155,6 @@ export async function readPublication(
 export interface LiveState {
   recorded: RotationState | null;
   published: Publication | null;
-}
-
-/**
- * True while an overlap waits to start: a previous key exists and its deactivation date is not
- * known yet, so the run must see whether the current key has been published.
- */
-export function awaitsPublication(recorded: RotationState | null): boolean {
-  return (
-    recorded !== null &&
-    recorded.previousActiveUntil === undefined &&
-    Object.keys(recorded.slots).length === 2
-  );
 }
 
 /** Reads the record of a user and, when the model needs it, what its secret publishes. */

@@ -7,15 +7,11 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_PATH, DEFAULT_SECRET_PREFIX } from "./config";
 import { waitUntilKeyWorks } from "./keyPropagation";
-import {
-  awaitsPublication,
-  PublishedKeyDocument,
-  readPublication,
-  readRecordedState,
-} from "./liveState";
+import { PublishedKeyDocument, readPublication, readRecordedState } from "./liveState";
 import { encodeRecord, TAG_PREFIX } from "./record";
 import {
   advance,
+  awaitsPublication,
   DEFAULT_POLICY,
   otherSlot,
   Publication,
@@ -90,7 +86,7 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
   public readonly currentSlot: pulumi.Output<Slot>;
   /** Access key id of the current key (not secret). */
   public readonly currentAccessKeyId: pulumi.Output<string>;
-  /** ARN of the secret holding the current key. */
+  /** ARN of the secret holding the current key; resolves once the key is published. */
   public readonly secretArn: pulumi.Output<string>;
   /** YYYY-MM-DD of the next rotation. */
   public readonly nextRotationOn: pulumi.Output<string>;
@@ -131,7 +127,8 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
     this.currentAccessKeyId = pulumi.output(
       Promise.all([plan, children]).then(([p, c]) => c.keys[p.current]!.id),
     );
-    this.secretArn = fromChildren((c) => c.secret.arn);
+    // From the version, not the secret: it resolves only once the current key is published.
+    this.secretArn = fromChildren((c) => c.version.arn);
     this.nextRotationOn = pulumi.output(plan.then((p) => p.nextRotationOn));
     this.rotationState = pulumi.output(plan.then((p) => p.state));
 
@@ -205,7 +202,7 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
           replacementTrigger: slotPlan.issuedOn,
           // IAM allows two keys per user, Inactive ones included: free the slot first.
           deleteBeforeReplace: true,
-          additionalSecretOutputs: ["secret"],
+          // (@pulumi/aws itself marks `secret` and `sesSmtpPasswordV4` as secret outputs.)
         },
       );
     }

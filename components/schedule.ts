@@ -10,8 +10,8 @@
  * - the overlap starts when the new key is seen *published* (the secret consumers read holds
  *   it), not when it was planned: a run that fails after recording a rotation but before
  *   publishing never starts the clock that retires the key consumers still use;
- * - the previous key stays Active until `previousActiveUntil` = publication day + overlapDays,
- *   then Inactive; it is deleted when its slot is next re-issued;
+ * - the previous key stays Active until `previousActiveUntil` = publication day + overlapDays
+ *   (at least the next day), then Inactive; it is deleted when its slot is next re-issued;
  * - a rotation is due when today >= current.issuedOn + everyDays and the previous key's
  *   overlap is over; then the other slot is re-issued today and becomes current.
  *
@@ -52,7 +52,8 @@ export interface RotationState {
    * The previous slot's key stays Active while today is before this date. Absent while the
    * current key has not yet been seen published (the previous key then stays Active); set
    * once, by the first run that sees it published, to publication day + overlapDays. Being
-   * recorded, a later change of overlapDays never cuts a running overlap short.
+   * recorded, a later change of overlapDays never cuts a running overlap short. With
+   * overlapDays 0 it is the day after publication: a re-run on the same day retires nothing.
    */
   previousActiveUntil?: string;
 }
@@ -169,8 +170,8 @@ export function validatePolicy(policy: RotationPolicy, field = "rotation"): stri
     problems.push(
       overlapDays === 0
         ? `${f("maxAgeDays")} must be at least ${f("everyDays")} + 1 = ${everyDays + 1} when ` +
-            `${f("overlapDays")} is 0: the previous key is deactivated by the first run after the ` +
-            `new key is published (got ${maxAgeDays}).`
+            `${f("overlapDays")} is 0: the previous key is deactivated the day after the new key ` +
+            `is published (got ${maxAgeDays}).`
         : `${f("maxAgeDays")} must be at least ${f("everyDays")} + ${f("overlapDays")} = ` +
             `${everyDays + overlapDays}, or a key outlives it (got ${maxAgeDays}).`,
     );
@@ -260,13 +261,15 @@ export function advance(
         : published;
     if (seen !== null && seen.slot === state.current && seen.issuedOn === current.issuedOn) {
       const publishedDay = Math.max(toDay(seen.publishedOn), toDay(current.issuedOn));
-      state.previousActiveUntil = fromDay(publishedDay + policy.overlapDays);
+      state.previousActiveUntil = fromDay(publishedDay + minimumOverlap(policy));
     }
   }
 
   if (now >= dueDay(state, policy, now)) {
     const next = otherSlot(state.current);
     state = { current: next, slots: { ...state.slots, [next]: { issuedOn: fromDay(now) } } };
+    // A forecast assumes this run publishes the new key today: the overlap starts now.
+    if (published === undefined) state.previousActiveUntil = fromDay(now + minimumOverlap(policy));
   }
   return planFor(state, policy, now);
 }
@@ -288,8 +291,29 @@ function planFor(state: RotationState, policy: RotationPolicy, now: number): Rot
   };
 }
 
+/**
+ * Days the previous key stays Active after the new one is published: overlapDays, but at least
+ * until the next day, so a second run on the publication day never retires it.
+ */
+function minimumOverlap(policy: RotationPolicy): number {
+  return Math.max(policy.overlapDays, 1);
+}
+
 function hasPrevious(state: RotationState): boolean {
   return state.slots[otherSlot(state.current)] !== undefined;
+}
+
+/**
+ * True while an overlap waits to start: a previous key exists and its deactivation date is not
+ * known yet, so a run must read what is published before advancing.
+ */
+export function awaitsPublication(recorded: RotationState | null | undefined): boolean {
+  return (
+    recorded !== null &&
+    recorded !== undefined &&
+    recorded.previousActiveUntil === undefined &&
+    hasPrevious(recorded)
+  );
 }
 
 /** The previous key is Active until its overlap, which starts at publication, is over. */
@@ -322,7 +346,7 @@ function dueDay(state: RotationState, policy: RotationPolicy, now: number): numb
   const overlapEnd =
     state.previousActiveUntil !== undefined
       ? toDay(state.previousActiveUntil)
-      : Math.max(now, issued) + Math.max(policy.overlapDays, 1);
+      : Math.max(now, issued) + minimumOverlap(policy);
   return Math.max(byAge, overlapEnd);
 }
 

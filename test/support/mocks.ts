@@ -59,9 +59,16 @@ function mockId(args: pulumi.runtime.MockResourceArgs): string {
       return `AKIA${hash(`${args.name}:${String(args.inputs.status)}`).toUpperCase()}`;
     case "aws:iam/user:User":
       return String(args.inputs.name ?? args.name);
+    case "aws:secretsmanager/secret:Secret": // the provider's id of a secret is its ARN
+      return secretArn(String(args.inputs.name));
     default:
       return `${args.name}-id`;
   }
+}
+
+/** The ARN AWS gives a secret (with its random six-character suffix, fixed here). */
+export function secretArn(name: string): string {
+  return `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbCdEf`;
 }
 
 function hash(text: string): string {
@@ -81,9 +88,9 @@ function computed(args: pulumi.runtime.MockResourceArgs, id: string): Record<str
     case "aws:iam/accessKey:AccessKey":
       return { secret: `secret-for-${args.name}`, createDate: "2026-11-22T10:00:00Z" };
     case "aws:secretsmanager/secret:Secret":
-      return { arn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${i.name}-AbCdEf` };
+      return { arn: id };
     case "aws:secretsmanager/secretVersion:SecretVersion":
-      return { versionId: `v-${hash(String(i.secretString))}`, arn: `${id}-arn` };
+      return { versionId: `v-${hash(String(i.secretString))}`, arn: i.secretId };
     default:
       return { arn: `arn:aws:mock:${REGION}:${ACCOUNT}:${args.type}/${args.name}` };
   }
@@ -134,4 +141,43 @@ export function optionsSpy(): { seen: SeenChild[]; transformation: pulumi.Resour
       return undefined;
     },
   };
+}
+
+/**
+ * An invoke failure as the engine reports it: the SDK rejects with `new Error(err.details)`,
+ * so the text must travel in `details` (a plain Error's message would arrive empty).
+ */
+export function invokeFailure(message: string): Error {
+  return Object.assign(new Error(message), { details: message });
+}
+
+/** The AWS provider's "no such user" for the aws.iam.getUser invoke. */
+export function noSuchUser(userName: string): Error {
+  return invokeFailure(
+    `invoking aws:iam/getUser:getUser: 1 error occurred:\n\t* reading IAM User (${userName}): couldn't find resource\n\n`,
+  );
+}
+
+/** The AWS provider's "no such secret" for the aws.secretsmanager.getSecretVersion invoke. */
+export function noSuchSecret(secretId: string): Error {
+  return invokeFailure(
+    `invoking aws:secretsmanager/getSecretVersion:getSecretVersion: 1 error occurred:\n\t* ` +
+      `reading Secrets Manager Secret Version (${secretId}|AWSCURRENT): couldn't find resource\n\n`,
+  );
+}
+
+// Pulumi's wire marker of a secret value (sdk/nodejs/runtime/rpc.ts: specialSigKey, specialSecretSig).
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** A registered input as sent on the wire: `{ secret: true, value }` when marked secret. */
+export function unwrapSecret(input: unknown): { secret: boolean; value: unknown } {
+  if (
+    typeof input === "object" &&
+    input !== null &&
+    (input as Record<string, unknown>)[SIG_KEY] === SECRET_SIG
+  ) {
+    return { secret: true, value: (input as { value: unknown }).value };
+  }
+  return { secret: false, value: input };
 }

@@ -14,6 +14,7 @@ import {
 } from "../../components/githubOidcRole";
 import { parseStackConfig } from "../../components/config";
 import { utcToday } from "../../components/schedule";
+import { allRegistered, ComplianceMocks } from "../support/complianceMocks";
 import { ACCOUNT, optionsSpy, RecordingMocks, REGION, useMocks, valueOf } from "../support/mocks";
 
 const PROVIDER = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
@@ -235,8 +236,14 @@ const STATE: Partial<CiScope> = {
   stateKeyPrefix: "infra/",
   secretsProviderKmsKeyArn: KMS_KEY,
 };
+const RULE = "iam-key-rotation-access-keys-rotated";
 const COMPLIANCE: Partial<CiScope> = {
-  compliance: { namePrefix: "key-rotation-compliance", recorder: true },
+  compliance: {
+    componentName: "key-rotation-compliance",
+    ruleName: RULE,
+    recorder: true,
+    organization: false,
+  },
 };
 
 describe("GithubOidcRole policy documents", () => {
@@ -364,10 +371,15 @@ describe("GithubOidcRole policy documents", () => {
     ]);
   });
 
-  it("compliance: the rule, event rule, topic and alarm by name prefix; key reads by alias", () => {
+  it("compliance: the rule, the event rule and alarm by exact name, the topic by component name", () => {
     const doc = applyRolePolicy({
       ...BASE,
-      compliance: { namePrefix: "key-rotation-compliance", recorder: false },
+      compliance: {
+        componentName: "key-rotation-compliance",
+        ruleName: RULE,
+        recorder: false,
+        organization: false,
+      },
     });
     const sids = statements(doc).map((s) => s.Sid);
     assert.deepEqual(sids.slice(sids.indexOf("ReadOidcProvider") + 1), [
@@ -375,8 +387,7 @@ describe("GithubOidcRole policy documents", () => {
       "ComplianceEventRule",
       "ComplianceTopic",
       "ComplianceAlarm",
-      "ComplianceKeyRead",
-      "ComplianceKeyAliases",
+      "ComplianceTopicKeyRead",
       "DenyChangingCiIdentity",
     ]);
     assert.deepEqual(bySid(doc, "ComplianceConfigRule"), {
@@ -394,11 +405,11 @@ describe("GithubOidcRole policy documents", () => {
     });
     assert.deepEqual(
       bySid(doc, "ComplianceEventRule").Resource,
-      `arn:aws:events:${REGION}:${ACCOUNT}:rule/key-rotation-compliance*`,
+      `arn:aws:events:${REGION}:${ACCOUNT}:rule/${RULE}-non-compliant`,
     );
     assert.deepEqual(
       bySid(doc, "ComplianceTopic").Resource,
-      `arn:aws:sns:${REGION}:${ACCOUNT}:key-rotation-compliance*`,
+      `arn:aws:sns:${REGION}:${ACCOUNT}:key-rotation-compliance-*`,
     );
     assert.deepEqual(bySid(doc, "ComplianceAlarm"), {
       Sid: "ComplianceAlarm",
@@ -411,10 +422,11 @@ describe("GithubOidcRole policy documents", () => {
         "cloudwatch:TagResource",
         "cloudwatch:UntagResource",
       ],
-      Resource: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:key-rotation-compliance*`,
+      Resource: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${RULE}-non-compliant`,
     });
-    assert.deepEqual(bySid(doc, "ComplianceKeyRead"), {
-      Sid: "ComplianceKeyRead",
+    // The topic's key has no alias or tag to scope by; metadata reads only (refresh).
+    assert.deepEqual(bySid(doc, "ComplianceTopicKeyRead"), {
+      Sid: "ComplianceTopicKeyRead",
       Effect: "Allow",
       Action: [
         "kms:DescribeKey",
@@ -423,10 +435,85 @@ describe("GithubOidcRole policy documents", () => {
         "kms:ListResourceTags",
       ],
       Resource: `arn:aws:kms:${REGION}:${ACCOUNT}:key/*`,
-      Condition: {
-        "ForAnyValue:StringLike": { "kms:ResourceAliases": "alias/key-rotation-compliance*" },
+    });
+  });
+
+  it("compliance in organization mode: the organization rule and the service access it needs", () => {
+    const doc = applyRolePolicy({
+      ...BASE,
+      compliance: {
+        componentName: "key-rotation-compliance",
+        ruleName: RULE,
+        recorder: false,
+        organization: true,
       },
     });
+    const at = statements(doc).findIndex((s) => s.Sid === "ComplianceOrganizationRule");
+    assert.deepEqual(statements(doc).slice(at, at + 5), [
+      {
+        Sid: "ComplianceOrganizationRule",
+        Effect: "Allow",
+        Action: [
+          "config:DeleteOrganizationConfigRule",
+          "config:DescribeOrganizationConfigRuleStatuses",
+          "config:DescribeOrganizationConfigRules",
+          "config:PutOrganizationConfigRule",
+        ],
+        Resource: `arn:aws:config:${REGION}:${ACCOUNT}:organization-config-rule/*`,
+      },
+      {
+        Sid: "ComplianceOrganizationRead",
+        Effect: "Allow",
+        Action: [
+          "organizations:DescribeOrganization",
+          "organizations:ListAWSServiceAccessForOrganization",
+          "organizations:ListDelegatedAdministrators",
+        ],
+        Resource: "*",
+      },
+      {
+        Sid: "ComplianceOrganizationAccess",
+        Effect: "Allow",
+        Action: "organizations:EnableAWSServiceAccess",
+        Resource: "*",
+        Condition: {
+          StringEquals: {
+            "organizations:ServicePrincipal": "config-multiaccountsetup.amazonaws.com",
+          },
+        },
+      },
+      {
+        Sid: "ComplianceOrganizationServiceRole",
+        Effect: "Allow",
+        Action: "iam:CreateServiceLinkedRole",
+        Resource: `arn:aws:iam::${ACCOUNT}:role/aws-service-role/config-multiaccountsetup.amazonaws.com/*`,
+        Condition: {
+          StringEquals: { "iam:AWSServiceName": "config-multiaccountsetup.amazonaws.com" },
+        },
+      },
+      {
+        Sid: "ComplianceEventRule",
+        Effect: "Allow",
+        Action: [
+          "events:DeleteRule",
+          "events:DescribeRule",
+          "events:DisableRule",
+          "events:EnableRule",
+          "events:ListTagsForResource",
+          "events:ListTargetsByRule",
+          "events:PutRule",
+          "events:PutTargets",
+          "events:RemoveTargets",
+          "events:TagResource",
+          "events:UntagResource",
+        ],
+        Resource: `arn:aws:events:${REGION}:${ACCOUNT}:rule/${RULE}-non-compliant`,
+      },
+    ]);
+    assert.equal(
+      statements(doc).some((s) => s.Sid === "ComplianceConfigRule"),
+      false,
+    );
   });
 
   it("compliance recorder: region-bound recorder calls, role read and pass to AWS Config only, never role writes", () => {
@@ -452,12 +539,12 @@ describe("GithubOidcRole policy documents", () => {
       Sid: "ComplianceRecorderRolePass",
       Effect: "Allow",
       Action: "iam:PassRole",
-      Resource: `arn:aws:iam::${ACCOUNT}:role/key-rotation-compliance*`,
+      Resource: `arn:aws:iam::${ACCOUNT}:role/key-rotation-compliance-*`,
       Condition: { StringEquals: { "iam:PassedToService": "config.amazonaws.com" } },
     });
     assert.deepEqual(
       bySid(doc, "ComplianceBucket").Resource,
-      "arn:aws:s3:::key-rotation-compliance*",
+      "arn:aws:s3:::key-rotation-compliance-*",
     );
     // No IAM write on any role, anywhere in the document (PassRole grants nothing by itself).
     const roleWrites = statements(doc)
@@ -534,32 +621,21 @@ class CiMocks extends RecordingMocks {
   }
 }
 
-const INVOKES = {
-  "aws:index/getCallerIdentity:getCallerIdentity": () => ({
-    accountId: ACCOUNT,
-    arn: `arn:aws:iam::${ACCOUNT}:user/admin`,
-    userId: "AIDAADMIN",
-    id: ACCOUNT,
-  }),
-  "aws:index/getPartition:getPartition": () => ({
-    partition: "aws",
-    dnsSuffix: "amazonaws.com",
-    reverseDnsPrefix: "com.amazonaws",
-    id: "aws",
-  }),
+/** Only used when no aws:region is configured. */
+const GET_REGION = {
   "aws:index/getRegion:getRegion": () => ({
-    region: REGION,
-    name: REGION,
-    id: REGION,
-    description: "US East (N. Virginia)",
-    endpoint: `ec2.${REGION}.amazonaws.com`,
+    region: "eu-west-1",
+    name: "eu-west-1",
+    id: "eu-west-1",
+    description: "Europe (Ireland)",
+    endpoint: "ec2.eu-west-1.amazonaws.com",
   }),
 };
 
 describe("GithubOidcRole component", () => {
   let mocks: CiMocks;
   beforeEach(async () => {
-    mocks = new CiMocks(INVOKES);
+    mocks = new CiMocks(GET_REGION);
     await useMocks(mocks, { stack: "prod" });
   });
 
@@ -607,6 +683,8 @@ describe("GithubOidcRole component", () => {
     assert.equal(previewPolicy.role, "key-rotation-github-preview");
     assert.deepEqual(JSON.parse(previewPolicy.policy), EXPECTED_PREVIEW);
 
+    // Partition and account come from the role's ARN, the region from aws:region: no invoke.
+    assert.deepEqual(mocks.invokes, []);
     const urn = await valueOf(ci.urn);
     assert.ok(urn.endsWith(`::${GITHUB_OIDC_ROLE_TYPE}::github`), urn);
   });
@@ -697,6 +775,31 @@ describe("GithubOidcRole component", () => {
     );
   });
 
+  it("asks AWS for the region only when no aws:region is configured", async () => {
+    const env = {
+      AWS_REGION: process.env.AWS_REGION,
+      AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION,
+    };
+    delete process.env.AWS_REGION;
+    delete process.env.AWS_DEFAULT_REGION;
+    try {
+      pulumi.runtime.setAllConfig({});
+      const ci = new GithubOidcRole("github", { applySubjects: [APPLY_SUB] });
+      await valueOf(ci.applyRoleArn);
+      assert.deepEqual(
+        mocks.invokes.map((i) => i.token),
+        ["aws:index/getRegion:getRegion"],
+      );
+      const policy = JSON.parse(mocks.named("github-apply-permissions").inputs.policy);
+      assert.equal(
+        bySid(policy, "ManagedSecrets").Resource,
+        `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:key-rotation/*`,
+      );
+    } finally {
+      for (const [k, v] of Object.entries(env)) if (v !== undefined) process.env[k] = v;
+    }
+  });
+
   it("rejects bad arguments, naming each field", () => {
     assert.throws(
       () =>
@@ -744,7 +847,6 @@ describe("githubOidcRoleArgs", () => {
       stateKeyPrefix: "",
       secretsProviderKmsKeyArn: undefined,
       compliance: false,
-      complianceRecorder: false,
     });
     assert.equal(githubOidcRoleArgs(parseStackConfig({ users: [{ name: "a" }] })), undefined);
   });
@@ -753,18 +855,39 @@ describe("githubOidcRoleArgs", () => {
     const config = parseStackConfig({
       users: [{ name: "a" }],
       github: { applySubjects: [APPLY_SUB] },
+      compliance: { ruleName: "acme-keys", createRecorder: true },
     });
-    const args = githubOidcRoleArgs({ ...config, compliance: { createRecorder: true } });
-    assert.equal(args?.compliance, true);
-    assert.equal(args?.complianceRecorder, true);
-    assert.equal(githubOidcRoleArgs({ ...config, compliance: {} })?.complianceRecorder, false);
+    assert.deepEqual(githubOidcRoleArgs(config, "acme-compliance"), {
+      ...githubOidcRoleArgs({ ...config, compliance: undefined }),
+      compliance: true,
+      complianceComponentName: "acme-compliance",
+      complianceRuleName: "acme-keys",
+      complianceRecorder: true,
+      complianceOrganization: false,
+    });
+    const off = parseStackConfig({
+      users: [{ name: "a" }],
+      github: { applySubjects: [APPLY_SUB] },
+      compliance: { enabled: false },
+    });
+    assert.equal(githubOidcRoleArgs(off)?.compliance, false);
   });
 });
 
+/** The compliance component's mocks, plus an IAM-shaped ARN for the OIDC provider. */
+class ProgramMocks extends ComplianceMocks {
+  override newResource(args: pulumi.runtime.MockResourceArgs) {
+    const result = super.newResource(args);
+    if (args.type === "aws:iam/openIdConnectProvider:OpenIdConnectProvider") {
+      result.state.arn = PROVIDER;
+    }
+    return result;
+  }
+}
+
 describe("the program with a github section", () => {
-  it("creates the CI roles beside the users and exports their ARNs", async () => {
-    const mocks = new CiMocks({
-      ...INVOKES,
+  it("creates the CI roles beside the users and the compliance resources, scoped to their names", async () => {
+    const mocks = new ProgramMocks({
       // Users deployed today with one key: nothing else to read.
       "aws:iam/getUser:getUser": (inputs) => ({
         userName: inputs.userName,
@@ -779,6 +902,10 @@ describe("the program with a github section", () => {
           { name: "vendor", policyArns: [S3RO, ECR] },
         ]),
         "iam-key-rotation:waitForNewKey": "false",
+        "iam-key-rotation:compliance": JSON.stringify({
+          ruleName: "acme-keys",
+          createRecorder: true,
+        }),
         "iam-key-rotation:github": JSON.stringify({
           applySubjects: [APPLY_SUB],
           previewSubjects: [PR_SUB],
@@ -787,13 +914,50 @@ describe("the program with a github section", () => {
     });
     const program = (await import("../../index")).default;
     const outputs: any = await program();
-    assert.deepEqual(Object.keys(outputs), ["users", "github"]);
+    assert.deepEqual(Object.keys(outputs), ["users", "compliance", "github"]);
     assert.equal(await valueOf(outputs.github.applyRoleArn), APPLY_ROLE);
     assert.equal(await valueOf(outputs.github.previewRoleArn), PREVIEW_ROLE);
     assert.equal(await valueOf(outputs.github.providerArn), PROVIDER);
+    await allRegistered();
+
+    const policy = JSON.parse(mocks.named("github-apply-permissions").inputs.policy);
     assert.deepEqual(
-      JSON.parse(mocks.named("github-apply-permissions").inputs.policy),
-      EXPECTED_APPLY,
+      policy,
+      applyRolePolicy({
+        ...BASE,
+        compliance: {
+          componentName: "key-rotation-compliance",
+          ruleName: "acme-keys",
+          recorder: true,
+          organization: false,
+        },
+      }),
     );
+    // The names the compliance component really registers fall under those statements.
+    const eventRule = mocks.ofType("aws:cloudwatch/eventRule:EventRule")[0].inputs.name;
+    assert.equal(
+      bySid(policy, "ComplianceEventRule").Resource,
+      `arn:aws:events:${REGION}:${ACCOUNT}:rule/${eventRule}`,
+    );
+    const alarm = mocks.ofType("aws:cloudwatch/metricAlarm:MetricAlarm")[0].inputs.name;
+    assert.equal(
+      bySid(policy, "ComplianceAlarm").Resource,
+      `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${alarm}`,
+    );
+    // Auto-named children (topic, bucket, role) get "<logical name>-<random>": every logical
+    // name of the component's children starts with the component's name.
+    const children = mocks.resources.filter((r) =>
+      ["aws:sns/topic:Topic", "aws:s3/bucket:Bucket", "aws:iam/role:Role"].includes(r.type),
+    );
+    assert.deepEqual(children.map((r) => [r.type, r.name]).sort(), [
+      ["aws:iam/role:Role", "github-apply"],
+      ["aws:iam/role:Role", "github-preview"],
+      ["aws:iam/role:Role", "key-rotation-compliance-recorder-role"],
+      ["aws:s3/bucket:Bucket", "key-rotation-compliance-config-bucket"],
+      ["aws:sns/topic:Topic", "key-rotation-compliance-topic"],
+    ]);
+    for (const r of children.filter((c) => c.name.startsWith("key-rotation-compliance-"))) {
+      assert.equal(r.inputs.name ?? r.inputs.bucket, undefined, `${r.name} is auto-named`);
+    }
   });
 });

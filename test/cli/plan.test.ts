@@ -1,0 +1,256 @@
+import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { cli, ROOT } from "../support/cli";
+import type { PlanDocument } from "../../cli/plan";
+
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "ikr-plan-"));
+  writeFileSync(path.join(dir, "Pulumi.yaml"), "name: iam-key-rotation\nruntime: nodejs\n");
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+describe("iam-key-rotation plan", () => {
+  it("prints the prod calendar as a table", async () => {
+    const result = await cli(["plan", "--stack", "prod", "--at", "2026-11-22", "--days", "45"]);
+    assert.equal(result.stderr, "");
+    assert.equal(result.code, 0);
+    assert.equal(
+      result.stdout,
+      [
+        "Rotation calendar of stack prod, 2026-11-22 to 2027-01-05 (45 days, one `pulumi up` a day).",
+        "Planned as new users, first key issued on 2026-11-22: onprem-jenkins-ecr, bi-vendor-athena, partner-dropbox-sync (pass --state to start from the recorded state).",
+        "",
+        "USER                  EVERY  OVERLAP  MAX AGE  CURRENT AT END  NEXT ROTATION",
+        "onprem-jenkins-ecr    30d    7d       90d      green           2027-01-21",
+        "bi-vendor-athena      60d    14d      90d      blue            2027-01-21",
+        "partner-dropbox-sync  14d    2d       30d      green           2027-01-17",
+        "",
+        "DATE        USER                  EVENT          SLOT   KEY ISSUED ON",
+        "2026-11-22  onprem-jenkins-ecr    issue new key  blue   2026-11-22",
+        "2026-11-22  bi-vendor-athena      issue new key  blue   2026-11-22",
+        "2026-11-22  partner-dropbox-sync  issue new key  blue   2026-11-22",
+        "2026-12-06  partner-dropbox-sync  issue new key  green  2026-12-06",
+        "2026-12-08  partner-dropbox-sync  deactivate     blue   2026-11-22",
+        "2026-12-20  partner-dropbox-sync  delete         blue   2026-11-22",
+        "2026-12-20  partner-dropbox-sync  issue new key  blue   2026-12-20",
+        "2026-12-22  onprem-jenkins-ecr    issue new key  green  2026-12-22",
+        "2026-12-22  partner-dropbox-sync  deactivate     green  2026-12-06",
+        "2026-12-29  onprem-jenkins-ecr    deactivate     blue   2026-11-22",
+        "2027-01-03  partner-dropbox-sync  delete         green  2026-12-06",
+        "2027-01-03  partner-dropbox-sync  issue new key  green  2027-01-03",
+        "2027-01-05  partner-dropbox-sync  deactivate     blue   2026-12-20",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("defaults to 90 days from today (UTC)", async () => {
+    const result = await cli(["plan", "--stack", "prod"], { now: "2026-11-22T23:59:00Z" });
+    assert.equal(result.code, 0);
+    assert.match(
+      result.stdout,
+      /^Rotation calendar of stack prod, 2026-11-22 to 2027-02-19 \(90 days,/,
+    );
+  });
+
+  it("prints a stable JSON document", async () => {
+    const result = await cli([
+      "plan",
+      "--stack",
+      "prod",
+      "--at",
+      "2026-11-22",
+      "--days",
+      "31",
+      "--json",
+    ]);
+    assert.equal(result.code, 0);
+    const doc = JSON.parse(result.stdout) as PlanDocument;
+    assert.deepEqual(Object.keys(doc), ["version", "stack", "from", "to", "days", "users"]);
+    assert.deepEqual(
+      [doc.version, doc.stack, doc.from, doc.to, doc.days],
+      [1, "prod", "2026-11-22", "2026-12-22", 31],
+    );
+    assert.deepEqual(doc.users[0], {
+      name: "onprem-jenkins-ecr",
+      policy: { everyDays: 30, overlapDays: 7, maxAgeDays: 90 },
+      recorded: null,
+      events: [
+        { date: "2026-11-22", kind: "issue", slot: "blue", keyIssuedOn: "2026-11-22" },
+        { date: "2026-12-22", kind: "issue", slot: "green", keyIssuedOn: "2026-12-22" },
+      ],
+      end: {
+        current: "green",
+        nextRotationOn: "2027-01-21",
+        slots: {
+          blue: { issuedOn: "2026-11-22", status: "Active" },
+          green: { issuedOn: "2026-12-22", status: "Active" },
+        },
+      },
+    });
+  });
+
+  it("starts from the recorded state given by `pulumi stack output --json`", async () => {
+    const dir = project({
+      "Pulumi.dev.yaml": "config:\n  iam-key-rotation:users:\n    - name: ci\n",
+      "outputs.json": JSON.stringify({
+        users: {
+          ci: {
+            currentSlot: "green",
+            rotationState: {
+              current: "green",
+              slots: { blue: { issuedOn: "2026-10-01" }, green: { issuedOn: "2026-10-31" } },
+              previousActiveUntil: "2026-11-07",
+            },
+          },
+        },
+      }),
+    });
+    const result = await cli([
+      "plan",
+      "--stack",
+      "dev",
+      "--dir",
+      dir,
+      "--state",
+      path.join(dir, "outputs.json"),
+      "--at",
+      "2026-11-22",
+      "--days",
+      "10",
+      "--json",
+    ]);
+    assert.equal(result.stderr, "");
+    const doc = JSON.parse(result.stdout) as PlanDocument;
+    assert.deepEqual(doc.users[0].events, [
+      { date: "2026-11-30", kind: "delete", slot: "blue", keyIssuedOn: "2026-10-01" },
+      { date: "2026-11-30", kind: "issue", slot: "blue", keyIssuedOn: "2026-11-30" },
+    ]);
+  });
+
+  const usage: [string, string[], string][] = [
+    [
+      "no --stack",
+      ["plan"],
+      "error: required option '-s, --stack <name>' not specified\n(run with --help for usage)\n",
+    ],
+    [
+      "a bad date",
+      ["plan", "--stack", "prod", "--at", "2026-02-30"],
+      'error: --at must be a date written YYYY-MM-DD (got "2026-02-30").\n',
+    ],
+    [
+      "a bad day count",
+      ["plan", "--stack", "prod", "--days", "0"],
+      "error: --days must be a whole number from 1 to 3650 (got 0).\n",
+    ],
+    [
+      "a day count that is not a number",
+      ["plan", "--stack", "prod", "--days", "ten"],
+      'error: --days must be a whole number (got "ten").\n',
+    ],
+    [
+      "an unknown option",
+      ["plan", "--stack", "prod", "--verbose"],
+      "error: unknown option '--verbose'\n(run with --help for usage)\n",
+    ],
+    [
+      "a bad stack name",
+      ["plan", "--stack", "../etc"],
+      'error: --stack must be a stack name like "prod" (got "../etc").\n',
+    ],
+    [
+      "a missing stack file",
+      ["plan", "--stack", "staging"],
+      `error: cannot read ${path.join(ROOT, "Pulumi.staging.yaml")}: no such file.\n`,
+    ],
+    [
+      "an unknown command",
+      ["rotate"],
+      "error: unknown command 'rotate'\n(run with --help for usage)\n",
+    ],
+  ];
+  for (const [title, args, stderr] of usage) {
+    it(`exits 2 on ${title}`, async () => {
+      const result = await cli(args);
+      assert.deepEqual(result, { code: 2, stdout: "", stderr });
+    });
+  }
+
+  it("exits 2 on a bad stack file, naming the file and every problem", async () => {
+    const dir = project({
+      "Pulumi.dev.yaml":
+        "config:\n  iam-key-rotation:users:\n    - name: ci\n      rotation: { everyDays: 10, overlapDays: 10 }\n  iam-key-rotation:pathh: /x/\n",
+    });
+    const result = await cli(["plan", "--stack", "dev", "--dir", dir]);
+    assert.equal(result.code, 2);
+    assert.equal(
+      result.stderr,
+      `error: ${path.join(dir, "Pulumi.dev.yaml")}: Invalid stack configuration (2 problems); nothing was changed:\n` +
+        "  - [pathh] is not a known setting of iam-key-rotation (known: users, rotation, path, secretPrefix, waitForNewKey, compliance, github).\n" +
+        '  - user "ci": [users[0].rotation.overlapDays] must be smaller than [users[0].rotation.everyDays] (got 10 and 10).\n',
+    );
+  });
+
+  it("exits 2 on a stack file that is not YAML, or a state file that does not fit", async () => {
+    const dir = project({
+      "Pulumi.dev.yaml": "config: [unclosed\n",
+      "Pulumi.ok.yaml": "config:\n  iam-key-rotation:users: [{ name: a }]\n",
+      "bad.json": "{}",
+    });
+    const yaml = await cli(["plan", "--stack", "dev", "--dir", dir]);
+    assert.equal(yaml.code, 2);
+    assert.match(
+      yaml.stderr,
+      new RegExp(
+        `^error: ${path.join(dir, "Pulumi.dev.yaml").replace(/[.]/g, "\\.")} is not valid YAML: `,
+      ),
+    );
+    const state = await cli([
+      "plan",
+      "--stack",
+      "ok",
+      "--dir",
+      dir,
+      "--state",
+      path.join(dir, "nope.json"),
+    ]);
+    assert.equal(state.code, 2);
+    assert.match(state.stderr, /^error: --state .*nope\.json: cannot read it as JSON \(ENOENT/);
+  });
+
+  it("--help explains the command with examples", async () => {
+    const result = await cli(["plan", "--help"]);
+    assert.equal(result.code, 0);
+    assert.match(result.stdout, /^Usage: iam-key-rotation plan \[options\]/);
+    assert.match(result.stdout, /--state <file>/);
+    assert.match(result.stdout, /Examples:\n {2}iam-key-rotation plan --stack prod\n/);
+  });
+
+  it("runs as the installed command, with the same output and exit codes", async () => {
+    const run = promisify(execFile);
+    const bin = path.join(ROOT, "bin", "iam-key-rotation.js");
+    const ok = await run(
+      process.execPath,
+      [bin, "plan", "--stack", "prod", "--at", "2026-11-22", "--days", "1", "--json"],
+      { cwd: ROOT },
+    );
+    assert.equal((JSON.parse(ok.stdout) as PlanDocument).users.length, 3);
+    await assert.rejects(
+      run(process.execPath, [bin, "plan", "--stack", "prod", "--at", "tomorrow"], { cwd: ROOT }),
+      (err: { code: number; stderr: string }) => {
+        assert.equal(err.code, 2);
+        assert.equal(
+          err.stderr,
+          'error: --at must be a date written YYYY-MM-DD (got "tomorrow").\n',
+        );
+        return true;
+      },
+    );
+  });
+});
