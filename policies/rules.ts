@@ -220,8 +220,10 @@ export const accessKeyManaged: ResourceValidationPolicy = {
  * - nothing due: both createDates known.
  * Two slot keys that both have unknown createDates mean both are being created or replaced:
  * the key consumers use now is deleted (deleteBeforeReplace) before they can read the new one.
- * That happens when the user is renamed (`user` forces replacement), with `--replace`, when the
- * state lost the keys, or when the rotation record was reset.
+ * That happens when the component is renamed without an alias (new URNs: both keys are created
+ * anew while the old ones still hold the user's two key slots), with `--replace`, when the state
+ * lost the keys, or when the rotation record was edited. (A renamed IAM user is a new user: no
+ * record under the new name, so blue only.)
  */
 export const oneSlotPerUpdate: StackValidationPolicy = {
   name: "iam-access-key-one-slot-per-update",
@@ -243,9 +245,9 @@ export const oneSlotPerUpdate: StackValidationPolicy = {
         `This update re-issues both key slots of RotatedKeyUser "${component.name}"` +
           `${userName !== undefined ? ` (IAM user "${userName}")` : ""}: "${slotNames(component.name).join('" and "')}" ` +
           `are both being created or replaced, so the key consumers use now is deleted before ` +
-          `they can read the new one. Find what replaces both keys (a renamed user, --replace, ` +
-          `keys missing from the state, an edited key-rotation:* tag record) and undo it, so ` +
-          `that a run re-issues one slot at a time.`,
+          `they can read the new one. Find what replaces both keys (a component renamed without an alias, ` +
+          `--replace, keys missing from the state, an edited key-rotation:* tag record) and ` +
+          `undo it, so that a run re-issues one slot at a time.`,
         component.urn,
       );
     }

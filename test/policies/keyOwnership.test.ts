@@ -113,8 +113,9 @@ describe("policy iam-access-key-one-slot-per-update", () => {
           'This update re-issues both key slots of RotatedKeyUser "ci" (IAM user "ci-deployer"): ' +
             '"ci-blue" and "ci-green" are both being created or replaced, so the key consumers ' +
             "use now is deleted before they can read the new one. Find what replaces both keys " +
-            "(a renamed user, --replace, keys missing from the state, an edited key-rotation:* " +
-            "tag record) and undo it, so that a run re-issues one slot at a time.",
+            "(a component renamed without an alias, --replace, keys missing from the state, an " +
+            "edited key-rotation:* tag record) and undo it, so that a run re-issues one slot at " +
+            "a time.",
           CI_URN,
         ],
       ],
