@@ -19,13 +19,16 @@ export interface AwsOptions {
   endpointUrl?: string;
 }
 
-/** Adds --region, --profile and --endpoint-url, as the AWS CLI spells them. */
-export function addAwsOptions(cmd: Command): Command {
+/**
+ * Adds --region, --profile and --endpoint-url, as the AWS CLI spells them. `regionDefault`
+ * describes where the region comes from when --region is not given.
+ */
+export function addAwsOptions(
+  cmd: Command,
+  regionDefault = "AWS_REGION, AWS_DEFAULT_REGION, then the profile's region",
+): Command {
   return cmd
-    .option(
-      "--region <region>",
-      "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region)",
-    )
+    .option("--region <region>", `AWS region (default: ${regionDefault})`)
     .option(
       "--profile <name>",
       "named profile of ~/.aws/config and ~/.aws/credentials (default: AWS_PROFILE)",

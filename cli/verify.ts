@@ -453,7 +453,10 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
         .choices(["table", "json"])
         .default("table"),
     );
-  addAwsOptions(cmd)
+  addAwsOptions(
+    cmd,
+    "with --stack the stack's aws:region, then AWS_REGION, AWS_DEFAULT_REGION, the profile's region",
+  )
     .addHelpText("after", VERIFY_HELP)
     .action(async (opts: VerifyOptions) => {
       ctx.exit(await runVerify(opts, ctx));

@@ -14,6 +14,7 @@ import { AuditDocument, CSV_COLUMNS, isoSecond } from "../../cli/audit";
 import { AwsProxy, pageListUsers, queryError } from "../support/awsProxy";
 import { MOTO_ENV, runCli, setMotoAuth } from "../support/cli";
 import { useMoto } from "../support/moto";
+import { requiredActions } from "../support/readme";
 import { alignTimes } from "../support/times";
 
 const DAY = 86_400_000;
@@ -722,13 +723,7 @@ describe("iam-key-rotation audit with moto's request authentication on", functio
   }
 
   /** The permissions the README lists for `audit`. */
-  const AUDIT_ACTIONS = [
-    "iam:GenerateCredentialReport",
-    "iam:GetCredentialReport",
-    "iam:ListUsers",
-    "iam:ListAccessKeys",
-    "iam:GetAccessKeyLastUsed",
-  ];
+  const AUDIT_ACTIONS = requiredActions("Audit");
 
   it("the README's permissions are enough for both paths", async () => {
     const env = await auditor(AUDIT_ACTIONS);
