@@ -1,4 +1,6 @@
 import * as assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { AddressInfo } from "node:net";
 import {
   CreateAccessKeyCommand,
   CreateUserCommand,
@@ -687,6 +689,51 @@ describe("iam-key-rotation audit (against moto_server)", function () {
         );
       }
     });
+  });
+});
+
+describe("iam-key-rotation audit: AWS unreachable or no credentials", () => {
+  it("an endpoint nobody listens on: exit 3, names the call", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer();
+      server.listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const run = await runCli(["audit", "--endpoint-url", `http://127.0.0.1:${port}`], {
+      env: { ...MOTO_ENV, AWS_MAX_ATTEMPTS: "1" },
+    });
+    assert.deepEqual(run, {
+      code: 3,
+      stdout: "",
+      stderr:
+        "error: cannot reach AWS for iam:GenerateCredentialReport: ECONNREFUSED " +
+        `(connect ECONNREFUSED 127.0.0.1:${port}).\n`,
+    });
+  });
+
+  it("no credentials anywhere: exit 3, says where they may come from", async () => {
+    const saved = { ...process.env };
+    process.env.AWS_SHARED_CREDENTIALS_FILE = "/nonexistent/credentials";
+    process.env.AWS_CONFIG_FILE = "/nonexistent/config";
+    try {
+      const run = await runCli(["audit", "--endpoint-url", "http://127.0.0.1:9"], {
+        env: { AWS_REGION: "us-east-1" },
+      });
+      assert.deepEqual(run, {
+        code: 3,
+        stdout: "",
+        stderr:
+          "error: no AWS credentials found (Could not load credentials from any providers). " +
+          "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, set AWS_PROFILE, or pass --profile.\n",
+      });
+    } finally {
+      for (const k of ["AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"]) {
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+      }
+    }
   });
 });
 
