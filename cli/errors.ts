@@ -16,3 +16,11 @@ export class UsageError extends Error {
     this.name = "UsageError";
   }
 }
+
+/** AWS refused or failed (access denied, throttled past retries, unreachable): exit 3. */
+export class AwsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "AwsError";
+  }
+}

@@ -4,8 +4,10 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { utcToday } from "../components/schedule";
-import { EXIT, UsageError } from "./errors";
+import { registerAudit } from "./audit";
+import { AwsError, EXIT, UsageError } from "./errors";
 import { buildPlan, renderPlan } from "./plan";
+import { registerVerify } from "./verify";
 
 export interface Io {
   stdout: (text: string) => void;
@@ -94,6 +96,8 @@ export function buildProgram(ctx: CommandContext): Command {
     .configureOutput({ writeOut: ctx.io.stdout, writeErr: ctx.io.stderr });
   program.addOption(new Option("-V, --version", "print the version").hideHelp(false));
   registerPlan(program, ctx);
+  registerAudit(program, ctx);
+  registerVerify(program, ctx);
   return program;
 }
 
@@ -119,6 +123,10 @@ export async function main(args: readonly string[], io: Io = processIo()): Promi
     if (err instanceof UsageError) {
       io.stderr(`error: ${err.message}\n`);
       return EXIT.usage;
+    }
+    if (err instanceof AwsError) {
+      io.stderr(`error: ${err.message}\n`);
+      return EXIT.aws;
     }
     throw err;
   }

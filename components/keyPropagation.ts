@@ -22,7 +22,10 @@ export interface KeyCheckOptions {
   intervalMs?: number;
 }
 
-/** The identity a key signs in as. Throws the last error once the deadline has passed. */
+/**
+ * The identity a key signs in as. Once the deadline has passed, throws an Error whose `cause` is
+ * the last error STS gave.
+ */
 export async function waitUntilKeyWorks(
   credentials: KeyCredentials,
   options: KeyCheckOptions = {},
@@ -54,6 +57,7 @@ export async function waitUntilKeyWorks(
             `Access key ${credentials.accessKeyId} was not accepted by STS after ${attempts} ` +
               `attempt${attempts === 1 ? "" : "s"} in ${Math.round(timeoutMs / 1000)} s: ` +
               `${name}: ${message}`,
+            { cause: err },
           );
         }
         await new Promise((resolve) => setTimeout(resolve, intervalMs));

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { cli, ROOT } from "../support/cli";
+import { ROOT, runCli as cli } from "../support/cli";
 import type { PlanDocument } from "../../cli/plan";
 
 function project(files: Record<string, string>): string {
@@ -50,7 +50,9 @@ describe("iam-key-rotation plan", () => {
   });
 
   it("defaults to 90 days from today (UTC)", async () => {
-    const result = await cli(["plan", "--stack", "prod"], { now: "2026-11-22T23:59:00Z" });
+    const result = await cli(["plan", "--stack", "prod"], {
+      now: new Date("2026-11-22T23:59:00Z"),
+    });
     assert.equal(result.code, 0);
     assert.match(
       result.stdout,

@@ -1,29 +1,54 @@
-/** Runs the CLI in process with captured output and a pinned clock. */
+/** Runs the CLI in process with captured output, a pinned clock and its own environment. */
 import * as path from "node:path";
-import { Io, main } from "../../cli/main";
+import { main } from "../../cli/main";
 
+/** The repository root (where Pulumi.yaml and Pulumi.prod.yaml live). */
 export const ROOT = path.join(__dirname, "..", "..");
 
-export interface CliResult {
+export interface CliRun {
   code: number;
   stdout: string;
   stderr: string;
 }
 
-export async function cli(
-  args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; now?: string; stderrIsTTY?: boolean } = {},
-): Promise<CliResult> {
+export interface CliRunOptions {
+  env?: NodeJS.ProcessEnv;
+  now?: Date;
+  stderrIsTTY?: boolean;
+  cwd?: string;
+}
+
+/** Credentials and region for moto with authentication off. */
+export const MOTO_ENV: NodeJS.ProcessEnv = Object.freeze({
+  AWS_ACCESS_KEY_ID: "testing",
+  AWS_SECRET_ACCESS_KEY: "testing",
+  AWS_REGION: "us-east-1",
+});
+
+export async function runCli(
+  args: readonly string[],
+  options: CliRunOptions = {},
+): Promise<CliRun> {
   let stdout = "";
   let stderr = "";
-  const io: Io = {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
+  const now = options.now ?? new Date();
+  const code = await main(args, {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
     cwd: options.cwd ?? ROOT,
-    env: options.env ?? {},
+    env: options.env ?? MOTO_ENV,
     stderrIsTTY: options.stderrIsTTY ?? false,
-    now: () => new Date(options.now ?? "2026-11-22T12:00:00Z"),
-  };
-  const code = await main(args, io);
+    now: () => now,
+  });
   return { code, stdout, stderr };
+}
+
+/** Turns moto's request authentication on (0) or off (Infinity) from now on. */
+export async function setMotoAuth(endpoint: string, afterRequests: number): Promise<void> {
+  const res = await fetch(`${endpoint}/moto-api/reset-auth`, {
+    method: "POST",
+    headers: { "content-type": "text/plain" },
+    body: Number.isFinite(afterRequests) ? String(afterRequests) : "inf",
+  });
+  if (!res.ok) throw new Error(`moto reset-auth failed: ${res.status} ${await res.text()}`);
 }

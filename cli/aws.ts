@@ -1,0 +1,331 @@
+/**
+ * AWS clients for the CLI, configured the way the AWS CLI is: `--region`, `--profile`,
+ * `--endpoint-url`, and the environment (AWS_REGION, AWS_DEFAULT_REGION, AWS_PROFILE,
+ * AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN, AWS_MAX_ATTEMPTS).
+ * Shared by `audit` and `verify`. Every client retries with the SDK's adaptive mode (client-side
+ * rate limiting on throttling), counts its calls, and tags its errors with the IAM action
+ * (`iam:GenerateCredentialReport`) so an AccessDenied names the missing permission.
+ */
+import { IAMClient, IAMClientConfig } from "@aws-sdk/client-iam";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { STSClient } from "@aws-sdk/client-sts";
+import { fromIni } from "@aws-sdk/credential-providers";
+import { Command } from "commander";
+import { AwsError, UsageError } from "./errors";
+
+export interface AwsOptions {
+  region?: string;
+  profile?: string;
+  endpointUrl?: string;
+}
+
+/**
+ * Adds --region, --profile and --endpoint-url, as the AWS CLI spells them. `regionDefault`
+ * describes where the region comes from when --region is not given.
+ */
+export function addAwsOptions(
+  cmd: Command,
+  regionDefault = "AWS_REGION, AWS_DEFAULT_REGION, then the profile's region",
+): Command {
+  return cmd
+    .option("--region <region>", `AWS region (default: ${regionDefault})`)
+    .option(
+      "--profile <name>",
+      "named profile of ~/.aws/config and ~/.aws/credentials (default: AWS_PROFILE)",
+    )
+    .option(
+      "--endpoint-url <url>",
+      "send every AWS request to this URL, e.g. a local emulator (default: AWS_ENDPOINT_URL)",
+    );
+}
+
+/** Number of AWS API calls by action (`iam:ListUsers`), and of HTTP requests (retries included). */
+export class ApiStats {
+  readonly calls = new Map<string, number>();
+  requests = 0;
+
+  get total(): number {
+    let n = 0;
+    for (const count of this.calls.values()) n += count;
+    return n;
+  }
+
+  /** `API calls: 3 (iam:GenerateCredentialReport 2, iam:GetCredentialReport 1); HTTP requests: 3.` */
+  format(): string {
+    const parts = [...this.calls.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([action, count]) => `${action} ${count}`);
+    return (
+      `API calls: ${this.total}${parts.length > 0 ? ` (${parts.join(", ")})` : ""}; ` +
+      `HTTP requests: ${this.requests}.`
+    );
+  }
+}
+
+export interface AwsSession {
+  /** The region requests are signed for (IAM is global: us-east-1 when none is configured). */
+  readonly region: string | undefined;
+  readonly endpoint: string | undefined;
+  readonly stats: ApiStats;
+  iam(): IAMClient;
+  secretsManager(): SecretsManagerClient;
+  destroy(): void;
+}
+
+const SERVICE_OF_CLIENT: Record<string, string> = {
+  IAMClient: "iam",
+  SecretsManagerClient: "secretsmanager",
+  STSClient: "sts",
+};
+
+/** The IAM action a failed call needed, e.g. `iam:GenerateCredentialReport`. */
+const actionOfError = new WeakMap<object, string>();
+
+export function actionOf(clientName = "", commandName = ""): string {
+  const service = SERVICE_OF_CLIENT[clientName] ?? clientName.replace(/Client$/, "").toLowerCase();
+  return `${service}:${commandName.replace(/Command$/, "")}`;
+}
+
+function instrument<T extends IAMClient | SecretsManagerClient>(client: T, stats: ApiStats): T {
+  // The middlewares below only read the context and pass arguments through, so one typing
+  // (IAM's) serves every client.
+  const stack = client.middlewareStack as unknown as IAMClient["middlewareStack"];
+  stack.add(
+    (next, context) => async (args) => {
+      const action = actionOf(context.clientName, context.commandName);
+      stats.calls.set(action, (stats.calls.get(action) ?? 0) + 1);
+      try {
+        return await next(args);
+      } catch (err) {
+        if (typeof err === "object" && err !== null) actionOfError.set(err, action);
+        throw err;
+      }
+    },
+    { step: "initialize", name: "iamKeyRotationApiStats" },
+  );
+  // Inside the retry loop: once per HTTP attempt.
+  stack.add(
+    (next) => (args) => {
+      stats.requests++;
+      return next(args);
+    },
+    { step: "deserialize", name: "iamKeyRotationHttpRequests" },
+  );
+  return client;
+}
+
+function validEndpoint(url: string, source: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`${source} must be an http(s) URL (got ${JSON.stringify(url)}).`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new UsageError(`${source} must be an http(s) URL (got ${JSON.stringify(url)}).`);
+  }
+  return url;
+}
+
+/** The region of a named profile (or the default one) from ~/.aws/config, if any. */
+async function profileRegion(profile: string | undefined): Promise<string | undefined> {
+  const probe = new STSClient(profile !== undefined ? { profile } : {});
+  try {
+    return await probe.config.region();
+  } catch {
+    return undefined;
+  } finally {
+    probe.destroy();
+  }
+}
+
+/**
+ * Resolves the options like the AWS CLI: `--profile` wins over keys in the environment, which
+ * win over AWS_PROFILE; `--region` over `defaults.region` (a stack's aws:region) over
+ * AWS_REGION over AWS_DEFAULT_REGION over the profile's region.
+ */
+export async function openAwsSession(
+  options: AwsOptions,
+  env: NodeJS.ProcessEnv,
+  defaults: { region?: string } = {},
+): Promise<AwsSession> {
+  const endpoint =
+    options.endpointUrl !== undefined
+      ? validEndpoint(options.endpointUrl, "--endpoint-url")
+      : env.AWS_ENDPOINT_URL
+        ? validEndpoint(env.AWS_ENDPOINT_URL, "AWS_ENDPOINT_URL")
+        : undefined;
+  const maxAttemptsText = env.AWS_MAX_ATTEMPTS ?? "10";
+  if (!/^[1-9]\d*$/.test(maxAttemptsText)) {
+    throw new UsageError(
+      `AWS_MAX_ATTEMPTS must be a whole number from 1 (got "${maxAttemptsText}").`,
+    );
+  }
+  const maxAttempts = Number(maxAttemptsText);
+
+  // A profile is read from the AWS config files only (like the AWS CLI), so keys in the
+  // environment can neither override it nor trigger the SDK's "multiple sources" warning.
+  const fromProfile = (profile: string) => ({ profile, credentials: fromIni({ profile }) });
+  let identity: { profile?: string; credentials?: IAMClientConfig["credentials"] } = {};
+  if (options.profile !== undefined) {
+    identity = fromProfile(options.profile);
+  } else if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+    identity = {
+      credentials: {
+        accessKeyId: env.AWS_ACCESS_KEY_ID,
+        secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+        ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+      },
+    };
+  } else if (env.AWS_PROFILE) {
+    identity = fromProfile(env.AWS_PROFILE);
+  }
+
+  const region =
+    options.region ??
+    defaults.region ??
+    (env.AWS_REGION || undefined) ??
+    (env.AWS_DEFAULT_REGION || undefined) ??
+    (await profileRegion(identity.profile));
+
+  const stats = new ApiStats();
+  const clients: { destroy(): void }[] = [];
+  const base = {
+    endpoint,
+    maxAttempts,
+    retryMode: "adaptive" as const,
+    ...identity,
+  };
+  return {
+    region,
+    endpoint,
+    stats,
+    iam() {
+      const client = instrument(new IAMClient({ ...base, region: region ?? "us-east-1" }), stats);
+      clients.push(client);
+      return client;
+    },
+    secretsManager() {
+      if (region === undefined) {
+        throw new UsageError(
+          "no AWS region: pass --region, set AWS_REGION, or set aws:region in the stack.",
+        );
+      }
+      const client = instrument(new SecretsManagerClient({ ...base, region }), stats);
+      clients.push(client);
+      return client;
+    },
+    destroy() {
+      for (const client of clients) client.destroy();
+    },
+  };
+}
+
+/** Error names that mean "these credentials may not do that". */
+const DENIED = new Set([
+  "AccessDenied",
+  "AccessDeniedException",
+  "UnauthorizedOperation",
+  "UnauthorizedAccess",
+]);
+/** Error names that mean "AWS does not accept these credentials at all". */
+export const REJECTED_CREDENTIALS = new Set([
+  "InvalidClientTokenId",
+  "SignatureDoesNotMatch",
+  "ExpiredToken",
+  "ExpiredTokenException",
+  "UnrecognizedClientException",
+  "InvalidSignatureException",
+  "IncompleteSignature",
+  "InvalidAccessKeyId",
+]);
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+]);
+
+interface SdkErrorShape {
+  name?: string;
+  message?: string;
+  code?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+/** True for an error raised by an AWS SDK call (service, credentials or network). */
+export function isAwsFailure(err: unknown): boolean {
+  if (typeof err !== "object" || err === null) return false;
+  const e = err as SdkErrorShape;
+  return (
+    actionOfError.has(err) ||
+    e.$metadata !== undefined ||
+    e.name === "CredentialsProviderError" ||
+    (e.code !== undefined && NETWORK_CODES.has(e.code))
+  );
+}
+
+/** The error's HTTP status, if AWS answered. */
+export function httpStatusOf(err: unknown): number | undefined {
+  return (err as SdkErrorShape | null)?.$metadata?.httpStatusCode;
+}
+
+/** First line of an SDK message; the SDK's "Deserialization error" text says nothing useful. */
+function cleanMessage(e: SdkErrorShape): string {
+  const text = (e.message ?? "").split("\n")[0].trim();
+  if (text === "" || /^Deserialization error/.test(text) || text === "UnknownError") {
+    return e.$metadata?.httpStatusCode !== undefined ? `HTTP ${e.$metadata.httpStatusCode}` : "";
+  }
+  return text;
+}
+
+/**
+ * A sentence for an AWS failure that names what to do: the missing permission for an
+ * AccessDenied, the credential sources when there are none.
+ */
+export function describeAwsFailure(err: unknown): string {
+  const e = (
+    typeof err === "object" && err !== null ? err : { message: String(err) }
+  ) as SdkErrorShape;
+  const action = typeof err === "object" && err !== null ? actionOfError.get(err) : undefined;
+  const name = e.name ?? "Error";
+  const message = cleanMessage(e);
+  const status = e.$metadata?.httpStatusCode;
+  // An answer the SDK could not parse (e.g. an HTML or XML error page where JSON was due).
+  const unparsed = name === "SyntaxError" && status !== undefined;
+  const what = unparsed
+    ? `HTTP ${status}`
+    : `${name}${message !== "" && message !== name ? `: ${message}` : ""}`;
+  if (name === "CredentialsProviderError") {
+    return (
+      `no AWS credentials found (${message}). Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ` +
+      `set AWS_PROFILE, or pass --profile.`
+    );
+  }
+  if (
+    action !== undefined &&
+    (DENIED.has(name) || (status === 403 && !REJECTED_CREDENTIALS.has(name)))
+  ) {
+    return (
+      `AWS denied ${action} (${what}). The credentials in use need the ${action} permission ` +
+      `(README, "Required IAM permissions").`
+    );
+  }
+  if (REJECTED_CREDENTIALS.has(name)) {
+    return `AWS rejected the credentials in use${action !== undefined ? ` on ${action}` : ""} (${what}).`;
+  }
+  if (e.code !== undefined && NETWORK_CODES.has(e.code)) {
+    return `cannot reach AWS${action !== undefined ? ` for ${action}` : ""}: ${e.code} (${message}).`;
+  }
+  return `${action ?? "an AWS call"} failed: ${what}.`;
+}
+
+/** Converts an AWS failure into an AwsError (exit 3); anything else is rethrown as is. */
+export function rethrowAsAwsError(err: unknown): never {
+  if (isAwsFailure(err)) throw new AwsError(describeAwsFailure(err));
+  throw err;
+}

@@ -1,0 +1,464 @@
+/**
+ * `iam-key-rotation verify`: reads each published secret (the document RotatedKeyUser writes,
+ * components/liveState.ts) and proves its key works: STS GetCallerIdentity signed with the key,
+ * retried for up to --wait seconds (new keys take seconds to be accepted everywhere), must
+ * answer with the expected IAM user of the secret's account. During an overlap the previous
+ * key is checked the same way. Secret material is never printed: messages never quote a
+ * secret's content, and every secret access key read is scrubbed from all output.
+ */
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { Command, Option } from "commander";
+import { secretNameOf } from "../components/config";
+import { waitUntilKeyWorks } from "../components/keyPropagation";
+import { isIsoDate } from "../components/schedule";
+import { isoSecond } from "./audit";
+import {
+  addAwsOptions,
+  AwsOptions,
+  AwsSession,
+  describeAwsFailure,
+  httpStatusOf,
+  isAwsFailure,
+  openAwsSession,
+  REJECTED_CREDENTIALS,
+} from "./aws";
+import { EXIT, UsageError } from "./errors";
+import type { CommandContext } from "./main";
+import { collect, wholeNumber } from "./options";
+import { mapConcurrent } from "./pool";
+import { loadStack } from "./stackFile";
+import { formatTable } from "./table";
+
+/** ok: proven; failed: the published key is broken (exit 1); error: could not check (exit 3). */
+export type CheckStatus = "ok" | "failed" | "error";
+
+export interface VerifyKeyResult {
+  role: "current" | "previous";
+  accessKeyId: string;
+  slot: string;
+  issuedOn: string;
+  /** Previous key only: the day it is deactivated, when the document says. */
+  deactivatesOn: string | null;
+  status: CheckStatus;
+  /** The identity STS answered with, when it accepted the key. */
+  arn: string | null;
+  /** GetCallerIdentity calls until STS accepted the key; null when it never did. */
+  attempts: number | null;
+  problem: string | null;
+}
+
+export interface VerifySecretResult {
+  secretId: string;
+  secretArn: string | null;
+  /** The IAM user the key must belong to: from the stack, else from the document. */
+  user: string | null;
+  /** The worst of the secret's own problem and its keys' results. */
+  status: CheckStatus;
+  /** A problem with the secret itself (missing, unreadable, not a key document, wrong user). */
+  problem: string | null;
+  keys: VerifyKeyResult[];
+}
+
+/** The `--format json` document. Stable: fields are only ever added. */
+export interface VerifyDocument {
+  version: 1;
+  checkedAt: string;
+  results: VerifySecretResult[];
+  summary: { secrets: number; ok: number; failed: number; error: number };
+}
+
+export interface VerifyTarget {
+  secretId: string;
+  /** Set when the stack says whose key the secret must hold. */
+  expectedUser?: string;
+}
+
+const RANK: Record<CheckStatus, number> = { ok: 0, failed: 1, error: 2 };
+const worst = (statuses: CheckStatus[]): CheckStatus =>
+  statuses.reduce<CheckStatus>((a, b) => (RANK[b] > RANK[a] ? b : a), "ok");
+
+interface KeyFields {
+  accessKeyId: string;
+  secretAccessKey: string;
+  slot: string;
+  issuedOn: string;
+  deactivatesOn?: string;
+}
+
+const ACCESS_KEY_ID_RE = /^[A-Z0-9]{16,128}$/;
+
+/** Problems with one key of the document; values are never quoted. */
+function keyProblems(raw: unknown, field: string): string[] {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    return [`${field || "the document"} is not an object`];
+  }
+  const k = raw as Record<string, unknown>;
+  const at = (name: string) => (field === "" ? name : `${field}.${name}`);
+  const problems: string[] = [];
+  if (typeof k.accessKeyId !== "string" || !ACCESS_KEY_ID_RE.test(k.accessKeyId)) {
+    problems.push(`${at("accessKeyId")} is missing or not an access key id`);
+  }
+  if (typeof k.secretAccessKey !== "string" || k.secretAccessKey === "") {
+    problems.push(`${at("secretAccessKey")} is missing`);
+  }
+  if (k.slot !== "blue" && k.slot !== "green") problems.push(`${at("slot")} is not blue or green`);
+  if (!isIsoDate(k.issuedOn)) problems.push(`${at("issuedOn")} is not a YYYY-MM-DD date`);
+  if (k.deactivatesOn !== undefined && !isIsoDate(k.deactivatesOn)) {
+    problems.push(`${at("deactivatesOn")} is not a YYYY-MM-DD date`);
+  }
+  return problems;
+}
+
+type ParsedDocument =
+  | { ok: true; userName: string; current: KeyFields; previous?: KeyFields }
+  | { ok: false; problem: string };
+
+/** Reads a published document without ever quoting it (a JSON error message would). */
+export function parseKeyDocument(text: string): ParsedDocument {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return {
+      ok: false,
+      problem: `the secret is not JSON (${text.length} characters; content not shown)`,
+    };
+  }
+  const problems = keyProblems(doc, "");
+  const d = doc as Record<string, unknown> | null;
+  if (typeof d === "object" && d !== null && !Array.isArray(d)) {
+    if (typeof d.userName !== "string" || d.userName === "") problems.push("userName is missing");
+    if (d.previous !== undefined && d.previous !== null) {
+      problems.push(...keyProblems(d.previous, "previous"));
+    }
+  }
+  if (problems.length > 0) {
+    return {
+      ok: false,
+      problem: `the secret is not an iam-key-rotation key document: ${problems.join("; ")}`,
+    };
+  }
+  const fields = (k: Record<string, unknown>): KeyFields => ({
+    accessKeyId: k.accessKeyId as string,
+    secretAccessKey: k.secretAccessKey as string,
+    slot: k.slot as string,
+    issuedOn: k.issuedOn as string,
+    ...(typeof k.deactivatesOn === "string" ? { deactivatesOn: k.deactivatesOn } : {}),
+  });
+  return {
+    ok: true,
+    userName: d!.userName as string,
+    current: fields(d!),
+    ...(d!.previous ? { previous: fields(d!.previous as Record<string, unknown>) } : {}),
+  };
+}
+
+/**
+ * Null when `arn` is IAM user `userName` (of `account`, when known); else what is wrong.
+ * `arn:aws:iam::123456789012:user/key-rotation/alice` is user alice at path /key-rotation/.
+ */
+export function arnMismatch(arn: string, userName: string, account?: string): string | null {
+  const parts = arn.split(":");
+  const resource = parts.slice(5).join(":");
+  const isUser =
+    parts[0] === "arn" &&
+    parts[2] === "iam" &&
+    resource.startsWith("user/") &&
+    resource.slice(resource.lastIndexOf("/") + 1) === userName;
+  if (isUser && (account === undefined || parts[4] === account)) return null;
+  return (
+    `the key signs in as ${arn}, not as IAM user ${userName}` +
+    (account !== undefined ? ` of account ${account}` : "")
+  );
+}
+
+/** Account id of an ARN (`arn:aws:secretsmanager:us-east-1:123456789012:secret:x`). */
+function accountOf(arn: string | undefined): string | undefined {
+  const account = arn?.split(":")[4];
+  return account !== undefined && /^\d{12}$/.test(account) ? account : undefined;
+}
+
+interface CheckSettings {
+  region: string;
+  endpoint?: string;
+  waitSeconds: number;
+  /** Every secret read, to scrub from output. */
+  secrets: Set<string>;
+}
+
+async function checkKey(
+  role: VerifyKeyResult["role"],
+  key: KeyFields,
+  userName: string,
+  account: string | undefined,
+  settings: CheckSettings,
+): Promise<VerifyKeyResult> {
+  const base = {
+    role,
+    accessKeyId: key.accessKeyId,
+    slot: key.slot,
+    issuedOn: key.issuedOn,
+    deactivatesOn: role === "previous" ? (key.deactivatesOn ?? null) : null,
+  };
+  try {
+    const identity = await waitUntilKeyWorks(
+      { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
+      {
+        region: settings.region,
+        endpoint: settings.endpoint,
+        timeoutMs: settings.waitSeconds * 1000,
+        intervalMs: 2000,
+      },
+    );
+    const mismatch = arnMismatch(identity.arn, userName, account);
+    return {
+      ...base,
+      status: mismatch === null ? "ok" : "failed",
+      arn: identity.arn,
+      attempts: identity.attempts,
+      problem: mismatch,
+    };
+  } catch (err) {
+    const cause = (err as Error).cause;
+    const status = httpStatusOf(cause);
+    // AWS answered that it does not take this key: the published key is broken. Anything
+    // else (unreachable, throttled, 5xx) means it could not be checked.
+    const rejected =
+      REJECTED_CREDENTIALS.has((cause as Error | undefined)?.name ?? "") ||
+      (status !== undefined && status >= 400 && status < 500 && status !== 429);
+    return {
+      ...base,
+      status: rejected ? "failed" : "error",
+      arn: null,
+      attempts: null,
+      problem: (err as Error).message,
+    };
+  }
+}
+
+async function verifyTarget(
+  target: VerifyTarget,
+  client: SecretsManagerClient,
+  settings: CheckSettings,
+): Promise<VerifySecretResult> {
+  const result = (
+    status: CheckStatus,
+    problem: string | null,
+    extra: Partial<VerifySecretResult> = {},
+  ): VerifySecretResult => ({
+    secretId: target.secretId,
+    secretArn: null,
+    user: target.expectedUser ?? null,
+    status,
+    problem,
+    keys: [],
+    ...extra,
+  });
+  let secret;
+  try {
+    secret = await client.send(new GetSecretValueCommand({ SecretId: target.secretId }));
+  } catch (err) {
+    if ((err as Error).name === "ResourceNotFoundException") {
+      return result("failed", "the secret does not exist (or has no current value)");
+    }
+    if (isAwsFailure(err)) return result("error", describeAwsFailure(err));
+    throw err;
+  }
+  const secretArn = secret.ARN ?? null;
+  if (secret.SecretString === undefined) {
+    return result("failed", "the secret holds binary data, not a key document", { secretArn });
+  }
+  if (secret.SecretString.length >= 8) settings.secrets.add(secret.SecretString);
+  const doc = parseKeyDocument(secret.SecretString);
+  if (!doc.ok) return result("failed", doc.problem, { secretArn });
+  settings.secrets.add(doc.current.secretAccessKey);
+  if (doc.previous) settings.secrets.add(doc.previous.secretAccessKey);
+
+  const user = target.expectedUser ?? doc.userName;
+  const problem =
+    doc.userName !== user
+      ? `the secret holds a key of user ${doc.userName}, but the stack publishes user ${user}'s here`
+      : null;
+  const account = accountOf(secret.ARN);
+  const keys = await Promise.all([
+    checkKey("current", doc.current, user, account, settings),
+    ...(doc.previous ? [checkKey("previous", doc.previous, user, account, settings)] : []),
+  ]);
+  return {
+    secretId: target.secretId,
+    secretArn,
+    user,
+    status: worst([problem === null ? "ok" : "failed", ...keys.map((k) => k.status)]),
+    problem,
+    keys,
+  };
+}
+
+export function renderVerifyTable(doc: VerifyDocument, waitSeconds: number): string {
+  const out: string[] = [];
+  out.push(
+    `Published keys checked on ${doc.checkedAt} with STS GetCallerIdentity ` +
+      `(each retried for up to ${waitSeconds} s).`,
+  );
+  out.push("");
+  const rows: string[][] = [];
+  for (const r of doc.results) {
+    if (r.problem !== null || r.keys.length === 0) {
+      rows.push([r.secretId, r.user ?? "-", "-", "-", "-", "-", r.status, r.problem ?? ""]);
+    }
+    for (const k of r.keys) {
+      rows.push([
+        r.secretId,
+        r.user ?? "-",
+        k.role,
+        k.accessKeyId,
+        k.slot,
+        k.issuedOn,
+        k.status,
+        k.problem ?? k.arn ?? "",
+      ]);
+    }
+  }
+  if (rows.length === 0) out.push("No secrets to check.");
+  else {
+    out.push(
+      formatTable(
+        ["SECRET", "USER", "KEY", "ACCESS KEY ID", "SLOT", "ISSUED", "RESULT", "DETAIL"],
+        rows,
+      ),
+    );
+  }
+  out.push("");
+  const s = doc.summary;
+  const parts = (["ok", "failed", "error"] as const)
+    .filter((k) => s[k] > 0)
+    .map((k) => `${s[k]} ${k}`);
+  out.push(
+    `${s.secrets} secret${s.secrets === 1 ? "" : "s"}` +
+      (parts.length > 0 ? `: ${parts.join(", ")}` : "") +
+      ".",
+  );
+  return out.join("\n") + "\n";
+}
+
+/** Replaces every secret read with a placeholder. */
+function scrubber(secrets: Set<string>): (text: string) => string {
+  return (text) => {
+    let out = text;
+    for (const secret of secrets) out = out.split(secret).join("<redacted>");
+    return out;
+  };
+}
+
+export interface VerifyOptions extends AwsOptions {
+  stack?: string;
+  secretId?: string[];
+  dir: string;
+  wait: number;
+  format: "table" | "json";
+}
+
+export async function runVerify(options: VerifyOptions, ctx: CommandContext): Promise<number> {
+  const { io } = ctx;
+  const targets: VerifyTarget[] = [];
+  let stackRegion: string | undefined;
+  if (options.stack !== undefined) {
+    const stack = loadStack(options.dir, options.stack);
+    stackRegion = stack.region;
+    for (const user of stack.config.users) {
+      targets.push({ secretId: secretNameOf(stack.config, user.name), expectedUser: user.name });
+    }
+  }
+  for (const id of options.secretId ?? []) {
+    if (id === "") throw new UsageError("--secret-id must not be empty.");
+    if (!targets.some((t) => t.secretId === id)) targets.push({ secretId: id });
+  }
+  if (targets.length === 0) {
+    throw new UsageError("pass --stack <name> or --secret-id <id> (repeatable).");
+  }
+  const session: AwsSession = await openAwsSession(options, io.env, { region: stackRegion });
+  const secrets = new Set<string>();
+  const scrub = scrubber(secrets);
+  try {
+    const client = session.secretsManager();
+    const settings: CheckSettings = {
+      region: session.region!,
+      endpoint: session.endpoint,
+      waitSeconds: options.wait,
+      secrets,
+    };
+    const results = await mapConcurrent(targets, 8, (t) => verifyTarget(t, client, settings));
+    const summary = { secrets: results.length, ok: 0, failed: 0, error: 0 };
+    for (const r of results) summary[r.status]++;
+    const doc: VerifyDocument = {
+      version: 1,
+      checkedAt: isoSecond(io.now()),
+      results,
+      summary,
+    };
+    io.stdout(
+      scrub(
+        options.format === "json"
+          ? JSON.stringify(doc, null, 2) + "\n"
+          : renderVerifyTable(doc, options.wait),
+      ),
+    );
+    return summary.error > 0 ? EXIT.aws : summary.failed > 0 ? EXIT.findings : EXIT.ok;
+  } catch (err) {
+    if (err instanceof Error) err.message = scrub(err.message);
+    throw err;
+  } finally {
+    session.destroy();
+  }
+}
+
+const VERIFY_HELP = `
+Each secret must hold the JSON document RotatedKeyUser publishes (accessKeyId,
+secretAccessKey, slot, issuedOn, userName, and previous during an overlap). Both keys are
+checked with STS GetCallerIdentity, signed with the key itself, retried for up to --wait
+seconds, and must sign in as the expected IAM user (the stack's user, else the document's
+userName) of the secret's account. Secret access keys are never printed.
+
+Exit codes:
+  0  every published key works
+  1  a key was rejected or signs in as another user, or a secret is missing or malformed
+  2  bad arguments or a bad stack file
+  3  AWS error: a secret could not be read (access denied names the missing permission,
+     e.g. secretsmanager:GetSecretValue) or STS could not be reached
+
+Examples:
+  iam-key-rotation verify --stack prod
+  iam-key-rotation verify --secret-id key-rotation/onprem-jenkins-ecr --format json
+  iam-key-rotation verify --stack prod --wait 60 --profile prod-readonly
+`;
+
+export function registerVerify(program: Command, ctx: CommandContext): void {
+  const cmd = program
+    .command("verify")
+    .description(
+      "Prove the published keys work: read each secret, sign STS GetCallerIdentity with its " +
+        "key (and with the previous key during an overlap), check it is the expected user.",
+    )
+    .option("-s, --stack <name>", "check every user of Pulumi.<stack>.yaml, e.g. prod")
+    .option("--secret-id <id>", "check this secret (name or ARN); repeatable", collect)
+    .option("--dir <path>", "project directory holding Pulumi.yaml", ctx.io.cwd)
+    .option(
+      "--wait <seconds>",
+      "retry a rejected key for up to this long (new keys take seconds to work)",
+      wholeNumber("--wait", 0, 600),
+      30,
+    )
+    .addOption(
+      new Option("--format <format>", "output format (JSON schema in the README)")
+        .choices(["table", "json"])
+        .default("table"),
+    );
+  addAwsOptions(
+    cmd,
+    "with --stack the stack's aws:region, then AWS_REGION, AWS_DEFAULT_REGION, the profile's region",
+  )
+    .addHelpText("after", VERIFY_HELP)
+    .action(async (opts: VerifyOptions) => {
+      ctx.exit(await runVerify(opts, ctx));
+    });
+}

@@ -1,0 +1,283 @@
+/**
+ * The optional live check: what IAM really holds for the users this stack manages, compared
+ * with what the stack knows. It finds Active keys made outside Pulumi (nothing rotates them)
+ * and keys the stack deactivated that someone re-activated by hand.
+ *
+ * `checkLiveKeys` takes an `IamReader`, so tests can point it at moto_server (through
+ * `createIamClient` with an endpoint) or at a fake that paginates or fails on purpose.
+ */
+import {
+  IAMClient,
+  ListAccessKeysCommand,
+  ListUsersCommand,
+  NoSuchEntityException,
+} from "@aws-sdk/client-iam";
+import { fromDay, toDay } from "../components/schedule";
+
+export interface LiveKey {
+  id: string;
+  status: string;
+  createDate?: Date;
+}
+
+/** One page of a listing; `marker` is set when there is a next page. */
+export interface Page<T> {
+  items: T[];
+  marker?: string;
+}
+
+/** The two IAM reads the check makes. */
+export interface IamReader {
+  /** User names under a path prefix (ListUsers). */
+  listUsers(pathPrefix: string, marker?: string): Promise<Page<string>>;
+  /** A user's access keys (ListAccessKeys); an empty page when the user does not exist. */
+  listAccessKeys(userName: string, marker?: string): Promise<Page<LiveKey>>;
+}
+
+export interface IamClientSettings {
+  /** IAM is global; any commercial region signs for it. */
+  region: string;
+  /** Endpoint override (a local moto_server in tests). Defaults to AWS's. */
+  endpoint?: string;
+  /** Attempts per call, first one included. */
+  maxAttempts: number;
+}
+
+/**
+ * An IAM client that retries throttled calls with the SDK's adaptive mode (exponential backoff
+ * plus a client-side rate limiter that slows down after throttling errors). Credentials come
+ * from the default chain: the same identity that runs the preview.
+ */
+export function createIamClient(settings: IamClientSettings): IAMClient {
+  return new IAMClient({
+    region: settings.region,
+    ...(settings.endpoint !== undefined ? { endpoint: settings.endpoint } : {}),
+    maxAttempts: settings.maxAttempts,
+    retryMode: "adaptive",
+  });
+}
+
+export function iamReader(client: IAMClient): IamReader {
+  return {
+    async listUsers(pathPrefix, marker) {
+      const out = await client.send(
+        new ListUsersCommand({ PathPrefix: pathPrefix, Marker: marker }),
+      );
+      return {
+        items: (out.Users ?? []).flatMap((u) => (u.UserName ? [u.UserName] : [])),
+        marker: out.IsTruncated ? out.Marker : undefined,
+      };
+    },
+    async listAccessKeys(userName, marker) {
+      try {
+        const out = await client.send(
+          new ListAccessKeysCommand({ UserName: userName, Marker: marker }),
+        );
+        return {
+          items: (out.AccessKeyMetadata ?? []).flatMap((k) =>
+            k.AccessKeyId
+              ? [{ id: k.AccessKeyId, status: k.Status ?? "Active", createDate: k.CreateDate }]
+              : [],
+          ),
+          marker: out.IsTruncated ? out.Marker : undefined,
+        };
+      } catch (err) {
+        // Deleted between ListUsers and now: nothing to check.
+        if (err instanceof NoSuchEntityException) return { items: [] };
+        throw err;
+      }
+    },
+  };
+}
+
+/** A user this stack declares, with the access keys the stack declares for it. */
+export interface ManagedUser {
+  name: string;
+  /** IAM path of the user ("/" when the stack sets none). */
+  path: string;
+  /** URN the findings about this user are reported against. */
+  urn: string;
+  keys: StackKey[];
+}
+
+export interface StackKey {
+  /** The access key id; undefined while this update creates or replaces the key. */
+  id: string | undefined;
+  /** The status the stack sets ("Active" / "Inactive"); undefined when not known. */
+  status: string | undefined;
+}
+
+export interface LiveCheckOptions {
+  maxAgeDays: number;
+  /** Day number (days since 1970-01-01, UTC) ages are computed at. */
+  today: number;
+  /** Most ListAccessKeys calls in flight at once. */
+  concurrency: number;
+}
+
+export interface LiveFinding {
+  urn: string;
+  message: string;
+}
+
+/** An IAM read that failed; the policy reports it instead of crashing the preview. */
+export class LiveCheckError extends Error {
+  constructor(
+    readonly operation: string,
+    readonly cause: unknown,
+  ) {
+    super(`${operation} failed: ${describe(cause)}`);
+    this.name = "LiveCheckError";
+  }
+
+  /** AccessDenied or its variants: the identity running the preview may not read IAM. */
+  get accessDenied(): boolean {
+    const name = (this.cause as { name?: unknown } | undefined)?.name;
+    return typeof name === "string" && /AccessDenied|UnauthorizedOperation/.test(name);
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}
+
+async function attempt<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw new LiveCheckError(operation, err);
+  }
+}
+
+/** Every page of a marker-paginated listing. */
+async function all<T>(
+  operation: string,
+  page: (marker?: string) => Promise<Page<T>>,
+): Promise<T[]> {
+  const items: T[] = [];
+  const seen = new Set<string>();
+  let marker: string | undefined;
+  do {
+    const result = await attempt(operation, () => page(marker));
+    items.push(...result.items);
+    marker = result.marker;
+    if (marker !== undefined) {
+      if (seen.has(marker)) throw new LiveCheckError(operation, `marker ${marker} repeated`);
+      seen.add(marker);
+    }
+  } while (marker !== undefined);
+  return items;
+}
+
+/**
+ * Runs `task` over `items` with at most `limit` in flight; results in input order. After the
+ * first failure no new task starts, and that failure is thrown once the running ones settle.
+ */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  let failure: { err: unknown } | undefined;
+  const worker = async () => {
+    while (failure === undefined && next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await task(items[i]);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
+  };
+  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker);
+  await Promise.all(workers);
+  if (failure !== undefined) throw failure.err;
+  return results;
+}
+
+/**
+ * Lists the live keys of the stack's users and returns what the stack does not account for.
+ * Users that do not exist yet (this update creates them) are skipped. While this update
+ * creates or replaces keys of a user, a live key the stack does not list may be the one being
+ * replaced, so that user's unmanaged keys are checked by the next preview, not this one.
+ * Throws LiveCheckError when an IAM read fails.
+ */
+export async function checkLiveKeys(
+  users: readonly ManagedUser[],
+  reader: IamReader,
+  options: LiveCheckOptions,
+): Promise<LiveFinding[]> {
+  const existing = new Set<string>();
+  for (const path of [...new Set(users.map((u) => u.path))].sort()) {
+    const names = await all(`ListUsers(PathPrefix=${path})`, (m) => reader.listUsers(path, m));
+    for (const name of names) existing.add(name.toLowerCase());
+  }
+  const present = users.filter((u) => existing.has(u.name.toLowerCase()));
+  const live = await mapLimit(present, options.concurrency, (user) =>
+    all(`ListAccessKeys(UserName=${user.name})`, (m) => reader.listAccessKeys(user.name, m)),
+  );
+
+  const findings: LiveFinding[] = [];
+  present.forEach((user, i) => {
+    const declared = new Map(user.keys.flatMap((k) => (k.id ? [[k.id, k] as const] : [])));
+    const pending = user.keys.some((k) => k.id === undefined);
+    for (const key of live[i]) {
+      if (key.status !== "Active") continue;
+      const stackKey = declared.get(key.id);
+      if (stackKey?.status === "Inactive") {
+        findings.push({ urn: user.urn, message: reactivatedMessage(user.name, key.id) });
+      } else if (stackKey === undefined && !pending) {
+        findings.push({ urn: user.urn, message: unmanagedMessage(user.name, key, options) });
+      }
+    }
+  });
+  return findings;
+}
+
+function unmanagedMessage(user: string, key: LiveKey, options: LiveCheckOptions): string {
+  const lastUsed = `aws iam get-access-key-last-used --access-key-id ${key.id}`;
+  const fix =
+    `Find its consumers (${lastUsed}), move them to the key this stack publishes, ` +
+    `then deactivate and delete ${key.id}.`;
+  if (key.createDate === undefined || Number.isNaN(key.createDate.getTime())) {
+    return `IAM user "${user}" has an Active access key ${key.id} that this stack does not manage, so nothing rotates it. ${fix}`;
+  }
+  const created = toDay(key.createDate);
+  const age = options.today - created;
+  if (age > options.maxAgeDays) {
+    return (
+      `IAM user "${user}" has an Active access key ${key.id} that this stack does not manage and ` +
+      `that is ${age} days old (created ${fromDay(created)}), over the ${options.maxAgeDays}-day maximum. ${fix}`
+    );
+  }
+  return (
+    `IAM user "${user}" has an Active access key ${key.id} (created ${fromDay(created)}) that ` +
+    `this stack does not manage, so nothing rotates it. ${fix}`
+  );
+}
+
+function reactivatedMessage(user: string, id: string): string {
+  return (
+    `Access key ${id} of IAM user "${user}" is Active in IAM although this stack deactivated it: ` +
+    `it was re-activated outside Pulumi. Run \`pulumi up --refresh\` to deactivate it again, and ` +
+    `move whoever needed it to the key this stack publishes.`
+  );
+}
+
+/** What the policy reports when IAM could not be read. */
+export function liveCheckErrorMessage(err: LiveCheckError): string {
+  if (err.accessDenied) {
+    return (
+      `The live check could not read IAM (${err.message}). Allow the identity that runs the ` +
+      `preview iam:ListUsers and iam:ListAccessKeys on the managed users, or turn the check ` +
+      `off with liveCheck: false.`
+    );
+  }
+  return (
+    `The live check could not read IAM (${err.message}). Check the AWS credentials and ` +
+    `endpoint the preview uses, or turn the check off with liveCheck: false.`
+  );
+}

@@ -1,0 +1,43 @@
+import * as assert from "node:assert/strict";
+import { mapConcurrent } from "../../cli/pool";
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("mapConcurrent (cli/pool.ts)", () => {
+  it("keeps the input order and never has more than `limit` calls in flight", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const out = await mapConcurrent([5, 1, 4, 2, 3, 0, 6], 3, async (n, i) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      for (let t = 0; t < n; t++) await tick();
+      inFlight--;
+      return `${i}:${n}`;
+    });
+    assert.deepEqual(out, ["0:5", "1:1", "2:4", "3:2", "4:3", "5:0", "6:6"]);
+    assert.equal(most, 3);
+  });
+
+  it("starts nothing new after a failure and rethrows the first one", async () => {
+    const started: number[] = [];
+    await assert.rejects(
+      mapConcurrent([0, 1, 2, 3, 4, 5], 2, async (n) => {
+        started.push(n);
+        await tick();
+        if (n === 1) throw new Error("boom 1");
+        if (n === 2) throw new Error("boom 2");
+        return n;
+      }),
+      new Error("boom 1"),
+    );
+    assert.deepEqual(started, [0, 1, 2]);
+  });
+
+  it("handles no items, and rejects a limit below 1", async () => {
+    assert.deepEqual(await mapConcurrent([], 4, async () => 1), []);
+    await assert.rejects(
+      mapConcurrent([1], 0, async () => 1),
+      new RangeError("limit must be a whole number >= 1 (got 0)."),
+    );
+  });
+});

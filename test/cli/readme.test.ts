@@ -1,0 +1,100 @@
+import * as assert from "node:assert/strict";
+import { AuditDocument, buildAuditDocument, CSV_COLUMNS } from "../../cli/audit";
+import { assessKey } from "../../cli/verdict";
+import { jsonBlocks, README, requiredActions, section } from "../support/readme";
+
+/** The structure of a value: its keys, recursively (arrays by their first element). */
+function shape(value: unknown): unknown {
+  if (Array.isArray(value)) return value.length === 0 ? [] : [shape(value[0])];
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, v]) => [k, shape(v)]),
+    );
+  }
+  return typeof value;
+}
+
+describe("README: Auditing and verifying keys", () => {
+  const audit = section("### `audit`: every access key of the account");
+
+  // "Keyless CI (GitHub Actions)", which runs these commands, comes between them and "What is
+  // verified here, and how".
+  it("sits right before 'Keyless CI (GitHub Actions)'", () => {
+    assert.match(
+      README,
+      /\n## Auditing and verifying keys\n[\s\S]*\n## Keyless CI \(GitHub Actions\)\n/,
+    );
+    const between = README.slice(
+      README.indexOf("## Auditing and verifying keys\n"),
+      README.indexOf("## Keyless CI (GitHub Actions)\n"),
+    );
+    assert.deepEqual(between.match(/^## .*/gm), ["## Auditing and verifying keys"]);
+  });
+
+  it("the JSON example has the fields audit prints, and verdicts the rules give", () => {
+    const [example] = jsonBlocks(audit) as AuditDocument[];
+    const real = buildAuditDocument(
+      {
+        source: "credential-report",
+        reportGeneratedAt: new Date("2026-11-22T09:12:40Z"),
+        users: [
+          {
+            name: "u",
+            arn: "arn:aws:iam::123456789012:user/u",
+            path: "/",
+            createdAt: new Date("2026-01-01T00:00:00Z"),
+            keys: [
+              {
+                accessKeyId: null,
+                status: "Active",
+                createdAt: new Date("2026-08-01T08:00:00Z"),
+                lastUsedAt: new Date("2026-11-21T17:30:00Z"),
+                lastUsedService: "s3",
+                lastUsedRegion: "eu-west-1",
+              },
+            ],
+          },
+        ],
+      },
+      new Date("2026-11-22T10:00:00Z"),
+      { maxAgeDays: 90, warnDays: 14, unusedDays: 45 },
+      "stale",
+      "/",
+    );
+    assert.deepEqual(shape(example), shape(real));
+    const key = example.users[0].keys[0];
+    const assessed = assessKey(
+      {
+        status: key.status,
+        createdAt: new Date(key.createdAt),
+        lastUsedAt: key.lastUsed.date === null ? null : new Date(key.lastUsed.date),
+        activeKeysOfUser: 1,
+      },
+      new Date(example.generatedAt),
+      example.thresholds,
+    );
+    assert.deepEqual(
+      { ageDays: key.ageDays, verdict: key.verdict, findings: key.findings, detail: key.detail },
+      assessed,
+    );
+  });
+
+  it("lists the CSV columns in order", () => {
+    const csv = /- `csv`:([\s\S]*?)\n- `json`/.exec(audit)![1];
+    const listed = [...csv.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]);
+    assert.deepEqual(listed, [...CSV_COLUMNS]);
+  });
+
+  it("the permissions policy names the actions the commands call", () => {
+    assert.deepEqual(requiredActions("Audit"), [
+      "iam:GenerateCredentialReport",
+      "iam:GetCredentialReport",
+      "iam:ListUsers",
+      "iam:ListAccessKeys",
+      "iam:GetAccessKeyLastUsed",
+    ]);
+    assert.deepEqual(requiredActions("Verify"), ["secretsmanager:GetSecretValue"]);
+  });
+});

@@ -1,0 +1,207 @@
+import * as assert from "node:assert/strict";
+import {
+  assessKey,
+  DEFAULT_THRESHOLDS,
+  FAIL_ON,
+  failsOn,
+  KeyAssessment,
+  KeyFacts,
+  validateThresholds,
+  Verdict,
+  VERDICTS,
+  wholeDaysBetween,
+} from "../../cli/verdict";
+
+const NOW = new Date("2026-11-22T12:00:00Z");
+const DAY = 86_400_000;
+/** A moment `days` days (may be fractional) before NOW. */
+const ago = (days: number) => new Date(NOW.getTime() - days * DAY);
+
+function key(over: Partial<KeyFacts> & { age: number; used?: number | null }): KeyFacts {
+  return {
+    status: over.status ?? "Active",
+    createdAt: ago(over.age),
+    lastUsedAt: over.used === undefined ? ago(0) : over.used === null ? null : ago(over.used),
+    activeKeysOfUser: over.activeKeysOfUser ?? (over.status === "Inactive" ? 0 : 1),
+  };
+}
+
+describe("audit verdict rules (cli/verdict.ts)", () => {
+  it("has the documented defaults and severity order", () => {
+    assert.deepEqual(DEFAULT_THRESHOLDS, { maxAgeDays: 90, warnDays: 14, unusedDays: 45 });
+    assert.deepEqual(VERDICTS, ["ok", "rotate-soon", "two-active", "unused", "stale"]);
+    assert.deepEqual(FAIL_ON, ["rotate-soon", "two-active", "unused", "stale", "never"]);
+  });
+
+  // Defaults: max 90, warn 14, unused 45. `used`: days since last use (null: never).
+  const cases: [string, Parameters<typeof key>[0], KeyAssessment][] = [
+    [
+      "a new Active key used today",
+      { age: 0 },
+      { ageDays: 0, verdict: "ok", findings: [], detail: "" },
+    ],
+    [
+      "76 whole days: 15 days before stale, not yet rotate-soon",
+      { age: 76.9 },
+      { ageDays: 76, verdict: "ok", findings: [], detail: "" },
+    ],
+    [
+      "77 days: stale in 14 days",
+      { age: 77 },
+      {
+        ageDays: 77,
+        verdict: "rotate-soon",
+        findings: ["rotate-soon"],
+        detail: "stale in 14 days",
+      },
+    ],
+    [
+      "90 days and 23 hours: still 90 whole days, stale in 1 day",
+      { age: 90.99 },
+      { ageDays: 90, verdict: "rotate-soon", findings: ["rotate-soon"], detail: "stale in 1 day" },
+    ],
+    [
+      "91 days: stale",
+      { age: 91 },
+      {
+        ageDays: 91,
+        verdict: "stale",
+        findings: ["stale"],
+        detail: "Active 91 days, more than 90",
+      },
+    ],
+    [
+      "never used, 44 days old: not yet unused",
+      { age: 44.5, used: null },
+      { ageDays: 44, verdict: "ok", findings: [], detail: "" },
+    ],
+    [
+      "never used, 45 days old: unused",
+      { age: 45, used: null },
+      { ageDays: 45, verdict: "unused", findings: ["unused"], detail: "never used in 45 days" },
+    ],
+    [
+      "last used 44 days ago",
+      { age: 60, used: 44.9 },
+      { ageDays: 60, verdict: "ok", findings: [], detail: "" },
+    ],
+    [
+      "last used 45 days ago",
+      { age: 60, used: 45 },
+      { ageDays: 60, verdict: "unused", findings: ["unused"], detail: "last used 45 days ago" },
+    ],
+    [
+      "two Active keys",
+      { age: 3, activeKeysOfUser: 2 },
+      {
+        ageDays: 3,
+        verdict: "two-active",
+        findings: ["two-active"],
+        detail: "user has 2 Active keys",
+      },
+    ],
+    [
+      "rotate-soon and two Active keys: two-active wins",
+      { age: 80, activeKeysOfUser: 2 },
+      {
+        ageDays: 80,
+        verdict: "two-active",
+        findings: ["two-active", "rotate-soon"],
+        detail: "user has 2 Active keys; stale in 11 days",
+      },
+    ],
+    [
+      "stale, never used, two Active keys: every finding, most severe first",
+      { age: 100, used: null, activeKeysOfUser: 2 },
+      {
+        ageDays: 100,
+        verdict: "stale",
+        findings: ["stale", "unused", "two-active"],
+        detail: "Active 100 days, more than 90; never used in 100 days; user has 2 Active keys",
+      },
+    ],
+    [
+      "an Inactive key is ok whatever its age and use",
+      { age: 400, used: null, status: "Inactive" },
+      { ageDays: 400, verdict: "ok", findings: [], detail: "inactive" },
+    ],
+    [
+      "created in the future (clock skew): age 0",
+      { age: -2 },
+      { ageDays: 0, verdict: "ok", findings: [], detail: "" },
+    ],
+    [
+      "used in the future (clock skew): 0 days idle",
+      { age: 50, used: -1 },
+      { ageDays: 50, verdict: "ok", findings: [], detail: "" },
+    ],
+  ];
+  for (const [name, input, expected] of cases) {
+    it(name, () => {
+      assert.deepEqual(assessKey(key(input), NOW, DEFAULT_THRESHOLDS), expected);
+    });
+  }
+
+  it("applies other thresholds", () => {
+    const t = { maxAgeDays: 30, warnDays: 0, unusedDays: 7 };
+    assert.deepEqual(assessKey(key({ age: 30, used: 6.9 }), NOW, t), {
+      ageDays: 30,
+      verdict: "ok",
+      findings: [],
+      detail: "",
+    });
+    assert.deepEqual(assessKey(key({ age: 31, used: 7 }), NOW, t), {
+      ageDays: 31,
+      verdict: "stale",
+      findings: ["stale", "unused"],
+      detail: "Active 31 days, more than 30; last used 7 days ago",
+    });
+    // Singular days.
+    const daily = { maxAgeDays: 30, warnDays: 0, unusedDays: 1 };
+    assert.equal(assessKey(key({ age: 5, used: 1 }), NOW, daily).detail, "last used 1 day ago");
+    assert.equal(assessKey(key({ age: 1, used: null }), NOW, daily).detail, "never used in 1 day");
+    // warnDays = maxAgeDays: rotate-soon from day 1.
+    assert.deepEqual(
+      assessKey(key({ age: 1 }), NOW, { maxAgeDays: 30, warnDays: 30, unusedDays: 7 }).detail,
+      "stale in 30 days",
+    );
+    assert.equal(
+      assessKey(key({ age: 0 }), NOW, { maxAgeDays: 30, warnDays: 30, unusedDays: 7 }).verdict,
+      "ok",
+    );
+  });
+
+  it("whole days are floored and never negative", () => {
+    assert.equal(wholeDaysBetween(ago(1.999), NOW), 1);
+    assert.equal(wholeDaysBetween(ago(2), NOW), 2);
+    assert.equal(wholeDaysBetween(ago(-5), NOW), 0);
+  });
+
+  it("--fail-on compares by severity; never never fails; ok never fails", () => {
+    const table: [FailOn: (typeof FAIL_ON)[number], failing: Verdict[]][] = [
+      ["rotate-soon", ["rotate-soon", "two-active", "unused", "stale"]],
+      ["two-active", ["two-active", "unused", "stale"]],
+      ["unused", ["unused", "stale"]],
+      ["stale", ["stale"]],
+      ["never", []],
+    ];
+    for (const [failOn, failing] of table) {
+      assert.deepEqual(
+        VERDICTS.filter((v) => failsOn(v, failOn)),
+        failing,
+        `--fail-on ${failOn}`,
+      );
+    }
+  });
+
+  it("validates thresholds, naming each option", () => {
+    assert.deepEqual(validateThresholds(DEFAULT_THRESHOLDS), []);
+    assert.deepEqual(validateThresholds({ maxAgeDays: 0, warnDays: 0, unusedDays: 1 }), [
+      "--max-age-days must be a whole number from 1 to 3650 (got 0).",
+    ]);
+    assert.deepEqual(validateThresholds({ maxAgeDays: 30, warnDays: 31, unusedDays: 0 }), [
+      "--warn-days must be a whole number from 0 to --max-age-days (30) (got 31).",
+      "--unused-days must be a whole number from 1 to 3650 (got 0).",
+    ]);
+  });
+});

@@ -1,0 +1,487 @@
+import * as assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  DeleteAccessKeyCommand,
+  IAMClient,
+  PutUserPolicyCommand,
+} from "@aws-sdk/client-iam";
+import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { VerifyDocument } from "../../cli/verify";
+import { AwsProxy } from "../support/awsProxy";
+import { CliRun, CliRunOptions, MOTO_ENV, runCli, setMotoAuth } from "../support/cli";
+import { MotoServer, useMoto } from "../support/moto";
+import { requiredActions } from "../support/readme";
+
+const ACCOUNT = "123456789012";
+const NOW = new Date("2026-11-22T10:00:00Z");
+const HEADER = "Published keys checked on 2026-11-22T10:00:00Z with STS GetCallerIdentity";
+
+interface Key {
+  id: string;
+  secret: string;
+}
+
+/** Every secret access key a test made: none may ever be printed. */
+let secrets: string[] = [];
+
+async function createKey(iam: IAMClient, user: string): Promise<Key> {
+  const key = (await iam.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey!;
+  secrets.push(key.SecretAccessKey!);
+  return { id: key.AccessKeyId!, secret: key.SecretAccessKey! };
+}
+
+function doc(user: string, current: Key, previous?: Key): string {
+  return JSON.stringify({
+    accessKeyId: current.id,
+    secretAccessKey: current.secret,
+    slot: "green",
+    issuedOn: "2026-11-22",
+    userName: user,
+    ...(previous
+      ? {
+          previous: {
+            accessKeyId: previous.id,
+            secretAccessKey: previous.secret,
+            slot: "blue",
+            issuedOn: "2026-10-23",
+            deactivatesOn: "2026-11-29",
+          },
+        }
+      : {}),
+  });
+}
+
+/** Runs the CLI and checks that no secret access key appears in what it printed. */
+async function verify(args: string[], options: CliRunOptions = {}): Promise<CliRun> {
+  const run = await runCli(["verify", ...args], { now: NOW, ...options });
+  for (const secret of secrets) {
+    assert.ok(!run.stdout.includes(secret), `stdout shows a secret access key:\n${run.stdout}`);
+    assert.ok(!run.stderr.includes(secret), `stderr shows a secret access key:\n${run.stderr}`);
+  }
+  return run;
+}
+
+interface Setup {
+  iam: IAMClient;
+  sm: SecretsManagerClient;
+  previous: Key;
+  current: Key;
+  bobKey: Key;
+}
+
+async function setUp(server: MotoServer): Promise<Setup> {
+  const iam = new IAMClient(server.clientConfig());
+  const sm = new SecretsManagerClient(server.clientConfig());
+  await iam.send(new CreateUserCommand({ UserName: "alice", Path: "/key-rotation/" }));
+  await iam.send(new CreateUserCommand({ UserName: "bob" }));
+  const previous = await createKey(iam, "alice");
+  const current = await createKey(iam, "alice");
+  const bobKey = await createKey(iam, "bob");
+  return { iam, sm, previous, current, bobKey };
+}
+
+async function publish(sm: SecretsManagerClient, name: string, text: string): Promise<void> {
+  await sm.send(new CreateSecretCommand({ Name: name, SecretString: text }));
+}
+
+const ALICE_ARN = `arn:aws:iam::${ACCOUNT}:user/key-rotation/alice`;
+
+describe("iam-key-rotation verify (against moto_server)", function () {
+  this.timeout(30_000);
+  const moto = useMoto();
+  const at = () => ["--endpoint-url", moto.server.endpoint];
+  let s: Setup;
+  beforeEach(async () => {
+    secrets = [];
+    s = await setUp(moto.server);
+  });
+  afterEach(() => {
+    s.iam.destroy();
+    s.sm.destroy();
+  });
+
+  it("a working key: the user it signs in as, exit 0", async () => {
+    await publish(s.sm, "key-rotation/alice", doc("alice", s.current));
+    const run = await verify([...at(), "--secret-id", "key-rotation/alice"]);
+    assert.deepEqual(run, {
+      code: 0,
+      stdout:
+        `${HEADER} (each retried for up to 30 s).\n` +
+        "\n" +
+        "SECRET              USER   KEY      ACCESS KEY ID         SLOT   ISSUED      RESULT  DETAIL\n" +
+        `key-rotation/alice  alice  current  ${s.current.id}  green  2026-11-22  ok      ${ALICE_ARN}\n` +
+        "\n" +
+        "1 secret: 1 ok.\n",
+      stderr: "",
+    });
+  });
+
+  it("during an overlap the previous key is proven too (JSON)", async () => {
+    await publish(s.sm, "key-rotation/alice", doc("alice", s.current, s.previous));
+    const run = await verify([...at(), "--secret-id", "key-rotation/alice", "--format", "json"]);
+    assert.equal(run.code, 0);
+    const parsed = JSON.parse(run.stdout) as VerifyDocument;
+    assert.match(
+      parsed.results[0].secretArn!,
+      /^arn:aws:secretsmanager:us-east-1:123456789012:secret:key-rotation\/alice-\w{6}$/,
+    );
+    assert.deepEqual(parsed, {
+      version: 1,
+      checkedAt: "2026-11-22T10:00:00Z",
+      results: [
+        {
+          secretId: "key-rotation/alice",
+          secretArn: parsed.results[0].secretArn,
+          user: "alice",
+          status: "ok",
+          problem: null,
+          keys: [
+            {
+              role: "current",
+              accessKeyId: s.current.id,
+              slot: "green",
+              issuedOn: "2026-11-22",
+              deactivatesOn: null,
+              status: "ok",
+              arn: ALICE_ARN,
+              attempts: 1,
+              problem: null,
+            },
+            {
+              role: "previous",
+              accessKeyId: s.previous.id,
+              slot: "blue",
+              issuedOn: "2026-10-23",
+              deactivatesOn: "2026-11-29",
+              status: "ok",
+              arn: ALICE_ARN,
+              attempts: 1,
+              problem: null,
+            },
+          ],
+        },
+      ],
+      summary: { secrets: 1, ok: 1, failed: 0, error: 0 },
+    });
+  });
+
+  it("a deleted key: moto (auth off) signs unknown keys in as user/moto, not alice: exit 1", async () => {
+    await publish(s.sm, "key-rotation/alice", doc("alice", s.current, s.previous));
+    await s.iam.send(new DeleteAccessKeyCommand({ UserName: "alice", AccessKeyId: s.previous.id }));
+    const run = await verify([...at(), "--secret-id", "key-rotation/alice", "--wait", "0"]);
+    assert.equal(run.code, 1);
+    assert.equal(
+      run.stdout,
+      `${HEADER} (each retried for up to 0 s).\n` +
+        "\n" +
+        "SECRET              USER   KEY       ACCESS KEY ID         SLOT   ISSUED      RESULT  DETAIL\n" +
+        `key-rotation/alice  alice  current   ${s.current.id}  green  2026-11-22  ok      ${ALICE_ARN}\n` +
+        `key-rotation/alice  alice  previous  ${s.previous.id}  blue   2026-10-23  failed  ` +
+        `the key signs in as arn:aws:sts::${ACCOUNT}:user/moto, not as IAM user alice of account ${ACCOUNT}\n` +
+        "\n" +
+        "1 secret: 1 failed.\n",
+    );
+  });
+
+  it("another user's key: exit 1", async () => {
+    await publish(s.sm, "key-rotation/alice", doc("alice", s.bobKey));
+    const run = await verify([...at(), "--secret-id", "key-rotation/alice", "--format", "json"]);
+    assert.equal(run.code, 1);
+    const result = (JSON.parse(run.stdout) as VerifyDocument).results[0];
+    assert.equal(result.status, "failed");
+    assert.equal(
+      result.keys[0].problem,
+      `the key signs in as arn:aws:iam::${ACCOUNT}:user/bob, not as IAM user alice of account ${ACCOUNT}`,
+    );
+  });
+
+  it("a secret that is not JSON, one that is not a key document, one that does not exist", async () => {
+    const plain = `${s.current.id}:${s.current.secret}`;
+    await publish(s.sm, "key-rotation/plain", plain);
+    await publish(
+      s.sm,
+      "key-rotation/partial",
+      JSON.stringify({ accessKeyId: "not-an-id", secretAccessKey: s.current.secret, slot: "red" }),
+    );
+    const run = await verify([
+      ...at(),
+      "--secret-id",
+      "key-rotation/plain",
+      "--secret-id",
+      "key-rotation/partial",
+      "--secret-id",
+      "key-rotation/nobody",
+    ]);
+    assert.deepEqual(run, {
+      code: 1,
+      stdout:
+        `${HEADER} (each retried for up to 30 s).\n` +
+        "\n" +
+        "SECRET                USER  KEY  ACCESS KEY ID  SLOT  ISSUED  RESULT  DETAIL\n" +
+        "key-rotation/plain    -     -    -              -     -       failed  " +
+        `the secret is not JSON (${plain.length} characters; content not shown)\n` +
+        "key-rotation/partial  -     -    -              -     -       failed  " +
+        "the secret is not an iam-key-rotation key document: accessKeyId is missing or not an " +
+        "access key id; slot is not blue or green; issuedOn is not a YYYY-MM-DD date; userName is missing\n" +
+        "key-rotation/nobody   -     -    -              -     -       failed  " +
+        "the secret does not exist (or has no current value)\n" +
+        "\n" +
+        "3 secrets: 3 failed.\n",
+      stderr: "",
+    });
+  });
+
+  it("--stack: the stack's users, their secrets, and a document for the wrong user", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "verify-stack-"));
+    try {
+      writeFileSync(path.join(dir, "Pulumi.yaml"), "name: iam-key-rotation\nruntime: nodejs\n");
+      writeFileSync(
+        path.join(dir, "Pulumi.test.yaml"),
+        [
+          "config:",
+          "  aws:region: us-east-1",
+          "  iam-key-rotation:secretPrefix: test/",
+          "  iam-key-rotation:path: /key-rotation/",
+          "  iam-key-rotation:users:",
+          "    - name: alice",
+          "    - name: bob",
+          "    - name: carol",
+          "",
+        ].join("\n"),
+      );
+      await publish(s.sm, "test/alice", doc("alice", s.current));
+      await publish(s.sm, "test/bob", doc("alice", s.previous)); // alice's key in bob's secret
+      // No AWS_REGION: the stack's aws:region is used.
+      const env = { AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing" };
+      const run = await verify([...at(), "--stack", "test", "--dir", dir, "--format", "json"], {
+        env,
+      });
+      assert.equal(run.code, 1);
+      const parsed = JSON.parse(run.stdout) as VerifyDocument;
+      assert.deepEqual(
+        parsed.results.map((r) => [
+          r.secretId,
+          r.user,
+          r.status,
+          r.problem,
+          r.keys.map((k) => k.problem),
+        ]),
+        [
+          ["test/alice", "alice", "ok", null, [null]],
+          [
+            "test/bob",
+            "bob",
+            "failed",
+            "the secret holds a key of user alice, but the stack publishes user bob's here",
+            [`the key signs in as ${ALICE_ARN}, not as IAM user bob of account ${ACCOUNT}`],
+          ],
+          [
+            "test/carol",
+            "carol",
+            "failed",
+            "the secret does not exist (or has no current value)",
+            [],
+          ],
+        ],
+      );
+      assert.deepEqual(parsed.summary, { secrets: 3, ok: 1, failed: 2, error: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a new key not accepted at first is retried until it works", async () => {
+    await publish(s.sm, "key-rotation/alice", doc("alice", s.current));
+    const proxy = await AwsProxy.start(moto.server.endpoint, {
+      intercept: (req) =>
+        req.action === "GetCallerIdentity" && req.nth === 1
+          ? {
+              status: 403,
+              body:
+                '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error>' +
+                "<Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>The security " +
+                "token included in the request is invalid.</Message></Error>" +
+                "<RequestId>1</RequestId></ErrorResponse>",
+            }
+          : undefined,
+    });
+    try {
+      const run = await verify([
+        "--endpoint-url",
+        proxy.endpoint,
+        "--secret-id",
+        "key-rotation/alice",
+        "--wait",
+        "10",
+        "--format",
+        "json",
+      ]);
+      assert.equal(run.code, 0);
+      const key = (JSON.parse(run.stdout) as VerifyDocument).results[0].keys[0];
+      assert.deepEqual([key.status, key.attempts, key.arn], ["ok", 2, ALICE_ARN]);
+      assert.equal(proxy.calls.get("GetCallerIdentity"), 2);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  describe("arguments", () => {
+    it("needs --stack or --secret-id: exit 2", async () => {
+      assert.deepEqual(await verify([...at()]), {
+        code: 2,
+        stdout: "",
+        stderr: "error: pass --stack <name> or --secret-id <id> (repeatable).\n",
+      });
+    });
+
+    it("a stack file that does not exist: exit 2", async () => {
+      const run = await verify(["--stack", "nope", "--dir", "/nonexistent"]);
+      assert.deepEqual(run, {
+        code: 2,
+        stdout: "",
+        stderr: "error: cannot read /nonexistent/Pulumi.yaml: no such file.\n",
+      });
+    });
+
+    it("no region anywhere: exit 2", async () => {
+      const saved = process.env.AWS_CONFIG_FILE;
+      process.env.AWS_CONFIG_FILE = "/nonexistent/aws-config";
+      try {
+        const run = await verify([...at(), "--secret-id", "x"], {
+          env: { AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing" },
+        });
+        assert.deepEqual(run, {
+          code: 2,
+          stdout: "",
+          stderr:
+            "error: no AWS region: pass --region, set AWS_REGION, or set aws:region in the stack.\n",
+        });
+      } finally {
+        if (saved === undefined) delete process.env.AWS_CONFIG_FILE;
+        else process.env.AWS_CONFIG_FILE = saved;
+      }
+    });
+
+    it("--help shows the exit codes and examples", async () => {
+      const run = await runCli(["verify", "--help"]);
+      assert.equal(run.code, 0);
+      for (const text of [
+        "Usage: iam-key-rotation verify [options]",
+        "--secret-id <id>",
+        "  1  a key was rejected or signs in as another user, or a secret is missing or malformed\n",
+        "  iam-key-rotation verify --stack prod\n",
+      ]) {
+        assert.ok(
+          run.stdout.includes(text),
+          `--help lacks ${JSON.stringify(text)}:\n${run.stdout}`,
+        );
+      }
+    });
+  });
+});
+
+describe("iam-key-rotation verify with moto's request authentication on", function () {
+  this.timeout(30_000);
+  const moto = useMoto();
+  let s: Setup;
+  let env: NodeJS.ProcessEnv;
+  const at = () => ["--endpoint-url", moto.server.endpoint];
+
+  /** A caller allowed exactly `actions`; authentication on from then on. */
+  async function caller(actions: string[]): Promise<void> {
+    await s.iam.send(new CreateUserCommand({ UserName: "verifier" }));
+    await s.iam.send(
+      new PutUserPolicyCommand({
+        UserName: "verifier",
+        PolicyName: "verify",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: actions, Resource: "*" }],
+        }),
+      }),
+    );
+    const key = await createKey(s.iam, "verifier");
+    env = { ...MOTO_ENV, AWS_ACCESS_KEY_ID: key.id, AWS_SECRET_ACCESS_KEY: key.secret };
+    await setMotoAuth(moto.server.endpoint, 0);
+  }
+
+  beforeEach(async () => {
+    secrets = [];
+    s = await setUp(moto.server);
+  });
+  afterEach(async () => {
+    await setMotoAuth(moto.server.endpoint, Infinity);
+    s.iam.destroy();
+    s.sm.destroy();
+  });
+
+  it("a deleted key is rejected by STS: exit 1", async () => {
+    await publish(s.sm, "key-rotation/alice", doc("alice", s.current, s.previous));
+    await s.iam.send(new DeleteAccessKeyCommand({ UserName: "alice", AccessKeyId: s.current.id }));
+    await caller(requiredActions("Verify"));
+    const run = await verify([...at(), "--secret-id", "key-rotation/alice", "--wait", "0"], {
+      env,
+    });
+    assert.equal(run.code, 1);
+    const keys = (
+      await verify(
+        [...at(), "--secret-id", "key-rotation/alice", "--wait", "0", "--format", "json"],
+        { env },
+      )
+    ).stdout;
+    const result = (JSON.parse(keys) as VerifyDocument).results[0];
+    assert.deepEqual(
+      result.keys.map((k) => [k.role, k.status, k.problem]),
+      [
+        [
+          "current",
+          "failed",
+          `Access key ${s.current.id} was not accepted by STS after 1 attempt in 0 s: ` +
+            "InvalidClientTokenId: The security token included in the request is invalid.",
+        ],
+        ["previous", "ok", null],
+      ],
+    );
+    assert.match(run.stdout, /\n1 secret: 1 failed\.\n$/);
+  });
+
+  it("a wrong secret access key is rejected, and never printed", async () => {
+    const wrong = { id: s.current.id, secret: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" };
+    secrets.push(wrong.secret);
+    await publish(s.sm, "key-rotation/alice", doc("alice", wrong));
+    await caller(requiredActions("Verify"));
+    const run = await verify(
+      [...at(), "--secret-id", "key-rotation/alice", "--wait", "0", "--format", "json"],
+      {
+        env,
+      },
+    );
+    assert.equal(run.code, 1);
+    assert.match(
+      (JSON.parse(run.stdout) as VerifyDocument).results[0].keys[0].problem!,
+      /: SignatureDoesNotMatch: The request signature we calculated does not match/,
+    );
+  });
+
+  // moto answers this JSON-protocol call with an XML AccessDenied page, which the SDK cannot
+  // parse: only the HTTP status is left (real AWS sends AccessDeniedException as JSON).
+  it("AccessDenied on the secret names secretsmanager:GetSecretValue: exit 3", async () => {
+    await publish(s.sm, "key-rotation/alice", doc("alice", s.current));
+    await caller(["iam:ListUsers"]);
+    const run = await verify([...at(), "--secret-id", "key-rotation/alice", "--format", "json"], {
+      env,
+    });
+    assert.equal(run.code, 3);
+    const result = (JSON.parse(run.stdout) as VerifyDocument).results[0];
+    assert.deepEqual([result.status, result.keys], ["error", []]);
+    assert.equal(
+      result.problem,
+      "AWS denied secretsmanager:GetSecretValue (HTTP 403). The credentials in use " +
+        'need the secretsmanager:GetSecretValue permission (README, "Required IAM permissions").',
+    );
+  });
+});

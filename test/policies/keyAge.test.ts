@@ -1,0 +1,156 @@
+import * as assert from "node:assert/strict";
+import { accessKeyAgeWarning, accessKeyMaxAge } from "../../policies/rules";
+import { messages, ResourceInput, runStack } from "../support/policyHarness";
+import { AS_OF, deployedUserStack, named, UNKNOWN_STRING } from "./fixtures";
+
+/** The deployed fixture with one change to one key's outputs. */
+function withKey(name: string, change: Record<string, unknown>): ResourceInput[] {
+  const resources = deployedUserStack();
+  Object.assign(named(resources, name).props, change);
+  return resources;
+}
+
+const ROTATE =
+  "Rotate it before deploying: for a RotatedKeyUser key, find out why the daily `pulumi up` " +
+  "has not re-issued it (failing runs, rotation.everyDays); for any other key, issue a new " +
+  "one, move its consumers and deactivate this one.";
+
+describe("policy iam-access-key-max-age", () => {
+  const config = { "iam-access-key-max-age": AS_OF };
+
+  it("passes the deployed fixture (Active key 21 days old, Inactive key 51)", async () => {
+    const outcome = await runStack(accessKeyMaxAge, deployedUserStack(), { config });
+    assert.deepEqual(outcome, {
+      enforcementLevel: "mandatory",
+      violations: [],
+      notApplicable: [],
+      cannotRun: [],
+    });
+  });
+
+  it("blocks an Active key older than 90 days that this update keeps", async () => {
+    const resources = withKey("ci-green", { createDate: "2026-08-23T06:00:00Z" });
+    const outcome = await runStack(accessKeyMaxAge, resources, { config });
+    assert.deepEqual(outcome.violations, [
+      {
+        policyName: "iam-access-key-max-age",
+        message:
+          'Access key "ci-green" (AKIAGREEN00000000001) of IAM user "ci-deployer" is Active and ' +
+          `91 days old (created 2026-08-23), over the 90-day maximum, and this update does not replace it. ${ROTATE}`,
+        rendered:
+          "Active IAM access keys must be younger than the maximum age, unless this update replaces them.\n" +
+          'Access key "ci-green" (AKIAGREEN00000000001) of IAM user "ci-deployer" is Active and ' +
+          `91 days old (created 2026-08-23), over the 90-day maximum, and this update does not replace it. ${ROTATE}`,
+        urn: "urn:pulumi:test::iam-key-rotation::iam-key-rotation:index:RotatedKeyUser$aws:iam/accessKey:AccessKey::ci-green",
+        enforcementLevel: "mandatory",
+      },
+    ]);
+  });
+
+  it("allows a key exactly 90 days old", async () => {
+    const resources = withKey("ci-green", { createDate: "2026-08-24T23:59:59Z" });
+    assert.deepEqual(messages(await runStack(accessKeyMaxAge, resources, { config })), []);
+  });
+
+  it("ignores an old key that is Inactive", async () => {
+    const resources = withKey("ci-blue", { createDate: "2025-01-01T00:00:00Z" });
+    assert.deepEqual(messages(await runStack(accessKeyMaxAge, resources, { config })), []);
+  });
+
+  it("never reports a key this update replaces (createDate and id unknown at preview)", async () => {
+    const resources = withKey("ci-green", { createDate: UNKNOWN_STRING, id: UNKNOWN_STRING });
+    const outcome = await runStack(accessKeyMaxAge, resources, { config });
+    assert.deepEqual(outcome.violations, []);
+    assert.deepEqual(outcome.cannotRun, []);
+  });
+
+  it("counts a key without a status as Active (the provider's default)", async () => {
+    const resources = withKey("ci-green", {
+      createDate: "2026-08-23T06:00:00Z",
+      status: undefined,
+    });
+    const found = messages(await runStack(accessKeyMaxAge, resources, { config }));
+    assert.equal(found.length, 1);
+    assert.match(found[0], /^Access key "ci-green" .* is Active and 91 days old/);
+  });
+
+  it("uses the configured maximum", async () => {
+    const outcome = await runStack(accessKeyMaxAge, deployedUserStack(), {
+      config: { "iam-access-key-max-age": { ...AS_OF, maxAgeDays: 20 } },
+    });
+    assert.deepEqual(messages(outcome), [
+      'Access key "ci-green" (AKIAGREEN00000000001) of IAM user "ci-deployer" is Active and ' +
+        `21 days old (created 2026-11-01), over the 20-day maximum, and this update does not replace it. ${ROTATE}`,
+    ]);
+  });
+
+  it("runs at the enforcement level the pack config gives it", async () => {
+    const resources = withKey("ci-green", { createDate: "2026-08-23T06:00:00Z" });
+    const outcome = await runStack(accessKeyMaxAge, resources, {
+      config: { "iam-access-key-max-age": { ...AS_OF, enforcementLevel: "advisory" } },
+    });
+    assert.equal(outcome.enforcementLevel, "advisory");
+    assert.equal(outcome.violations[0].enforcementLevel, "advisory");
+  });
+
+  it("fails with the field named when asOf is not a real date", async () => {
+    await assert.rejects(
+      runStack(accessKeyMaxAge, deployedUserStack(), {
+        config: { "iam-access-key-max-age": { asOf: "2026-02-30" } },
+      }),
+      /\[asOf\] must be a real date written YYYY-MM-DD \(got "2026-02-30"\)\./,
+    );
+  });
+});
+
+describe("policy iam-access-key-age-warning", () => {
+  const config = { "iam-access-key-age-warning": AS_OF };
+  const warning = (age: number, created: string, maximum: number, lastDay: string) =>
+    `Access key "ci-green" (AKIAGREEN00000000001) of IAM user "ci-deployer" is ${age} days old ` +
+    `(created ${created}) and reaches the ${maximum}-day maximum on ${lastDay}. Make sure a ` +
+    "rotation re-issues it before then (the daily `pulumi up` must run), or " +
+    "iam-access-key-max-age blocks every deployment from the day after.";
+
+  it("passes the deployed fixture", async () => {
+    const outcome = await runStack(accessKeyAgeWarning, deployedUserStack(), { config });
+    assert.deepEqual(outcome, {
+      enforcementLevel: "advisory",
+      violations: [],
+      notApplicable: [],
+      cannotRun: [],
+    });
+  });
+
+  it("warns 14 days ahead: a key 77 days old", async () => {
+    const resources = withKey("ci-green", { createDate: "2026-09-06T06:00:00Z" });
+    const outcome = await runStack(accessKeyAgeWarning, resources, { config });
+    assert.deepEqual(messages(outcome), [warning(77, "2026-09-06", 90, "2026-12-05")]);
+    assert.equal(outcome.violations[0].enforcementLevel, "advisory");
+  });
+
+  it("does not warn about a key 76 days old", async () => {
+    const resources = withKey("ci-green", { createDate: "2026-09-07T06:00:00Z" });
+    assert.deepEqual(messages(await runStack(accessKeyAgeWarning, resources, { config })), []);
+  });
+
+  it("leaves keys over the maximum to iam-access-key-max-age", async () => {
+    const resources = withKey("ci-green", { createDate: "2026-08-23T06:00:00Z" });
+    assert.deepEqual(messages(await runStack(accessKeyAgeWarning, resources, { config })), []);
+  });
+
+  it("uses the configured window", async () => {
+    const outcome = await runStack(accessKeyAgeWarning, deployedUserStack(), {
+      config: { "iam-access-key-age-warning": { ...AS_OF, warnDays: 70 } },
+    });
+    assert.deepEqual(messages(outcome), [warning(21, "2026-11-01", 90, "2027-01-30")]);
+  });
+
+  it("never warns about a key this update replaces", async () => {
+    const resources = withKey("ci-green", { createDate: UNKNOWN_STRING });
+    const outcome = await runStack(accessKeyAgeWarning, resources, {
+      config: { "iam-access-key-age-warning": { ...AS_OF, warnDays: 90 } },
+    });
+    assert.deepEqual(outcome.violations, []);
+    assert.deepEqual(outcome.cannotRun, []);
+  });
+});

@@ -1,0 +1,196 @@
+/**
+ * The live check's pieces without AWS: the bounded pool, marker pagination and what the policy
+ * takes from the stack. The IAM side runs against moto_server in
+ * test/integration/liveCheck.test.ts.
+ */
+import * as assert from "node:assert/strict";
+import {
+  checkLiveKeys,
+  IamReader,
+  LiveCheckError,
+  LiveKey,
+  ManagedUser,
+  mapLimit,
+  Page,
+} from "../../policies/liveCheck";
+import { accessKeyLiveCheck, stackUsers } from "../../policies/rules";
+import { toDay } from "../../components/schedule";
+import { runStack } from "../support/policyHarness";
+import { deployedUserStack, named, TODAY, UNKNOWN_STRING } from "./fixtures";
+import { PolicyResource } from "@pulumi/policy";
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe("live check: mapLimit", () => {
+  it("never runs more than the limit at once and keeps the input order", async () => {
+    let running = 0;
+    let most = 0;
+    const results = await mapLimit([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 3, async (n) => {
+      running++;
+      most = Math.max(most, running);
+      for (let i = 0; i < n % 4; i++) await tick();
+      running--;
+      return n * 10;
+    });
+    assert.equal(most, 3);
+    assert.deepEqual(results, [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
+  });
+
+  it("starts nothing after the first failure and throws it", async () => {
+    const started: number[] = [];
+    await assert.rejects(
+      mapLimit([1, 2, 3, 4, 5, 6], 2, async (n) => {
+        started.push(n);
+        await tick();
+        if (n === 2) throw new Error("denied");
+        return n;
+      }),
+      { message: "denied" },
+    );
+    assert.deepEqual(started, [1, 2, 3]);
+  });
+});
+
+/** A fake IAM that pages like AWS: users `pageSize` at a time, keys one at a time. */
+class PagingIam implements IamReader {
+  readonly calls: string[] = [];
+  constructor(
+    private readonly users: Record<string, LiveKey[]>,
+    private readonly pageSize = 100,
+  ) {}
+
+  async listUsers(pathPrefix: string, marker?: string): Promise<Page<string>> {
+    this.calls.push(`ListUsers ${pathPrefix} ${marker ?? "-"}`);
+    await tick();
+    const names = Object.keys(this.users);
+    const start = marker ? Number(marker) : 0;
+    const end = start + this.pageSize;
+    return { items: names.slice(start, end), marker: end < names.length ? String(end) : undefined };
+  }
+
+  async listAccessKeys(userName: string, marker?: string): Promise<Page<LiveKey>> {
+    this.calls.push(`ListAccessKeys ${userName} ${marker ?? "-"}`);
+    await tick();
+    const keys = this.users[userName] ?? [];
+    const i = marker ? Number(marker) : 0;
+    return { items: keys.slice(i, i + 1), marker: i + 1 < keys.length ? String(i + 1) : undefined };
+  }
+}
+
+const created = new Date("2026-11-01T06:00:00Z");
+const options = { maxAgeDays: 90, today: toDay(TODAY), concurrency: 4 };
+
+function managed(name: string, ids: string[]): ManagedUser {
+  return {
+    name,
+    path: "/key-rotation/",
+    urn: `urn:${name}`,
+    keys: ids.map((id) => ({ id, status: "Active" })),
+  };
+}
+
+describe("live check: checkLiveKeys", () => {
+  it("follows markers across pages of users and of keys", async () => {
+    const live: Record<string, LiveKey[]> = {};
+    const users: ManagedUser[] = [];
+    for (let i = 0; i < 250; i++) {
+      const name = `u${String(i).padStart(3, "0")}`;
+      live[name] = [
+        { id: `AKIAMANAGED${i}`, status: "Active", createDate: created },
+        { id: `AKIAHAND${i}`, status: "Active", createDate: created },
+      ];
+      users.push(managed(name, [`AKIAMANAGED${i}`]));
+    }
+    const iam = new PagingIam(live);
+    const findings = await checkLiveKeys(users, iam, options);
+    assert.equal(findings.length, 250);
+    assert.equal(findings[249].urn, "urn:u249");
+    assert.match(findings[249].message, /^IAM user "u249" has an Active access key AKIAHAND249 /);
+    assert.deepEqual(
+      iam.calls.filter((c) => c.startsWith("ListUsers")),
+      [
+        "ListUsers /key-rotation/ -",
+        "ListUsers /key-rotation/ 100",
+        "ListUsers /key-rotation/ 200",
+      ],
+    );
+    assert.deepEqual(
+      iam.calls.filter((c) => c.startsWith("ListAccessKeys u007")),
+      ["ListAccessKeys u007 -", "ListAccessKeys u007 1"],
+    );
+  });
+
+  it("skips users that do not exist yet", async () => {
+    const iam = new PagingIam({});
+    assert.deepEqual(await checkLiveKeys([managed("new-user", [])], iam, options), []);
+    assert.deepEqual(iam.calls, ["ListUsers /key-rotation/ -"]);
+  });
+
+  it("gives up with a LiveCheckError when a marker repeats", async () => {
+    const looping: IamReader = {
+      listUsers: async () => ({ items: ["a"], marker: "same" }),
+      listAccessKeys: async () => ({ items: [] }),
+    };
+    await assert.rejects(checkLiveKeys([managed("a", [])], looping, options), (err: unknown) => {
+      assert.ok(err instanceof LiveCheckError);
+      assert.equal(
+        err.message,
+        "ListUsers(PathPrefix=/key-rotation/) failed: marker same repeated",
+      );
+      return true;
+    });
+  });
+});
+
+describe("live check: what the policy takes from the stack", () => {
+  const resourcesOf = (inputs: ReturnType<typeof deployedUserStack>) => {
+    let seen: PolicyResource[] = [];
+    const spy = {
+      ...accessKeyLiveCheck,
+      validateStack: (args: { resources: PolicyResource[] }) => void (seen = args.resources),
+    };
+    return runStack(spy, inputs).then(() => seen);
+  };
+
+  it("takes each IAM user with the ids and statuses of its keys", async () => {
+    const users = stackUsers(await resourcesOf(deployedUserStack()));
+    assert.deepEqual(users, [
+      {
+        name: "ci-deployer",
+        path: "/key-rotation/",
+        urn: "urn:pulumi:test::iam-key-rotation::iam-key-rotation:index:RotatedKeyUser$aws:iam/user:User::ci-user",
+        keys: [
+          { id: "AKIABLUE000000000001", status: "Inactive" },
+          { id: "AKIAGREEN00000000001", status: "Active" },
+        ],
+      },
+    ]);
+  });
+
+  it("marks a key this update issues (id unknown) as pending", async () => {
+    const inputs = deployedUserStack();
+    named(inputs, "ci-blue").props.id = UNKNOWN_STRING;
+    const [user] = stackUsers(await resourcesOf(inputs));
+    assert.deepEqual(user.keys[0], { id: undefined, status: "Inactive" });
+  });
+
+  it("makes every user pending when a key's user is not known", async () => {
+    const inputs = deployedUserStack();
+    named(inputs, "ci-blue").props.user = UNKNOWN_STRING;
+    const [user] = stackUsers(await resourcesOf(inputs));
+    assert.deepEqual(user.keys, [
+      { id: "AKIAGREEN00000000001", status: "Active" },
+      { id: undefined, status: undefined },
+    ]);
+  });
+
+  it("is not applicable unless liveCheck is true", async () => {
+    const outcome = await runStack(accessKeyLiveCheck, deployedUserStack());
+    assert.deepEqual(outcome, {
+      enforcementLevel: "advisory",
+      violations: [],
+      notApplicable: ["The live check is off; set liveCheck: true in the pack config to run it."],
+      cannotRun: [],
+    });
+  });
+});
