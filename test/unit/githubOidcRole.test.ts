@@ -14,7 +14,10 @@ import {
 } from "../../components/githubOidcRole";
 import { parseStackConfig } from "../../components/config";
 import { utcToday } from "../../components/schedule";
+import { githubOidcTrust } from "../../policies/rules";
+import { STACK_URN } from "../policies/fixtures";
 import { allRegistered, ComplianceMocks } from "../support/complianceMocks";
+import { messages, runResource } from "../support/policyHarness";
 import { ACCOUNT, optionsSpy, RecordingMocks, REGION, useMocks, valueOf } from "../support/mocks";
 
 const PROVIDER = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
@@ -959,5 +962,26 @@ describe("the program with a github section", () => {
     for (const r of children.filter((c) => c.name.startsWith("key-rotation-compliance-"))) {
       assert.equal(r.inputs.name ?? r.inputs.bucket, undefined, `${r.name} is auto-named`);
     }
+  });
+});
+
+describe("the policy pack on the CI roles", () => {
+  it("iam-github-oidc-trust passes the trust GithubOidcRole writes, and blocks it with a wildcard", async () => {
+    const trust = JSON.stringify(githubTrustPolicy(PROVIDER, [APPLY_SUB, PR_SUB]));
+    const role = (assumeRolePolicy: string) => ({
+      type: "aws:iam/role:Role",
+      name: "github-apply",
+      parent: STACK_URN,
+      props: { name: "key-rotation-github-apply", assumeRolePolicy },
+    });
+    assert.deepEqual(await runResource(githubOidcTrust, role(trust)), {
+      enforcementLevel: "mandatory",
+      violations: [],
+      notApplicable: [],
+      cannotRun: [],
+    });
+    // The same document with a pattern the parser rejects: the pack blocks it too.
+    const loose = trust.replace(APPLY_SUB, "repo:acme/*");
+    assert.equal(messages(await runResource(githubOidcTrust, role(loose))).length, 1);
   });
 });
