@@ -11,10 +11,17 @@ import {
   secretNameOf,
 } from "./components/config";
 import { complianceWarnings } from "./components/complianceConfig";
+import { GithubOidcRole, githubOidcRoleArgs } from "./components/githubOidcRole";
 import { KeyRotationCompliance } from "./components/keyRotationCompliance";
 import { LiveState, readLiveState } from "./components/liveState";
 import { RotatedKeyUser } from "./components/rotatedKeyUser";
 import { utcToday } from "./components/schedule";
+
+/**
+ * Name of the KeyRotationCompliance component: its auto-named children (topic, recorder bucket
+ * and role) start with it, which is how the CI apply role is scoped to them.
+ */
+const COMPLIANCE_NAME = "key-rotation-compliance";
 
 /** The project's config values, keys without the namespace, decoded from Pulumi's strings. */
 function projectConfig(): Record<string, unknown> {
@@ -76,19 +83,35 @@ export = async () => {
     };
   });
 
-  if (config.compliance === undefined) return { users };
-  for (const warning of complianceWarnings(config.compliance, config.users)) {
-    await pulumi.log.warn(warning);
+  let compliance: KeyRotationCompliance | undefined;
+  if (config.compliance !== undefined) {
+    for (const warning of complianceWarnings(config.compliance, config.users)) {
+      await pulumi.log.warn(warning);
+    }
+    compliance = new KeyRotationCompliance(COMPLIANCE_NAME, config.compliance);
   }
-  const compliance = new KeyRotationCompliance("key-rotation-compliance", config.compliance);
+
+  // Keyless CI (README, "Keyless CI"): the OIDC provider and the GitHub Actions roles.
+  const ciArgs = githubOidcRoleArgs(config, COMPLIANCE_NAME);
+  const ci = ciArgs === undefined ? undefined : new GithubOidcRole("github", ciArgs);
+
   return {
     users,
-    compliance: {
-      ruleName: compliance.ruleName,
-      ruleArn: compliance.ruleArn,
-      topicArn: compliance.topicArn,
-      alarmName: compliance.alarmName,
-      alarmArn: compliance.alarmArn,
-    },
+    ...(compliance !== undefined && {
+      compliance: {
+        ruleName: compliance.ruleName,
+        ruleArn: compliance.ruleArn,
+        topicArn: compliance.topicArn,
+        alarmName: compliance.alarmName,
+        alarmArn: compliance.alarmArn,
+      },
+    }),
+    ...(ci !== undefined && {
+      github: {
+        providerArn: ci.providerArn,
+        applyRoleArn: ci.applyRoleArn,
+        previewRoleArn: ci.previewRoleArn,
+      },
+    }),
   };
 };

@@ -6,6 +6,7 @@
 import { DEFAULT_POLICY, RotationPolicy, validatePolicy } from "./schedule";
 import { TAG_PREFIX } from "./record";
 import { ComplianceSettings, parseComplianceConfig } from "./complianceConfig";
+import { GithubConfig, parseGithubConfig } from "./githubConfig";
 
 /** The Pulumi project name: config keys live in this namespace (`iam-key-rotation:users`). */
 export const PROJECT = "iam-key-rotation";
@@ -36,6 +37,8 @@ export interface StackConfig {
   readonly waitForNewKey: boolean;
   /** The KeyRotationCompliance settings; undefined when `compliance` is absent or disabled. */
   readonly compliance?: ComplianceSettings;
+  /** Keyless CI from GitHub Actions (components/githubConfig.ts); undefined: none. */
+  readonly github?: GithubConfig;
 }
 
 /** Thrown with every configuration problem; the message lists them one per line. */
@@ -57,6 +60,7 @@ export const CONFIG_KEYS = {
   secretPrefix: "string",
   waitForNewKey: "boolean",
   compliance: "structured",
+  github: "structured",
 } as const;
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 
@@ -173,6 +177,7 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
   }
 
   const compliance = parseComplianceConfig(raw.compliance, rotation.maxAgeDays, problems);
+  const github = raw.github === undefined ? undefined : parseGithubConfig(raw.github, problems);
 
   const users: UserConfig[] = [];
   if (!Array.isArray(raw.users) || raw.users.length === 0) {
@@ -215,6 +220,7 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     secretPrefix: secretPrefix as string,
     waitForNewKey: waitForNewKey as boolean,
     ...(compliance ? { compliance } : {}),
+    ...(github !== undefined && { github }),
   };
 }
 

@@ -19,14 +19,16 @@ function shape(value: unknown): unknown {
 describe("README: Auditing and verifying keys", () => {
   const audit = section("### `audit`: every access key of the account");
 
-  it("sits right before 'What is verified here, and how'", () => {
+  // "Keyless CI (GitHub Actions)", which runs these commands, comes between them and "What is
+  // verified here, and how".
+  it("sits right before 'Keyless CI (GitHub Actions)'", () => {
     assert.match(
       README,
-      /\n## Auditing and verifying keys\n[\s\S]*\n## What is verified here, and how\n/,
+      /\n## Auditing and verifying keys\n[\s\S]*\n## Keyless CI \(GitHub Actions\)\n/,
     );
     const between = README.slice(
       README.indexOf("## Auditing and verifying keys\n"),
-      README.indexOf("## What is verified here, and how\n"),
+      README.indexOf("## Keyless CI (GitHub Actions)\n"),
     );
     assert.deepEqual(between.match(/^## .*/gm), ["## Auditing and verifying keys"]);
   });

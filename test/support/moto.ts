@@ -7,6 +7,7 @@
  */
 import { ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
+import { join } from "node:path";
 
 export const MOTO_REGION = "us-east-1";
 /** Credentials for unauthenticated moto (any value works while auth is off). */
@@ -34,6 +35,12 @@ export interface MotoOptions {
    * (moto's INITIAL_NO_AUTH_ACTION_COUNT). Default: authentication off.
    */
   authAfter?: number;
+  /**
+   * Also authorize IAM user and Secrets Manager calls against their resource ARNs, and give the
+   * iam:PolicyARN condition its value: stock moto matches those calls against "*" only. Runs
+   * test/support/moto_resource_auth.py with `python3` (or $MOTO_PYTHON), which must import moto.
+   */
+  resourceAuthorization?: boolean;
 }
 
 export class MotoServer {
@@ -57,7 +64,14 @@ export class MotoServer {
     const env = { ...process.env };
     if (options.authAfter !== undefined)
       env.INITIAL_NO_AUTH_ACTION_COUNT = String(options.authAfter);
-    const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
+    const listen = ["-H", "127.0.0.1", "-p", String(port)];
+    const [command, args] = options.resourceAuthorization
+      ? [
+          process.env.MOTO_PYTHON ?? "python3",
+          [join(__dirname, "moto_resource_auth.py"), ...listen],
+        ]
+      : ["moto_server", listen];
+    const child = spawn(command, args, {
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });

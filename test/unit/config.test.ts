@@ -191,7 +191,7 @@ describe("stack configuration", () => {
       "an unknown top-level key",
       { users: [{ name: "ci" }], rotate: true },
       [
-        "[rotate] is not a known setting of iam-key-rotation (known: users, rotation, path, secretPrefix, waitForNewKey, compliance).",
+        "[rotate] is not a known setting of iam-key-rotation (known: users, rotation, path, secretPrefix, waitForNewKey, compliance, github).",
       ],
     ],
     [

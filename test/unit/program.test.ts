@@ -147,7 +147,7 @@ describe("the program", () => {
         "iam-key-rotation:maxAge": "90",
       },
       "Invalid stack configuration (2 problems); nothing was changed:\n" +
-        "  - [maxAge] is not a known setting of iam-key-rotation (known: users, rotation, path, secretPrefix, waitForNewKey, compliance).\n" +
+        "  - [maxAge] is not a known setting of iam-key-rotation (known: users, rotation, path, secretPrefix, waitForNewKey, compliance, github).\n" +
         '  - user "ci": [users[0].rotation.overlapDays] must be smaller than [users[0].rotation.everyDays] (got 30 and 30).',
     ],
     [
