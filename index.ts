@@ -15,7 +15,7 @@ import { GithubOidcRole, githubOidcRoleArgs } from "./components/githubOidcRole"
 import { KeyRotationCompliance } from "./components/keyRotationCompliance";
 import { LiveState, readLiveState } from "./components/liveState";
 import { RotatedKeyUser } from "./components/rotatedKeyUser";
-import { utcToday } from "./components/schedule";
+import { utcToday, validateRevocation } from "./components/schedule";
 
 /**
  * Name of the KeyRotationCompliance component: its auto-named children (topic, recorder bucket
@@ -35,8 +35,14 @@ function projectConfig(): Record<string, unknown> {
   return raw;
 }
 
-async function readAll(users: readonly string[], secretOf: (user: string) => string) {
-  const results = await Promise.allSettled(users.map((u) => readLiveState(u, secretOf(u))));
+async function readAll(
+  users: readonly string[],
+  secretOf: (user: string) => string,
+  today: string,
+) {
+  const results = await Promise.allSettled(
+    users.map((u) => readLiveState(u, secretOf(u), undefined, today)),
+  );
   const failures = results.flatMap((r) => (r.status === "rejected" ? [String(r.reason)] : []));
   if (failures.length > 0) {
     throw new pulumi.RunError(failures.map((f) => f.replace(/^Error: /, "")).join("\n"));
@@ -53,10 +59,19 @@ export = async () => {
     throw err;
   }
   const today = utcToday();
+  const revocations = config.users.flatMap((user, i) =>
+    user.revokeIssuedBefore === undefined
+      ? []
+      : validateRevocation(user.revokeIssuedBefore, today).map(
+          (p) => `user "${user.name}": [users[${i}].revokeIssuedBefore] ${p}`,
+        ),
+  );
+  if (revocations.length > 0) throw new pulumi.RunError(new ConfigError(revocations).message);
   const secretOf = (user: string) => secretNameOf(config, user);
   const live = await readAll(
     config.users.map((u) => u.name),
     secretOf,
+    today,
   );
 
   const users: Record<string, Record<string, pulumi.Output<unknown>>> = {};
@@ -68,6 +83,7 @@ export = async () => {
       rotation: user.rotation,
       secretName: secretOf(user.name),
       tags: user.tags,
+      revokeIssuedBefore: user.revokeIssuedBefore,
       waitForNewKey: config.waitForNewKey,
       today,
       recorded: live[i].recorded,

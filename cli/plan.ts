@@ -11,6 +11,7 @@ import {
   RotationPlan,
   RotationPolicy,
   RotationState,
+  validateRevocation,
   validateState,
 } from "../components/schedule";
 import { loadStack } from "./stackFile";
@@ -105,11 +106,18 @@ export function buildPlan(options: PlanOptions): PlanDocument {
         );
       }
     }
+    if (user.revokeIssuedBefore !== undefined) {
+      const problems = validateRevocation(user.revokeIssuedBefore, options.at);
+      if (problems.length > 0) {
+        throw new UsageError(`--at ${options.at}: user ${user.name}: ${problems.join(" ")}`);
+      }
+    }
     const { events, last } = calendar(
       recorded ?? undefined,
       user.rotation,
       options.at,
       options.days,
+      user.revokeIssuedBefore,
     );
     return {
       name: user.name,

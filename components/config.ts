@@ -3,7 +3,7 @@
  * CLI (which reads Pulumi.<stack>.yaml). Pure: no Pulumi import. Every problem is collected and
  * reported at once, each naming its field, before anything is created.
  */
-import { DEFAULT_POLICY, RotationPolicy, validatePolicy } from "./schedule";
+import { DEFAULT_POLICY, isIsoDate, RotationPolicy, validatePolicy } from "./schedule";
 import { TAG_PREFIX } from "./record";
 import { ComplianceSettings, parseComplianceConfig } from "./complianceConfig";
 import { GithubConfig, parseGithubConfig } from "./githubConfig";
@@ -23,6 +23,8 @@ export interface UserConfig {
   readonly rotation: RotationPolicy;
   /** Extra tags on the IAM user (the `key-rotation:` prefix is reserved). */
   readonly tags: Readonly<Record<string, string>>;
+  /** Revoke every key of this user issued before this day (YYYY-MM-DD), e.g. after a leak. */
+  readonly revokeIssuedBefore?: string;
 }
 
 export interface StackConfig {
@@ -85,8 +87,8 @@ export function secretNameOf(config: Pick<StackConfig, "secretPrefix">, userName
   return `${config.secretPrefix}${userName}`;
 }
 
-const USER_KEYS = ["name", "policyArns", "rotation", "tags"] as const;
-const POLICY_KEYS = ["everyDays", "overlapDays", "maxAgeDays"] as const;
+export const USER_KEYS = ["name", "policyArns", "rotation", "tags", "revokeIssuedBefore"] as const;
+export const POLICY_KEYS = ["everyDays", "overlapDays", "maxAgeDays"] as const;
 
 // IAM limits, from the IAM API reference.
 const USER_NAME_RE = /^[\w+=,.@-]{1,64}$/;
@@ -288,6 +290,13 @@ function readUser(
     }
   }
 
+  const { revokeIssuedBefore } = entry;
+  if (revokeIssuedBefore !== undefined && !isIsoDate(revokeIssuedBefore)) {
+    local.push(
+      `[${field}.revokeIssuedBefore] must be a date written YYYY-MM-DD (got ${got(revokeIssuedBefore)}).`,
+    );
+  }
+
   problems.push(...local.map((p) => `user "${name}": ${p}`));
   if (local.length > 0) return undefined;
   return {
@@ -295,5 +304,6 @@ function readUser(
     policyArns: policyArns as string[],
     rotation,
     tags: tags as Record<string, string>,
+    ...(revokeIssuedBefore !== undefined && { revokeIssuedBefore: revokeIssuedBefore as string }),
   };
 }

@@ -22,8 +22,7 @@ import {
   GITHUB_OIDC_AUDIENCE,
   GITHUB_OIDC_HOST,
 } from "./githubConfig";
-import { CURRENT_TAG, PREVIOUS_ACTIVE_UNTIL_TAG, slotTag, TAG_PREFIX } from "./record";
-import { SLOTS } from "./schedule";
+import { RECORD_TAG_KEYS, TAG_PREFIX } from "./record";
 
 /** Type token. Never rename: renaming replaces every resource of every stack. */
 export const GITHUB_OIDC_ROLE_TYPE = "iam-key-rotation:index:GithubOidcRole";
@@ -40,12 +39,6 @@ export const DEFAULT_COMPLIANCE_COMPONENT_NAME = "key-rotation-compliance";
 /** IAM allows 10,240 characters (whitespace excluded) of inline policy per role. */
 export const MAX_INLINE_POLICY_CHARS = 10_240;
 
-/** The record tags RotatedKeyUser writes on each user (components/record.ts). */
-export const RECORD_TAG_KEYS: readonly string[] = [
-  CURRENT_TAG,
-  ...SLOTS.map(slotTag),
-  PREVIOUS_ACTIVE_UNTIL_TAG,
-].sort();
 /** The tag RotatedKeyUser adds to each published secret. */
 export const SECRET_USER_TAG = `${TAG_PREFIX}user`;
 

@@ -8,7 +8,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { decodeRecord, TAG_PREFIX } from "./record";
-import { awaitsPublication, isIsoDate, Publication, RotationState, utcToday } from "./schedule";
+import {
+  awaitsPublication,
+  isIsoDate,
+  Publication,
+  RotationState,
+  utcToday,
+  validateState,
+} from "./schedule";
 
 /** The JSON document published in each user's secret. */
 export interface PublishedKeyDocument {
@@ -66,6 +73,7 @@ function reason(err: unknown): string {
 export async function readRecordedState(
   userName: string,
   opts?: pulumi.InvokeOptions,
+  today: string = utcToday(),
 ): Promise<RotationState | null> {
   let result: aws.iam.GetUserResult;
   try {
@@ -80,7 +88,15 @@ export async function readRecordedState(
     );
   }
   const decoded = decodeRecord(result.tags);
-  if (decoded.kind === "ok") return decoded.state;
+  if (decoded.kind === "ok") {
+    const problems = validateState(decoded.state, today);
+    if (problems.length === 0) return decoded.state;
+    throw new Error(
+      `IAM user "${userName}" has an inconsistent rotation record (its ${TAG_PREFIX}* tags): ` +
+        `${problems.join(" ")} Stopping before any change; fix the tags as described in the ` +
+        `README ("Repairing a rotation record").`,
+    );
+  }
   if (decoded.kind === "none") {
     throw new Error(
       `IAM user "${userName}" exists but has no rotation record (no ${TAG_PREFIX}* tags). ` +
@@ -162,8 +178,9 @@ export async function readLiveState(
   userName: string,
   secretName: string,
   opts?: pulumi.InvokeOptions,
+  today: string = utcToday(),
 ): Promise<LiveState> {
-  const recorded = await readRecordedState(userName, opts);
+  const recorded = await readRecordedState(userName, opts, today);
   const published = awaitsPublication(recorded) ? await readPublication(secretName, opts) : null;
   return { recorded, published };
 }

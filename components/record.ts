@@ -6,6 +6,7 @@
  *   key-rotation:blue                  = YYYY-MM-DD   (issue date of the blue key)
  *   key-rotation:green                 = YYYY-MM-DD   (issue date of the green key)
  *   key-rotation:previous-active-until = YYYY-MM-DD   (end of the running overlap)
+ *   key-rotation:revoked-before        = YYYY-MM-DD   (keys issued before it are revoked)
  *
  * Pure: no Pulumi import.
  */
@@ -14,9 +15,17 @@ import { isIsoDate, RotationState, Slot, SLOTS } from "./schedule";
 export const TAG_PREFIX = "key-rotation:";
 export const CURRENT_TAG = `${TAG_PREFIX}current`;
 export const PREVIOUS_ACTIVE_UNTIL_TAG = `${TAG_PREFIX}previous-active-until`;
+export const REVOKED_BEFORE_TAG = `${TAG_PREFIX}revoked-before`;
 export const slotTag = (slot: Slot): string => `${TAG_PREFIX}${slot}`;
 
-const KNOWN_TAGS = new Set([CURRENT_TAG, PREVIOUS_ACTIVE_UNTIL_TAG, ...SLOTS.map(slotTag)]);
+/** Every tag of the record, sorted (the CI role may set exactly these on managed users). */
+export const RECORD_TAG_KEYS: readonly string[] = [
+  CURRENT_TAG,
+  PREVIOUS_ACTIVE_UNTIL_TAG,
+  REVOKED_BEFORE_TAG,
+  ...SLOTS.map(slotTag),
+].sort();
+const KNOWN_TAGS = new Set(RECORD_TAG_KEYS);
 
 /** The record tags for a state. */
 export function encodeRecord(state: RotationState): Record<string, string> {
@@ -28,6 +37,7 @@ export function encodeRecord(state: RotationState): Record<string, string> {
   if (state.previousActiveUntil !== undefined) {
     tags[PREVIOUS_ACTIVE_UNTIL_TAG] = state.previousActiveUntil;
   }
+  if (state.revokedBefore !== undefined) tags[REVOKED_BEFORE_TAG] = state.revokedBefore;
   return tags;
 }
 
@@ -76,9 +86,16 @@ export function decodeRecord(tags: Record<string, string> | undefined): DecodedR
       `tag ${PREVIOUS_ACTIVE_UNTIL_TAG} must be a date YYYY-MM-DD (got ${JSON.stringify(until)}).`,
     );
   }
+  const revoked = get(REVOKED_BEFORE_TAG);
+  if (revoked !== undefined && !isIsoDate(revoked)) {
+    problems.push(
+      `tag ${REVOKED_BEFORE_TAG} must be a date YYYY-MM-DD (got ${JSON.stringify(revoked)}).`,
+    );
+  }
   if (problems.length > 0) return { kind: "malformed", problems };
 
   const state: RotationState = { current: current as Slot, slots };
   if (until !== undefined) state.previousActiveUntil = until;
+  if (revoked !== undefined) state.revokedBefore = revoked;
   return { kind: "ok", state };
 }

@@ -19,7 +19,6 @@ import {
   RotationPolicy,
   RotationState,
   Slot,
-  SLOTS,
   utcToday,
   validatePolicy,
 } from "./schedule";
@@ -47,6 +46,12 @@ export interface RotatedKeyUserArgs {
    * seconds to work everywhere). Skipped during preview. Defaults to true.
    */
   readonly waitForNewKey?: boolean;
+  /**
+   * Revoke every key issued before this day (YYYY-MM-DD, at most tomorrow), e.g. after a leak:
+   * a revoked current key is replaced now and deactivated once its replacement is published; a
+   * revoked previous key is deactivated now, with no overlap. Defaults to none.
+   */
+  readonly revokeIssuedBefore?: string;
   /** The day of the run, YYYY-MM-DD (UTC). Defaults to today. */
   readonly today?: string;
   /**
@@ -115,7 +120,15 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
     // With both seams given the plan is known now; otherwise read the live state first.
     const plan: Promise<RotationPlan> =
       args.recorded !== undefined && args.published !== undefined
-        ? Promise.resolve(advance(args.recorded ?? undefined, policy, today, args.published))
+        ? Promise.resolve(
+            advance(
+              args.recorded ?? undefined,
+              policy,
+              today,
+              args.published,
+              args.revokeIssuedBefore,
+            ),
+          )
         : this.readPlan(args, policy, today, secretName);
     const children = plan.then((p) => this.build(name, args, settings, p, today));
 
@@ -152,14 +165,14 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
     const recorded =
       args.recorded !== undefined
         ? args.recorded
-        : await readRecordedState(args.userName, { parent: this });
+        : await readRecordedState(args.userName, { parent: this }, today);
     const published =
       args.published !== undefined
         ? args.published
         : awaitsPublication(recorded)
           ? await readPublication(secretName, { parent: this })
           : null;
-    return advance(recorded ?? undefined, policy, today, published);
+    return advance(recorded ?? undefined, policy, today, published, args.revokeIssuedBefore);
   }
 
   private build(
@@ -188,24 +201,28 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
       );
     }
 
-    const keys: Partial<Record<Slot, aws.iam.AccessKey>> = {};
-    for (const slot of SLOTS) {
-      const slotPlan = plan.slots[slot];
-      if (slotPlan === undefined) continue;
-      keys[slot] = new aws.iam.AccessKey(
+    const slotKey = (slot: Slot, dependsOn?: pulumi.Resource[]) =>
+      new aws.iam.AccessKey(
         `${name}-${slot}`,
-        { user: user.name, status: slotPlan.status },
+        { user: user.name, status: plan.slots[slot]!.status },
         {
           parent: this,
           // A calendar date known at preview and identical on retries: a new date re-issues
           // the slot, anything else updates it in place.
-          replacementTrigger: slotPlan.issuedOn,
+          replacementTrigger: plan.slots[slot]!.issuedOn,
           // IAM allows two keys per user, Inactive ones included: free the slot first.
           deleteBeforeReplace: true,
+          dependsOn,
           // (@pulumi/aws itself marks `secret` and `sesSmtpPasswordV4` as secret outputs.)
         },
       );
-    }
+    const previousSlot = otherSlot(plan.current);
+    const previousStatus = plan.slots[previousSlot]?.status;
+    const keys: Partial<Record<Slot, aws.iam.AccessKey>> = {
+      [plan.current]: slotKey(plan.current),
+    };
+    // An Active previous key is published with the current one; an Inactive one is not.
+    if (previousStatus === "Active") keys[previousSlot] = slotKey(previousSlot);
 
     const secret = new aws.secretsmanager.Secret(
       `${name}-secret`,
@@ -219,9 +236,7 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
     );
 
     const current = keys[plan.current]!;
-    const previousSlot = otherSlot(plan.current);
-    const previousKey =
-      plan.slots[previousSlot]?.status === "Active" ? keys[previousSlot] : undefined;
+    const previousKey = keys[previousSlot];
     const issuedToday = plan.slots[plan.current]!.issuedOn === today;
     const waitForNewKey = (args.waitForNewKey ?? true) && issuedToday;
     const region = aws.config.region;
@@ -258,6 +273,9 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
       { secretId: secret.id, secretString: pulumi.secret(document) },
       { parent: this },
     );
+    // Deactivating the previous key waits for this run's publication to succeed: if the new
+    // key could not be published, consumers still have the old one.
+    if (previousStatus === "Inactive") keys[previousSlot] = slotKey(previousSlot, [version]);
     return { user, keys, secret, version };
   }
 }

@@ -56,6 +56,11 @@ export interface RotationState {
    * overlapDays 0 it is the day after publication: a re-run on the same day retires nothing.
    */
   previousActiveUntil?: string;
+  /**
+   * Keys issued before this day are revoked (a leak): never Active again once their
+   * replacement is published. Recorded, so removing the setting does not re-activate them.
+   */
+  revokedBefore?: string;
 }
 
 /** What consumers are being given right now: read back from the published secret. */
@@ -216,6 +221,17 @@ export function validateState(state: RotationState, today: string | Date): strin
         `current slot ${state.current} (issued ${current.issuedOn}).`,
     );
   }
+  if (state.revokedBefore !== undefined) {
+    if (!isIsoDate(state.revokedBefore)) {
+      problems.push(
+        `revocation date must be YYYY-MM-DD (got ${JSON.stringify(state.revokedBefore)}).`,
+      );
+    } else if (toDay(state.revokedBefore) > now + 1) {
+      problems.push(
+        `revocation date ${state.revokedBefore} is after tomorrow (${fromDay(now + 1)}).`,
+      );
+    }
+  }
   if (state.previousActiveUntil !== undefined && !isIsoDate(state.previousActiveUntil)) {
     problems.push(
       `previous key end of overlap must be YYYY-MM-DD (got ${JSON.stringify(state.previousActiveUntil)}).`,
@@ -234,6 +250,13 @@ export function validateState(state: RotationState, today: string | Date): strin
  * readable is published; `undefined` to assume every earlier run published its key on the
  * day it was issued (forecasts such as `plan`).
  *
+ * `revokeIssuedBefore` (YYYY-MM-DD, at most tomorrow) revokes every key issued before that day,
+ * e.g. after a leak: a revoked previous key is made Inactive now, with no overlap; a revoked
+ * current key is replaced now (the next day if it was issued today), and is then Inactive too
+ * (if it was never seen published, its own slot is re-issued, keeping the published one until
+ * the replacement is out). Revocation is recorded (`previousActiveUntil`), so removing the
+ * setting never re-activates a key.
+ *
  * Throws a RangeError listing every problem when the policy or the record is invalid.
  */
 export function advance(
@@ -241,10 +264,12 @@ export function advance(
   policy: RotationPolicy,
   today: string | Date,
   published?: Publication | null,
+  revokeIssuedBefore?: string,
 ): RotationPlan {
   const policyProblems = validatePolicy(policy);
   if (policyProblems.length > 0) throw new RangeError(policyProblems.join(" "));
   const now = toDay(today);
+  const revokedBefore = revocationDay(revokeIssuedBefore, now);
 
   if (recorded === undefined) {
     return planFor({ current: "blue", slots: { blue: { issuedOn: fromDay(now) } } }, policy, now);
@@ -253,6 +278,11 @@ export function advance(
   if (stateProblems.length > 0) throw new RangeError(stateProblems.join(" "));
 
   let state = copyState(recorded);
+  const revoked = Math.max(
+    revokedBefore,
+    state.revokedBefore === undefined ? -Infinity : toDay(state.revokedBefore),
+  );
+  if (revoked > -Infinity) state.revokedBefore = fromDay(revoked);
   const current = state.slots[state.current]!;
   if (hasPrevious(state) && state.previousActiveUntil === undefined) {
     const seen =
@@ -266,12 +296,66 @@ export function advance(
   }
 
   if (now >= dueDay(state, policy, now)) {
-    const next = otherSlot(state.current);
-    state = { current: next, slots: { ...state.slots, [next]: { issuedOn: fromDay(now) } } };
+    // Normally the idle slot is re-issued. A revoked current key never seen published is
+    // replaced in place instead: the previous key is the one consumers still have.
+    const inPlace = isRevoked(state, state.current) && !seenPublished(state);
+    const next = inPlace ? state.current : otherSlot(state.current);
+    const rotated: RotationState = {
+      current: next,
+      slots: { ...state.slots, [next]: { issuedOn: fromDay(now) } },
+    };
+    if (state.revokedBefore !== undefined) rotated.revokedBefore = state.revokedBefore;
     // A forecast assumes this run publishes the new key today: the overlap starts now.
-    if (published === undefined) state.previousActiveUntil = fromDay(now + minimumOverlap(policy));
+    if (published === undefined && hasPrevious(rotated)) {
+      rotated.previousActiveUntil = fromDay(now + minimumOverlap(policy));
+    }
+    state = rotated;
   }
   return planFor(state, policy, now);
+}
+
+/** Whether a slot holds a key issued before the recorded revocation date. */
+function isRevoked(state: RotationState, slot: Slot): boolean {
+  const record = state.slots[slot];
+  return (
+    record !== undefined &&
+    state.revokedBefore !== undefined &&
+    toDay(record.issuedOn) < toDay(state.revokedBefore)
+  );
+}
+
+/**
+ * Whether the current key has been seen published (its overlap has started). Only then may the
+ * previous slot be re-issued: until then the previous key is what consumers are given.
+ */
+function seenPublished(state: RotationState): boolean {
+  return !hasPrevious(state) || state.previousActiveUntil !== undefined;
+}
+
+/**
+ * Problems with a revocation date on day `today`: it must be a date no later than tomorrow
+ * (only keys that exist can be revoked; a later date would revoke every new key until then).
+ */
+export function validateRevocation(revokeIssuedBefore: string, today: string | Date): string[] {
+  if (!isIsoDate(revokeIssuedBefore)) {
+    return [
+      `revokeIssuedBefore must be a date written YYYY-MM-DD (got ${JSON.stringify(revokeIssuedBefore)}).`,
+    ];
+  }
+  const tomorrow = toDay(today) + 1;
+  if (toDay(revokeIssuedBefore) <= tomorrow) return [];
+  return [
+    `revokeIssuedBefore ${revokeIssuedBefore} is after tomorrow (${fromDay(tomorrow)}): only keys ` +
+      `that exist can be revoked, and a later date would revoke every new key until then.`,
+  ];
+}
+
+/** The day number of `revokeIssuedBefore`; -Infinity when not set. */
+function revocationDay(revokeIssuedBefore: string | undefined, now: number): number {
+  if (revokeIssuedBefore === undefined) return -Infinity;
+  const problems = validateRevocation(revokeIssuedBefore, fromDay(now));
+  if (problems.length > 0) throw new RangeError(problems.join(" "));
+  return toDay(revokeIssuedBefore);
 }
 
 /** The keys a state calls for on day `now`, without advancing it. */
@@ -280,7 +364,8 @@ function planFor(state: RotationState, policy: RotationPolicy, now: number): Rot
   for (const slot of SLOTS) {
     const record = state.slots[slot];
     if (record === undefined) continue;
-    const active = slot === state.current || previousIsActive(state, now);
+    const active =
+      slot === state.current || (!isRevoked(state, slot) && previousIsActive(state, now));
     slots[slot] = { issuedOn: record.issuedOn, status: active ? "Active" : "Inactive" };
   }
   return {
@@ -329,25 +414,27 @@ function copyState(state: RotationState): RotationState {
   }
   const copy: RotationState = { current: state.current, slots };
   if (state.previousActiveUntil !== undefined) copy.previousActiveUntil = state.previousActiveUntil;
+  if (state.revokedBefore !== undefined) copy.revokedBefore = state.revokedBefore;
   return copy;
 }
 
 /**
  * The day the current key is replaced: its issue date + everyDays, never before the previous
- * key's overlap is over (re-issuing the idle slot deletes the previous key). While the current
- * key has not been seen published, the overlap can end at the earliest overlapDays after the
- * later of today and its issue date. A valid policy has everyDays + overlapDays <= maxAgeDays,
- * so with daily runs the every-days date comes first.
+ * key's overlap is over (re-issuing the idle slot deletes the previous key), and never before
+ * the current key has been seen published (the overlap can then end at the earliest
+ * overlapDays after the later of today and its issue date). A revoked previous key holds no
+ * overlap once the current key is seen published. A revoked current key is replaced the day
+ * after its issue date. A valid policy has everyDays + overlapDays <= maxAgeDays, so with daily
+ * runs the every-days date comes first.
  */
 function dueDay(state: RotationState, policy: RotationPolicy, now: number): number {
   const issued = toDay(state.slots[state.current]!.issuedOn);
+  if (isRevoked(state, state.current)) return issued + 1;
   const byAge = issued + policy.everyDays;
   if (!hasPrevious(state)) return byAge;
-  const overlapEnd =
-    state.previousActiveUntil !== undefined
-      ? toDay(state.previousActiveUntil)
-      : Math.max(now, issued) + minimumOverlap(policy);
-  return Math.max(byAge, overlapEnd);
+  if (!seenPublished(state)) return Math.max(byAge, Math.max(now, issued) + minimumOverlap(policy));
+  if (isRevoked(state, otherSlot(state.current))) return byAge;
+  return Math.max(byAge, toDay(state.previousActiveUntil!));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -396,6 +483,7 @@ export function calendar(
   policy: RotationPolicy,
   from: string,
   days: number,
+  revokeIssuedBefore?: string,
 ): { events: RotationEvent[]; last: RotationPlan | undefined } {
   const start = toDay(from);
   const events: RotationEvent[] = [];
@@ -404,7 +492,7 @@ export function calendar(
     recorded === undefined ? undefined : planFor(recorded, policy, start - 1);
   for (let i = 0; i < days; i++) {
     const date = fromDay(start + i);
-    const plan = advance(state, policy, date);
+    const plan = advance(state, policy, date, undefined, revokeIssuedBefore);
     events.push(...diffPlans(previous, plan, date));
     previous = plan;
     state = plan.state;

@@ -25,6 +25,19 @@ describe("rotation record in user tags", () => {
     );
   });
 
+  it("records a revocation date", () => {
+    const revoked: RotationState = { ...full, revokedBefore: "2026-12-01" };
+    assert.deepEqual(encodeRecord(revoked)["key-rotation:revoked-before"], "2026-12-01");
+    assert.deepEqual(decodeRecord(encodeRecord(revoked)), { kind: "ok", state: revoked });
+    assert.deepEqual(
+      decodeRecord({ ...encodeRecord(full), "key-rotation:revoked-before": "soon" }),
+      {
+        kind: "malformed",
+        problems: ['tag key-rotation:revoked-before must be a date YYYY-MM-DD (got "soon").'],
+      },
+    );
+  });
+
   it("decodes what it encodes, ignoring other tags", () => {
     assert.deepEqual(decodeRecord({ ...encodeRecord(full), team: "platform" }), {
       kind: "ok",

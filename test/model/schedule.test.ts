@@ -355,6 +355,87 @@ describe("advance", () => {
   });
 });
 
+describe("advance with a revocation (a leaked key)", () => {
+  const midCycle: RotationState = {
+    current: "green",
+    slots: { blue: { issuedOn: "2026-11-22" }, green: { issuedOn: "2026-12-22" } },
+    previousActiveUntil: "2026-12-29",
+  };
+
+  it("deactivates a revoked previous key now, without waiting for its overlap", () => {
+    assert.deepEqual(advance(midCycle, P, "2026-12-25", null, "2026-12-01"), {
+      state: { ...midCycle, revokedBefore: "2026-12-01" },
+      current: "green",
+      slots: {
+        blue: { issuedOn: "2026-11-22", status: "Inactive" },
+        green: { issuedOn: "2026-12-22", status: "Active" },
+      },
+      nextRotationOn: "2027-01-21",
+    });
+  });
+
+  it("replaces a revoked current key now, re-issuing the idle slot, and deactivates the old one", () => {
+    assert.deepEqual(advance(midCycle, P, "2026-12-25", null, "2026-12-25"), {
+      state: {
+        current: "blue",
+        slots: { blue: { issuedOn: "2026-12-25" }, green: { issuedOn: "2026-12-22" } },
+        revokedBefore: "2026-12-25",
+      },
+      current: "blue",
+      slots: {
+        blue: { issuedOn: "2026-12-25", status: "Active" },
+        green: { issuedOn: "2026-12-22", status: "Inactive" },
+      },
+      nextRotationOn: "2027-01-24",
+    });
+  });
+
+  it("re-issues a revoked current key in its own slot when it was never seen published", () => {
+    const pending: RotationState = { current: "green", slots: midCycle.slots };
+    const stillBlue = { slot: "blue" as const, issuedOn: "2026-11-22", publishedOn: "2026-11-22" };
+    const plan = advance(pending, P, "2026-12-24", stillBlue, "2026-12-24");
+    assert.deepEqual(plan.slots, {
+      blue: { issuedOn: "2026-11-22", status: "Inactive" },
+      green: { issuedOn: "2026-12-24", status: "Active" },
+    });
+    assert.equal(plan.current, "green", "blue, which consumers have, is kept until green is out");
+  });
+
+  it("replaces a key issued today the next day, when revoked with tomorrow's date", () => {
+    const fresh: RotationState = { current: "blue", slots: { blue: { issuedOn: "2026-11-22" } } };
+    const today = advance(fresh, P, "2026-11-22", null, "2026-11-23");
+    assert.deepEqual(today.slots, { blue: { issuedOn: "2026-11-22", status: "Active" } });
+    assert.equal(today.nextRotationOn, "2026-11-23");
+    const tomorrow = advance(today.state, P, "2026-11-23", null, "2026-11-23");
+    assert.deepEqual(tomorrow.slots, {
+      blue: { issuedOn: "2026-11-22", status: "Inactive" },
+      green: { issuedOn: "2026-11-23", status: "Active" },
+    });
+    assert.deepEqual(
+      advance(tomorrow.state, P, "2026-11-23", null, "2026-11-23"),
+      tomorrow,
+      "idempotent",
+    );
+  });
+
+  it("keeps a revoked key Inactive after the setting is removed", () => {
+    const revoked = advance(midCycle, P, "2026-12-25", null, "2026-12-01");
+    assert.deepEqual(advance(revoked.state, P, "2026-12-26", null).slots.blue, {
+      issuedOn: "2026-11-22",
+      status: "Inactive",
+    });
+  });
+
+  it("rejects a revocation date after tomorrow", () => {
+    assert.throws(() => advance(midCycle, P, "2026-12-25", null, "2026-12-27"), {
+      name: "RangeError",
+      message:
+        "revokeIssuedBefore 2026-12-27 is after tomorrow (2026-12-26): only keys that exist can be " +
+        "revoked, and a later date would revoke every new key until then.",
+    });
+  });
+});
+
 describe("calendar", () => {
   it("lists a full cycle for a new user, in order", () => {
     const { events, last } = calendar(undefined, P, "2026-11-22", 70);

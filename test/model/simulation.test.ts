@@ -53,6 +53,7 @@ interface Day {
   run: boolean;
   outcome: Outcome;
   policy: RotationPolicy;
+  revokeIssuedBefore?: string;
 }
 
 const START = toDay("2026-01-01");
@@ -79,16 +80,25 @@ class Simulation {
   private readonly policies = new Map<number, RotationPolicy>();
   readonly activeDurations: { name: string; days: number; from: number; to: number }[] = [];
 
-  run(day: number, policy: RotationPolicy, outcome: Outcome): RotationPlan {
+  /** Keys issued before this day are revoked (a leak): exempt from the overlap promise. */
+  private revokedBefore = -Infinity;
+
+  run(
+    day: number,
+    policy: RotationPolicy,
+    outcome: Outcome,
+    revokeIssuedBefore?: string,
+  ): RotationPlan {
     this.policies.set(day, policy);
+    this.revokedBefore = revokeIssuedBefore === undefined ? -Infinity : toDay(revokeIssuedBefore);
     const today = fromDay(day);
     const before = this.world.tags;
     const published = awaitsPublication(before) ? (this.world.secret?.publication ?? null) : null;
-    const plan = advance(before, policy, today, published);
+    const plan = advance(before, policy, today, published, revokeIssuedBefore);
 
     // 5. idempotent: the same inputs on the same day give the same plan.
     assert.deepEqual(
-      advance(plan.state, policy, today, published),
+      advance(plan.state, policy, today, published, revokeIssuedBefore),
       plan,
       `idempotence on ${today}`,
     );
@@ -106,8 +116,10 @@ class Simulation {
     assert.equal(plan.slots[plan.current]?.status, "Active", `current not Active on ${today}`);
     assert.ok(Object.keys(plan.slots).length <= 2);
 
-    // Apply: the user's tags first (the keys depend on the user), then keys, then the secret.
+    // Apply: the user's tags first (the keys depend on the user), then keys, then the secret,
+    // then deactivations, which depend on the secret version (they wait for publication).
     this.world.tags = plan.state;
+    const deactivate: Slot[] = [];
     for (const slot of SLOTS) {
       const want = plan.slots[slot];
       const have = this.world.keys[slot];
@@ -115,20 +127,25 @@ class Simulation {
       const replace = have === undefined || have.issuedOn !== want.issuedOn;
       if (replace) {
         if (outcome === "fail-before-keys") continue; // creation failed; nothing changed
+        if (want.status === "Inactive") {
+          // A key missing since a failed run, wanted Inactive: like any Inactive previous key
+          // it depends on the secret version, so it is made after publication.
+          deactivate.push(slot);
+          continue;
+        }
         if (have !== undefined) this.retire(slot, have, day, "deleted");
         this.world.keys[slot] = {
           issuedOn: want.issuedOn,
-          status: want.status,
+          status: "Active",
           createdDay: day,
           activeSince: day,
         };
-        if (want.status === "Inactive")
-          this.retire(slot, this.world.keys[slot], day, "deactivated");
       } else if (have.status !== want.status) {
-        // In-place status updates are independent steps: they may run even in a failed run.
-        if (want.status === "Inactive") this.retire(slot, have, day, "deactivated");
-        else have.activeSince = day;
-        have.status = want.status;
+        if (want.status === "Inactive") deactivate.push(slot);
+        else {
+          have.activeSince = day;
+          have.status = want.status;
+        }
       }
     }
     assert.ok(Object.keys(this.world.keys).length <= 2, "more than two keys");
@@ -155,18 +172,47 @@ class Simulation {
           document,
         };
       }
+      for (const slot of deactivate) {
+        const want = plan.slots[slot]!;
+        const key = this.world.keys[slot];
+        if (key !== undefined && key.issuedOn === want.issuedOn) {
+          this.retire(slot, key, day, "deactivated");
+          key.status = "Inactive";
+        } else {
+          if (key !== undefined) this.retire(slot, key, day, "deleted");
+          this.world.keys[slot] = {
+            issuedOn: want.issuedOn,
+            status: "Inactive",
+            createdDay: day,
+            activeSince: day,
+          };
+        }
+      }
     }
     // The published key keeps being readable.
     const nowPub = this.world.secret?.publication;
     if (nowPub !== undefined) {
       const key = this.world.keys[nowPub.slot];
-      // 3. (strong form) the published key exists and is Active.
+      // 3. (strong form) the published key exists and is Active, revoked or not.
       assert.ok(
         key !== undefined && key.issuedOn === nowPub.issuedOn,
         `published key gone on ${today}`,
       );
       assert.equal(key.status, "Active", `published key ${nowPub.slot} Inactive on ${today}`);
       key.lastPublishedDay = day;
+    }
+    // Revocation works: after a successful run on or after the date, no revoked key is Active.
+    if (outcome === "ok" && day >= this.revokedBefore) {
+      for (const slot of SLOTS) {
+        const key = this.world.keys[slot];
+        if (key !== undefined && toDay(key.issuedOn) < this.revokedBefore) {
+          assert.equal(
+            key.status,
+            "Inactive",
+            `revoked ${keyName(slot, key)} still Active on ${today}`,
+          );
+        }
+      }
     }
     return plan;
   }
@@ -182,6 +228,7 @@ class Simulation {
       });
     }
     if (key.lastPublishedDay === undefined || key.status === "Inactive") return;
+    if (toDay(key.issuedOn) < this.revokedBefore) return; // revoked: no overlap promised
     const last = key.lastPublishedDay;
     let minOverlap = Infinity;
     for (let d = last; d <= day; d++) {
@@ -221,6 +268,8 @@ interface Scenario {
   missRate: number;
   failRate: number;
   seed: number;
+  /** A leak: from day `at`, keys issued before day `at + lag` are revoked. */
+  revocation: { at: number; lag: number } | null;
 }
 
 const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
@@ -230,6 +279,12 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   missRate: fc.constantFrom(0, 0.05, 0.3),
   failRate: fc.constantFrom(0, 0.05, 0.3),
   seed: fc.integer(),
+  revocation: fc.option(
+    fc.record({ at: fc.integer({ min: 1, max: 4 * 365 }), lag: fc.constantFrom(0, 1) }),
+    {
+      freq: 3,
+    },
+  ),
 });
 
 /** A small deterministic PRNG so a scenario replays exactly from its seed. */
@@ -261,7 +316,10 @@ function daysOf(scenario: Scenario): Day[] {
         : roll < scenario.failRate
           ? "fail-before-publish"
           : "ok";
-    days.push({ run, outcome, policy: scenario.policies[policyIndex] });
+    const rev = scenario.revocation;
+    const revokeIssuedBefore =
+      rev !== null && i >= rev.at ? fromDay(START + rev.at + rev.lag) : undefined;
+    days.push({ run, outcome, policy: scenario.policies[policyIndex], revokeIssuedBefore });
   }
   return days;
 }
@@ -269,7 +327,7 @@ function daysOf(scenario: Scenario): Day[] {
 function simulate(days: Day[]): Simulation {
   const sim = new Simulation();
   days.forEach((d, i) => {
-    if (d.run) sim.run(START + i, d.policy, d.outcome);
+    if (d.run) sim.run(START + i, d.policy, d.outcome, d.revokeIssuedBefore);
   });
   return sim;
 }
@@ -277,7 +335,7 @@ function simulate(days: Day[]): Simulation {
 describe("rotation model: randomized multi-year simulations", function () {
   this.timeout(120_000);
 
-  it("keeps invariants 1, 2, 3 and 5 through missed days, failed runs and policy changes (1,000 scenarios)", () => {
+  it("keeps invariants 1, 2, 3 and 5 through missed days, failed runs, policy changes and revocations (1,000 scenarios)", () => {
     fc.assert(
       fc.property(scenarioArb, (scenario) => {
         simulate(daysOf(scenario));
@@ -314,7 +372,7 @@ describe("rotation model: randomized multi-year simulations", function () {
   it("with daily successful runs and policy changes, a key's Active life is bounded by the policies it lived under", () => {
     fc.assert(
       fc.property(scenarioArb, (scenario) => {
-        const days = daysOf({ ...scenario, missRate: 0, failRate: 0 });
+        const days = daysOf({ ...scenario, missRate: 0, failRate: 0, revocation: null });
         const sim = simulate(days);
         for (const d of sim.activeDurations) {
           let maxEvery = 0;
@@ -338,7 +396,7 @@ describe("rotation model: randomized multi-year simulations", function () {
     fc.assert(
       fc.property(scenarioArb, (scenario) => {
         const sim = new Simulation();
-        daysOf({ ...scenario, failRate: 0 }).forEach((d, i) => {
+        daysOf({ ...scenario, failRate: 0, revocation: null }).forEach((d, i) => {
           if (!d.run) return;
           const plan = sim.run(START + i, d.policy, "ok");
           const published = awaitsPublication(plan.state)
@@ -379,9 +437,11 @@ describe("rotation model: randomized multi-year simulations", function () {
     run(START, "ok");
     run(START + 10, "fail-before-keys"); // rotation recorded, green never created nor published
     run(START + 11, "fail-before-keys");
+    // Green is finally published on day 12, and the naive overlap (from day 10) is already over:
+    // blue is retired the day consumers were still given it.
     assert.throws(
-      () => run(START + 12, "fail-before-keys"),
-      /published key blue Inactive|deactivated on/,
+      () => run(START + 12, "ok"),
+      /blue@2026-01-01 deactivated on 2026-01-13, only 0 day\(s\)/,
     );
   });
 });

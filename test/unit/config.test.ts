@@ -32,6 +32,15 @@ describe("stack configuration", () => {
     });
   });
 
+  it("keeps a user's revocation date", () => {
+    assert.equal(
+      parseStackConfig({ users: [{ name: "ci", revokeIssuedBefore: "2026-11-22" }] }).users[0]
+        .revokeIssuedBefore,
+      "2026-11-22",
+    );
+    assert.equal("revokeIssuedBefore" in parseStackConfig(ok).users[0], false);
+  });
+
   it("merges a user's rotation over the stack's", () => {
     const config = parseStackConfig({
       rotation: { everyDays: 45, maxAgeDays: 60 },
@@ -198,7 +207,7 @@ describe("stack configuration", () => {
       "an unknown user key",
       { users: [{ name: "ci", group: "admins" }] },
       [
-        'user "ci": [users[0].group] is not a known setting (known: name, policyArns, rotation, tags).',
+        'user "ci": [users[0].group] is not a known setting (known: name, policyArns, rotation, tags, revokeIssuedBefore).',
       ],
     ],
     [
@@ -210,6 +219,13 @@ describe("stack configuration", () => {
       "rotation not an object",
       { rotation: 30, users: [{ name: "ci" }] },
       ["[rotation] must be an object with everyDays, overlapDays, maxAgeDays (got 30)."],
+    ],
+    [
+      "a revocation date that is not a date",
+      { users: [{ name: "ci", revokeIssuedBefore: "yesterday" }] },
+      [
+        'user "ci": [users[0].revokeIssuedBefore] must be a date written YYYY-MM-DD (got "yesterday").',
+      ],
     ],
     [
       "waitForNewKey not a boolean",

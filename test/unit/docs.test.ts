@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { CONFIG_KEYS, parseStackConfig } from "../../components/config";
+import { CONFIG_KEYS, parseStackConfig, POLICY_KEYS, USER_KEYS } from "../../components/config";
 
 const ROOT = path.join(__dirname, "..", "..");
 const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
@@ -25,13 +25,8 @@ describe("documentation", () => {
     const documented = documentedKeys();
     const expected = [
       ...Object.keys(CONFIG_KEYS),
-      "rotation.everyDays",
-      "rotation.overlapDays",
-      "rotation.maxAgeDays",
-      "users[].name",
-      "users[].policyArns",
-      "users[].rotation",
-      "users[].tags",
+      ...POLICY_KEYS.map((k) => `rotation.${k}`),
+      ...USER_KEYS.map((k) => `users[].${k}`),
     ];
     assert.deepEqual(
       expected.filter((k) => !documented.includes(k)),

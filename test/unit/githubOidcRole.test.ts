@@ -132,6 +132,7 @@ const EXPECTED_APPLY = {
             "key-rotation:current",
             "key-rotation:green",
             "key-rotation:previous-active-until",
+            "key-rotation:revoked-before",
             "team",
           ],
         },

@@ -124,6 +124,21 @@ describe("readRecordedState", () => {
     });
   });
 
+  it("stops on a record that contradicts today, naming the tag", async () => {
+    await withInvokes({
+      [GET_USER]: () => ({
+        userName: "ci",
+        tags: { "key-rotation:current": "blue", "key-rotation:blue": "2026-12-01" },
+      }),
+    });
+    await assert.rejects(readRecordedState("ci", undefined, "2026-11-22"), {
+      message:
+        'IAM user "ci" has an inconsistent rotation record (its key-rotation:* tags): blue issue date 2026-12-01 is ' +
+        "after today (2026-11-22). Stopping before any change; fix the tags as described in the README " +
+        '("Repairing a rotation record").',
+    });
+  });
+
   it("stops on a malformed record, naming each tag", async () => {
     await withInvokes({
       [GET_USER]: () => ({
@@ -219,7 +234,7 @@ describe("readLiveState", () => {
         createdDate: "2026-12-22T08:00:00Z",
       }),
     });
-    assert.deepEqual(await readLiveState("ci", "key-rotation/ci"), {
+    assert.deepEqual(await readLiveState("ci", "key-rotation/ci", undefined, "2026-12-23"), {
       recorded: {
         current: "green",
         slots: { blue: { issuedOn: "2026-11-22" }, green: { issuedOn: "2026-12-22" } },

@@ -173,6 +173,23 @@ describe("the program", () => {
     });
   }
 
+  it("stops on a revocation date after tomorrow before reading or creating anything", async () => {
+    const mocks = new RecordingMocks(allUsersNew);
+    const config = {
+      "iam-key-rotation:users": JSON.stringify([{ name: "ci", revokeIssuedBefore: "2999-01-01" }]),
+    };
+    await assert.rejects(runProgram(mocks, config), (err: Error) => {
+      assert.ok(err instanceof pulumi.RunError);
+      assert.match(
+        err.message,
+        /^Invalid stack configuration \(1 problem\); nothing was changed:\n {2}- user "ci": \[users\[0\]\.revokeIssuedBefore\] revokeIssuedBefore 2999-01-01 is after tomorrow \(\d{4}-\d{2}-\d{2}\): only keys that exist can be revoked/,
+      );
+      return true;
+    });
+    assert.deepEqual(mocks.resources, []);
+    assert.deepEqual(mocks.invokes, []);
+  });
+
   it("reads every user first and stops, naming each failed one, before creating anything", async () => {
     const mocks = new RecordingMocks({
       "aws:iam/getUser:getUser": (inputs) => {

@@ -57,6 +57,14 @@ async function waitFor(done: () => boolean): Promise<void> {
   assert.ok(done(), "resources were not registered");
 }
 
+/** The logical names a child's `dependsOn` points at. */
+async function dependsOnNames(spy: ReturnType<typeof optionsSpy>, name: string): Promise<string[]> {
+  const deps = spy.seen.find((c) => c.name === name)!.opts.dependsOn;
+  const list = deps === undefined ? [] : Array.isArray(deps) ? deps : [deps];
+  const urns = await Promise.all(list.map((d) => valueOf((d as pulumi.Resource).urn)));
+  return urns.map((urn) => urn.split("::").pop()!);
+}
+
 function documentOf(mocks: RecordingMocks): Record<string, unknown> {
   const { secret, value } = unwrapSecret(mocks.ofType(VERSION)[0].inputs.secretString);
   assert.equal(secret, true, "the published document must be registered as a secret");
@@ -237,7 +245,7 @@ describe("RotatedKeyUser", () => {
 
   it("deactivates the previous key after the overlap and stops publishing it", async () => {
     const mocks = new RecordingMocks();
-    await build(mocks, {
+    const { spy } = await build(mocks, {
       recorded: { ...twoSlots, previousActiveUntil: "2026-11-29" },
       published: null,
       today: "2026-11-29",
@@ -245,6 +253,46 @@ describe("RotatedKeyUser", () => {
     assert.deepEqual(mocks.named("ci-blue").inputs, { user: "ci-deployer", status: "Inactive" });
     assert.deepEqual(mocks.named("ci-green").inputs, { user: "ci-deployer", status: "Active" });
     assert.equal(documentOf(mocks).previous, undefined);
+    assert.deepEqual(
+      await dependsOnNames(spy, "ci-blue"),
+      ["ci-secret-version"],
+      "deactivated after publishing",
+    );
+    assert.deepEqual(await dependsOnNames(spy, "ci-green"), []);
+  });
+
+  it("makes an Active previous key wait for nothing (it is published with the current one)", async () => {
+    const mocks = new RecordingMocks();
+    const { spy } = await build(mocks, { recorded: twoSlots, published: null });
+    assert.deepEqual(await dependsOnNames(spy, "ci-blue"), []);
+    assert.deepEqual(await dependsOnNames(spy, "ci-green"), []);
+  });
+
+  it("revokes keys issued before a date: replaces the current key and deactivates the old one", async () => {
+    const mocks = new RecordingMocks();
+    const { spy } = await build(mocks, {
+      recorded: { ...twoSlots, previousActiveUntil: "2026-11-29" },
+      published: null,
+      today: "2026-12-02",
+      revokeIssuedBefore: "2026-12-02",
+    });
+    assert.deepEqual(
+      mocks
+        .ofType(KEY)
+        .map((k) => [
+          k.name,
+          k.inputs.status,
+          spy.seen.find((c) => c.name === k.name)!.opts.replacementTrigger,
+        ])
+        .sort(),
+      [
+        ["ci-blue", "Active", "2026-12-02"],
+        ["ci-green", "Inactive", "2026-11-22"],
+      ],
+    );
+    assert.deepEqual(await dependsOnNames(spy, "ci-green"), ["ci-secret-version"]);
+    assert.equal(mocks.named("ci-user").inputs.tags["key-rotation:revoked-before"], "2026-12-02");
+    assert.equal(documentOf(mocks).slot, "blue");
   });
 
   it("never marks secret material as plain: document secret, no secret in any output", async () => {
