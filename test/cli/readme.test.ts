@@ -19,20 +19,6 @@ function shape(value: unknown): unknown {
 describe("README: Auditing and verifying keys", () => {
   const audit = section("### `audit`: every access key of the account");
 
-  // "Keyless CI (GitHub Actions)", which runs these commands, comes between them and "What is
-  // verified here, and how".
-  it("sits right before 'Keyless CI (GitHub Actions)'", () => {
-    assert.match(
-      README,
-      /\n## Auditing and verifying keys\n[\s\S]*\n## Keyless CI \(GitHub Actions\)\n/,
-    );
-    const between = README.slice(
-      README.indexOf("## Auditing and verifying keys\n"),
-      README.indexOf("## Keyless CI (GitHub Actions)\n"),
-    );
-    assert.deepEqual(between.match(/^## .*/gm), ["## Auditing and verifying keys"]);
-  });
-
   it("the JSON example has the fields audit prints, and verdicts the rules give", () => {
     const [example] = jsonBlocks(audit) as AuditDocument[];
     const real = buildAuditDocument(

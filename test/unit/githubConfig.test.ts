@@ -293,15 +293,6 @@ describe("github stack config", () => {
       });
     });
 
-    it("the README's Keyless CI section sits right before 'What is verified here, and how'", () => {
-      const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
-      const between = readme.slice(
-        readme.indexOf("\n## Keyless CI (GitHub Actions)\n"),
-        readme.indexOf("\n## What is verified here, and how\n"),
-      );
-      assert.deepEqual(between.match(/^## .*/gm), ["## Keyless CI (GitHub Actions)"]);
-    });
-
     it("every github setting has a row in the README's configuration table and Pulumi.yaml", () => {
       const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
       const project = readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8");
