@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { AuditDocument, buildAuditDocument, CSV_COLUMNS } from "../../cli/audit";
 import { assessKey } from "../../cli/verdict";
-import { jsonBlocks, README, requiredActions, section } from "../support/readme";
+import { jsonBlocks, requiredActions, section } from "../support/readme";
 
 /** The structure of a value: its keys, recursively (arrays by their first element). */
 function shape(value: unknown): unknown {
