@@ -21,6 +21,7 @@ import {
   Slot,
   utcToday,
   validatePolicy,
+  validateRevocation,
 } from "./schedule";
 
 /** Type token. Never rename: renaming replaces every resource of every stack. */
@@ -109,13 +110,18 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
       secretName,
       rotation: policy,
     };
-    super(ROTATED_KEY_USER_TYPE, name, settings, opts);
-
-    const problems = validatePolicy(policy);
+    // Checked before anything is registered, the component itself included.
+    const today = args.today ?? utcToday();
+    const problems = [
+      ...validatePolicy(policy),
+      ...(args.revokeIssuedBefore === undefined
+        ? []
+        : validateRevocation(args.revokeIssuedBefore, today)),
+    ];
     if (problems.length > 0) {
       throw new Error(`RotatedKeyUser "${name}": ${problems.join(" ")}`);
     }
-    const today = args.today ?? utcToday();
+    super(ROTATED_KEY_USER_TYPE, name, settings, opts);
 
     // With both seams given the plan is known now; otherwise read the live state first.
     const plan: Promise<RotationPlan> =

@@ -347,7 +347,7 @@ describe("RotatedKeyUser", () => {
       },
     );
     await new Promise((r) => setTimeout(r, 20));
-    assert.deepEqual(mocks.ofType(KEY), []);
+    assert.deepEqual(mocks.resources, [], "not even the component is registered");
   });
 });
 
