@@ -740,11 +740,12 @@ export class GithubOidcRole extends pulumi.ComponentResource {
   public readonly previewRoleArn: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: GithubOidcRoleArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(GITHUB_OIDC_ROLE_TYPE, name, {}, opts);
+    // Checked before anything is registered, the component itself included.
     const problems = validateGithubOidcRoleArgs(args);
     if (problems.length > 0) {
       throw new Error(`GithubOidcRole "${name}": ${problems.join(" ")}`);
     }
+    super(GITHUB_OIDC_ROLE_TYPE, name, {}, opts);
     const maxSessionDuration = args.maxSessionDuration ?? 3600;
     const previewSubjects = args.previewSubjects ?? [];
     const applyRoleName = args.applyRoleName ?? DEFAULT_APPLY_ROLE_NAME;

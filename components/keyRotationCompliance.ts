@@ -298,13 +298,13 @@ export class KeyRotationCompliance extends pulumi.ComponentResource {
       },
       DEFAULT_POLICY.maxAgeDays,
     );
-    // Registered as the component's inputs, so policy packs see the settings at preview.
-    super(KEY_ROTATION_COMPLIANCE_TYPE, name, settings, opts);
-
+    // Checked before anything is registered, the component itself included.
     const problems = validateComplianceSettings(settings);
     if (problems.length > 0) {
       throw new Error(`KeyRotationCompliance "${name}": ${problems.join(" ")}`);
     }
+    // Registered as the component's inputs, so policy packs see the settings at preview.
+    super(KEY_ROTATION_COMPLIANCE_TYPE, name, settings, opts);
 
     // The EventBridge rule comes first: its ARN tells the partition, region and account every
     // other policy names (no invoke needed, so nothing extra to grant or to mock).
