@@ -38,6 +38,10 @@ export const PREVIEW_POLICY_NAME = "iam-key-rotation-preview";
 export const DEFAULT_COMPLIANCE_COMPONENT_NAME = "key-rotation-compliance";
 /** IAM allows 10,240 characters (whitespace excluded) of inline policy per role. */
 export const MAX_INLINE_POLICY_CHARS = 10_240;
+/** IAM allows 6,144 characters (whitespace excluded) per customer managed policy. */
+export const MAX_MANAGED_POLICY_CHARS = 6_144;
+/** IAM attaches at most 10 managed policies to a role (the default quota). */
+export const MAX_USER_POLICIES_PER_ROLE = 10;
 
 /** The tag RotatedKeyUser adds to each published secret. */
 export const SECRET_USER_TAG = `${TAG_PREFIX}user`;
@@ -56,6 +60,12 @@ export interface GithubOidcRoleArgs {
   readonly applyRoleName?: string;
   /** Name of the preview role. Defaults to "key-rotation-github-preview". */
   readonly previewRoleName?: string;
+  /**
+   * Names of the managed users. The roles may touch the keys of exactly these users and the
+   * secrets of exactly these users; a user outside the list, even under `path`, is out of reach.
+   * Required, at least one.
+   */
+  readonly users: readonly string[];
   /** IAM path of the managed users. Defaults to "/key-rotation/". */
   readonly path?: string;
   /** Secrets Manager name prefix of the published keys. Defaults to "key-rotation/". */
@@ -94,6 +104,8 @@ export interface CiScope {
   readonly stack: string;
   readonly path: string;
   readonly secretPrefix: string;
+  /** The managed users, by name. */
+  readonly users: readonly string[];
   readonly policyArns: readonly string[];
   readonly userTagKeys: readonly string[];
   readonly applyRoleName: string;
@@ -137,7 +149,11 @@ export function githubProviderArn(scope: Pick<CiScope, "partition" | "accountId"
   return iamArn(scope, `oidc-provider/${GITHUB_OIDC_HOST}`);
 }
 
-function regionalArn(scope: CiScope, service: string, resource: string): string {
+type Place = Pick<CiScope, "partition" | "accountId" | "region">;
+/** What the per-user grants depend on. */
+export type UsersScope = Place & Pick<CiScope, "path" | "secretPrefix" | "users">;
+
+function regionalArn(scope: Place, service: string, resource: string): string {
   return `arn:${scope.partition}:${service}:${scope.region}:${scope.accountId}:${resource}`;
 }
 
@@ -146,6 +162,18 @@ export function ciRoleArns(scope: CiScope): string[] {
   return [scope.applyRoleName, scope.previewRoleName]
     .filter((name): name is string => name !== undefined)
     .map((name) => iamArn(scope, `role/${name}`));
+}
+
+/** Name of the i-th managed policy holding a role's per-user grants. */
+export function usersPolicyName(roleName: string, index: number): string {
+  return `${roleName}-users-${index}`;
+}
+
+/** ARNs (pattern) of the managed policies holding the CI roles' per-user grants. */
+function ciUsersPolicyArns(scope: CiScope): string[] {
+  return [scope.applyRoleName, scope.previewRoleName]
+    .filter((name): name is string => name !== undefined)
+    .map((name) => iamArn(scope, `policy/${name}-users-*`));
 }
 
 /**
@@ -183,12 +211,31 @@ function readAnyUser(scope: CiScope): Statement {
   };
 }
 
-function managedUsers(scope: CiScope): string {
+/** Any user under the managed path: for creating users, tagging and listed policies only. */
+function usersUnderPath(scope: CiScope): string {
   return iamArn(scope, `user${scope.path}*`);
 }
 
-function managedSecrets(scope: CiScope): string {
+/**
+ * Exactly the managed users: keys are only ever created, read or deleted for them (a key of
+ * any other user, with its policies, would be a way around the listed policies).
+ */
+function managedUsers(scope: UsersScope): string[] {
+  return sorted(scope.users.map((user) => iamArn(scope, `user${scope.path}${user}`)));
+}
+
+/** Any secret under the prefix: for creating secrets and tagging them only. */
+function secretsUnderPrefix(scope: CiScope): string {
   return regionalArn(scope, "secretsmanager", `secret:${scope.secretPrefix}*`);
+}
+
+/** Exactly the managed users' secrets (Secrets Manager appends six random characters). */
+function managedSecrets(scope: UsersScope): string[] {
+  return sorted(
+    scope.users.map((user) =>
+      regionalArn(scope, "secretsmanager", `secret:${scope.secretPrefix}${user}-??????`),
+    ),
+  );
 }
 
 function tagKeysCondition(keys: Iterable<string>) {
@@ -273,6 +320,12 @@ function ciIdentityReads(scope: CiScope): Statement[] {
       ]),
       Resource: ciRoleArns(scope),
     },
+    {
+      Sid: "ReadCiPolicies",
+      Effect: "Allow",
+      Action: sorted(["iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyTags"]),
+      Resource: ciUsersPolicyArns(scope),
+    },
   ];
   if (scope.manageProvider) {
     statements.push({
@@ -313,8 +366,14 @@ function denySelfChange(scope: CiScope): Statement {
       "iam:UpdateOpenIDConnectProviderThumbprint",
       "iam:UpdateRole",
       "iam:UpdateRoleDescription",
+      "iam:CreatePolicyVersion",
+      "iam:DeletePolicy",
+      "iam:DeletePolicyVersion",
+      "iam:SetDefaultPolicyVersion",
+      "iam:TagPolicy",
+      "iam:UntagPolicy",
     ]),
-    Resource: [...ciRoleArns(scope), githubProviderArn(scope)],
+    Resource: [...ciRoleArns(scope), ...ciUsersPolicyArns(scope), githubProviderArn(scope)],
   };
 }
 
@@ -349,51 +408,20 @@ function complianceGrants(scope: CiScope): Grant[] {
             "config:DescribeOrganizationConfigRuleStatuses",
             "config:DescribeOrganizationConfigRules",
           ],
-          write: ["config:DeleteOrganizationConfigRule", "config:PutOrganizationConfigRule"],
-          resource: regionalArn(scope, "config", "organization-config-rule/*"),
-        },
-        {
-          // PutOrganizationConfigRule checks the organization's service access and delegation.
-          sid: "ComplianceOrganizationRead",
-          read: [
-            "organizations:DescribeOrganization",
-            "organizations:ListAWSServiceAccessForOrganization",
-            "organizations:ListDelegatedAdministrators",
-          ],
+          // No writes: organization rule ARNs carry a generated id, so a write grant would
+          // reach every organization rule. Creating or changing it is an administrator's apply.
           write: [],
-          resource: "*",
-        },
-        {
-          sid: "ComplianceOrganizationAccess",
-          read: [],
-          write: ["organizations:EnableAWSServiceAccess"],
-          resource: "*",
-          condition: {
-            StringEquals: {
-              "organizations:ServicePrincipal": "config-multiaccountsetup.amazonaws.com",
-            },
-          },
-        },
-        {
-          sid: "ComplianceOrganizationServiceRole",
-          read: [],
-          write: ["iam:CreateServiceLinkedRole"],
-          resource: iamArn(scope, "role/aws-service-role/config-multiaccountsetup.amazonaws.com/*"),
-          condition: {
-            StringEquals: { "iam:AWSServiceName": "config-multiaccountsetup.amazonaws.com" },
-          },
+          resource: regionalArn(scope, "config", "organization-config-rule/*"),
         },
       ]
     : [
         {
           sid: "ComplianceConfigRule",
           read: ["config:DescribeConfigRules", "config:ListTagsForResource"],
-          write: [
-            "config:DeleteConfigRule",
-            "config:PutConfigRule",
-            "config:TagResource",
-            "config:UntagResource",
-          ],
+          // No writes: Config rule ARNs carry a generated id, so a write grant would reach every
+          // rule of the region (the backstop included). Creating or changing it is an
+          // administrator's apply.
+          write: [],
           resource: regionalArn(scope, "config", "config-rule/*"),
         },
       ];
@@ -547,29 +575,12 @@ export function applyRolePolicy(scope: CiScope): Document {
   const statements: Statement[] = [
     readAnyUser(scope),
     {
-      Sid: "ManagedUsersKeys",
-      Effect: "Allow",
-      Action: sorted([
-        "iam:CreateAccessKey",
-        "iam:DeleteAccessKey",
-        "iam:DeleteUser",
-        "iam:GetAccessKeyLastUsed",
-        "iam:ListAccessKeys",
-        "iam:ListAttachedUserPolicies",
-        // The AWS provider lists a user's groups before deleting it.
-        "iam:ListGroupsForUser",
-        "iam:ListUserTags",
-        "iam:UpdateAccessKey",
-      ]),
-      Resource: managedUsers(scope),
-    },
-    {
       // Only the record tags and the tag keys the stack config lists: tags can grant access
       // where policies test aws:PrincipalTag.
       Sid: "ManagedUsersTags",
       Effect: "Allow",
       Action: sorted(["iam:CreateUser", "iam:TagUser", "iam:UntagUser"]),
-      Resource: managedUsers(scope),
+      Resource: usersUnderPath(scope),
       Condition: tagKeysCondition([...RECORD_TAG_KEYS, ...scope.userTagKeys]),
     },
   ];
@@ -580,26 +591,11 @@ export function applyRolePolicy(scope: CiScope): Document {
       Sid: "ManagedUsersPolicies",
       Effect: "Allow",
       Action: sorted(["iam:AttachUserPolicy", "iam:DetachUserPolicy"]),
-      Resource: managedUsers(scope),
+      Resource: usersUnderPath(scope),
       Condition: { StringEquals: { "iam:PolicyARN": sorted(scope.policyArns) } },
     });
   }
   statements.push(
-    {
-      Sid: "ManagedSecrets",
-      Effect: "Allow",
-      Action: sorted([
-        "secretsmanager:DeleteSecret",
-        "secretsmanager:DescribeSecret",
-        "secretsmanager:GetResourcePolicy",
-        "secretsmanager:GetSecretValue",
-        "secretsmanager:ListSecretVersionIds",
-        "secretsmanager:PutSecretValue",
-        "secretsmanager:UpdateSecret",
-        "secretsmanager:UpdateSecretVersionStage",
-      ]),
-      Resource: managedSecrets(scope),
-    },
     {
       Sid: "ManagedSecretsTags",
       Effect: "Allow",
@@ -608,7 +604,7 @@ export function applyRolePolicy(scope: CiScope): Document {
         "secretsmanager:TagResource",
         "secretsmanager:UntagResource",
       ]),
-      Resource: managedSecrets(scope),
+      Resource: secretsUnderPrefix(scope),
       Condition: tagKeysCondition([SECRET_USER_TAG, ...scope.userTagKeys]),
     },
     {
@@ -635,29 +631,113 @@ export function applyRolePolicy(scope: CiScope): Document {
 export function previewRolePolicy(scope: CiScope): Document {
   const statements: Statement[] = [
     readAnyUser(scope),
-    {
-      Sid: "ManagedUsersRead",
-      Effect: "Allow",
-      Action: sorted(["iam:ListAccessKeys", "iam:ListAttachedUserPolicies", "iam:ListUserTags"]),
-      Resource: managedUsers(scope),
-    },
-    {
-      Sid: "ManagedSecretsRead",
-      Effect: "Allow",
-      Action: sorted([
-        "secretsmanager:DescribeSecret",
-        "secretsmanager:GetResourcePolicy",
-        "secretsmanager:GetSecretValue",
-        "secretsmanager:ListSecretVersionIds",
-      ]),
-      Resource: managedSecrets(scope),
-    },
     ...ciIdentityReads(scope),
     ...stateStatements(scope, false),
     ...grantStatements(complianceGrants(scope), false),
     denySelfChange(scope),
   ];
   return { Version: "2012-10-17", Statement: statements };
+}
+
+/**
+ * The per-user grants of a role, for the users of `scope` (one chunk of them): keys of exactly
+ * these users and their secrets. Kept apart from the inline policy because they grow with the
+ * stack; the component puts them in managed policies (usersPolicyChunks).
+ */
+export function usersPolicy(scope: UsersScope, write: boolean): Document {
+  const statements: Statement[] = write
+    ? [
+        {
+          Sid: "ManagedUsersKeys",
+          Effect: "Allow",
+          Action: sorted([
+            "iam:CreateAccessKey",
+            "iam:DeleteAccessKey",
+            "iam:DeleteUser",
+            "iam:GetAccessKeyLastUsed",
+            "iam:ListAccessKeys",
+            "iam:ListAttachedUserPolicies",
+            // The AWS provider lists a user's groups before deleting it.
+            "iam:ListGroupsForUser",
+            "iam:ListUserTags",
+            "iam:UpdateAccessKey",
+          ]),
+          Resource: managedUsers(scope),
+        },
+        {
+          Sid: "ManagedSecrets",
+          Effect: "Allow",
+          Action: sorted([
+            "secretsmanager:DeleteSecret",
+            "secretsmanager:DescribeSecret",
+            "secretsmanager:GetResourcePolicy",
+            "secretsmanager:GetSecretValue",
+            "secretsmanager:ListSecretVersionIds",
+            "secretsmanager:PutSecretValue",
+            "secretsmanager:UpdateSecret",
+            "secretsmanager:UpdateSecretVersionStage",
+          ]),
+          Resource: managedSecrets(scope),
+        },
+      ]
+    : [
+        {
+          Sid: "ManagedUsersRead",
+          Effect: "Allow",
+          Action: sorted([
+            "iam:ListAccessKeys",
+            "iam:ListAttachedUserPolicies",
+            "iam:ListUserTags",
+          ]),
+          Resource: managedUsers(scope),
+        },
+        {
+          Sid: "ManagedSecretsRead",
+          Effect: "Allow",
+          Action: sorted([
+            "secretsmanager:DescribeSecret",
+            "secretsmanager:GetResourcePolicy",
+            "secretsmanager:GetSecretValue",
+            "secretsmanager:ListSecretVersionIds",
+          ]),
+          Resource: managedSecrets(scope),
+        },
+      ];
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+/** The longest values a partition, account and region can have: a chunk that fits with them fits. */
+const WORST_CASE = { partition: "aws-iso-b-x", accountId: "000000000000", region: "x".repeat(20) };
+
+/**
+ * The users, split into groups whose per-user grants each fit one managed policy (in order,
+ * greedily, sized with the longest partition and region there are, so it is known before the
+ * account is). A single user too long for a policy on their own is a group of one.
+ */
+export function usersPolicyChunks(
+  scope: Pick<CiScope, "path" | "secretPrefix">,
+  users: readonly string[],
+  write: boolean,
+): string[][] {
+  const chunks: string[][] = [];
+  let chunk: string[] = [];
+  for (const user of sorted(users)) {
+    const candidate = [...chunk, user];
+    const size = policySize(
+      usersPolicy(
+        { ...WORST_CASE, path: scope.path, secretPrefix: scope.secretPrefix, users: candidate },
+        write,
+      ),
+    );
+    if (size > MAX_MANAGED_POLICY_CHARS && chunk.length > 0) {
+      chunks.push(chunk);
+      chunk = [user];
+    } else {
+      chunk = candidate;
+    }
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
 }
 
 /** Characters IAM counts against the inline policy quota (whitespace excluded). */
@@ -674,6 +754,21 @@ export function validateGithubOidcRoleArgs(args: GithubOidcRoleArgs): string[] {
   const problems: string[] = [];
   if (args.applySubjects.length === 0) {
     problems.push("[applySubjects] must list at least one subject.");
+  }
+  if (args.users.length === 0) {
+    problems.push("[users] must list at least one managed user: the roles manage exactly these.");
+  }
+  const policies = usersPolicyChunks(
+    { path: args.path ?? DEFAULT_PATH, secretPrefix: args.secretPrefix ?? DEFAULT_SECRET_PREFIX },
+    args.users,
+    true,
+  ).length;
+  if (policies > MAX_USER_POLICIES_PER_ROLE) {
+    problems.push(
+      `[users] lists ${args.users.length} users: their grants need ${policies} managed policies, ` +
+        `more than the ${MAX_USER_POLICIES_PER_ROLE} IAM attaches to a role; split the users ` +
+        `across stacks.`,
+    );
   }
   args.applySubjects.forEach((value, i) => {
     const checked = checkSubject(value, `applySubjects[${i}]`);
@@ -714,6 +809,7 @@ export function githubOidcRoleArgs(
     providerArn: github.providerArn,
     applyRoleName: github.applyRoleName,
     previewRoleName: github.previewRoleName,
+    users: config.users.map((u) => u.name),
     path: config.path,
     secretPrefix: config.secretPrefix,
     policyArns: sorted(config.users.flatMap((u) => u.policyArns)),
@@ -812,6 +908,7 @@ export class GithubOidcRole extends pulumi.ComponentResource {
         stack,
         path: args.path ?? DEFAULT_PATH,
         secretPrefix: args.secretPrefix ?? DEFAULT_SECRET_PREFIX,
+        users: sorted(args.users),
         policyArns: sorted(args.policyArns ?? []),
         userTagKeys: sorted(args.userTagKeys ?? []),
         applyRoleName,
@@ -831,11 +928,15 @@ export class GithubOidcRole extends pulumi.ComponentResource {
           : undefined,
       }));
 
+    const path = args.path ?? DEFAULT_PATH;
+    const secretPrefix = args.secretPrefix ?? DEFAULT_SECRET_PREFIX;
     const permissions = (
       suffix: string,
       target: aws.iam.Role,
+      roleName: string,
       policyName: string,
       policy: (s: CiScope) => aws.iam.PolicyDocument,
+      write: boolean,
     ): pulumi.Output<string> => {
       const attached = new aws.iam.RolePolicy(
         `${name}-${suffix}-permissions`,
@@ -858,14 +959,47 @@ export class GithubOidcRole extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      // Resolves only once the role has its permissions (eks' resolvedRole idea).
-      return pulumi.all([target.arn, attached.id]).apply(([arn]) => arn);
+      // The per-user grants grow with the stack: managed policies, as many as they need.
+      const usersAttached = usersPolicyChunks({ path, secretPrefix }, args.users, write).map(
+        (users, i) => {
+          const usersPolicyResource = new aws.iam.Policy(
+            `${name}-${suffix}-users-${i}`,
+            {
+              name: usersPolicyName(roleName, i),
+              description: `Keys and secrets of ${users.length} managed user(s) of iam-key-rotation stack ${stack}.`,
+              policy: pulumi.jsonStringify(scope.apply((s) => usersPolicy({ ...s, users }, write))),
+            },
+            { parent: this },
+          );
+          return new aws.iam.RolePolicyAttachment(
+            `${name}-${suffix}-users-${i}`,
+            { role: target.name, policyArn: usersPolicyResource.arn },
+            { parent: this },
+          ).id;
+        },
+      );
+      // Resolves only once the role has all its permissions (eks' resolvedRole idea).
+      return pulumi.all([target.arn, attached.id, ...usersAttached]).apply(([arn]) => arn);
     };
-    const apply = permissions("apply", applyRole, APPLY_POLICY_NAME, applyRolePolicy);
+    const apply = permissions(
+      "apply",
+      applyRole,
+      applyRoleName,
+      APPLY_POLICY_NAME,
+      applyRolePolicy,
+      true,
+    );
     const preview =
       previewRole === undefined
         ? undefined
-        : permissions("preview", previewRole, PREVIEW_POLICY_NAME, previewRolePolicy);
+        : permissions(
+            "preview",
+            previewRole,
+            previewRoleName!,
+            PREVIEW_POLICY_NAME,
+            previewRolePolicy,
+            false,
+          );
 
     this.providerArn = providerArn;
     this.applyRoleArn = apply;

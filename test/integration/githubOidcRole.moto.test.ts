@@ -12,6 +12,7 @@ import * as assert from "node:assert/strict";
 import {
   AttachUserPolicyCommand,
   CreateAccessKeyCommand,
+  DeleteUserCommand,
   CreatePolicyCommand,
   CreateRoleCommand,
   CreateUserCommand,
@@ -30,7 +31,12 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
-import { applyRolePolicy, CiScope, previewRolePolicy } from "../../components/githubOidcRole";
+import {
+  applyRolePolicy,
+  CiScope,
+  previewRolePolicy,
+  usersPolicy,
+} from "../../components/githubOidcRole";
 import { MOTO_CREDENTIALS, MotoServer, useMoto } from "../support/moto";
 
 const ACCOUNT = "123456789012";
@@ -42,6 +48,8 @@ const SCOPE: CiScope = {
   stack: "prod",
   path: "/key-rotation/",
   secretPrefix: "key-rotation/",
+  // "stranger" lives under the managed path too, but is not one of this stack's users.
+  users: ["managed", "new-consumer"],
   policyArns: [`arn:aws:iam::${ACCOUNT}:policy/ecr-push`],
   userTagKeys: ["team"],
   applyRoleName: "key-rotation-github-apply",
@@ -80,6 +88,9 @@ function setupSteps(iam: IAMClient, sm: SecretsManagerClient, world: Partial<Wor
   };
   const apply = JSON.stringify(applyRolePolicy(SCOPE));
   const preview = JSON.stringify(previewRolePolicy(SCOPE));
+  // The per-user grants live in managed policies on the roles; here, a second inline policy.
+  const applyUsers = JSON.stringify(usersPolicy(SCOPE, true));
+  const previewUsers = JSON.stringify(usersPolicy(SCOPE, false));
   return [
     () => iam.send(new CreatePolicyCommand({ PolicyName: "ecr-push", PolicyDocument: EVERYTHING })),
     () =>
@@ -95,6 +106,14 @@ function setupSteps(iam: IAMClient, sm: SecretsManagerClient, world: Partial<Wor
           PolicyDocument: apply,
         }),
       ),
+    () =>
+      iam.send(
+        new PutUserPolicyCommand({
+          UserName: "ci-apply",
+          PolicyName: "apply-users",
+          PolicyDocument: applyUsers,
+        }),
+      ),
     async () => void (world.apply = await keyOf("ci-apply")),
     () => iam.send(new CreateUserCommand({ UserName: "ci-preview", Path: "/ci/" })),
     () =>
@@ -103,6 +122,14 @@ function setupSteps(iam: IAMClient, sm: SecretsManagerClient, world: Partial<Wor
           UserName: "ci-preview",
           PolicyName: "preview",
           PolicyDocument: preview,
+        }),
+      ),
+    () =>
+      iam.send(
+        new PutUserPolicyCommand({
+          UserName: "ci-preview",
+          PolicyName: "preview-users",
+          PolicyDocument: previewUsers,
         }),
       ),
     async () => void (world.preview = await keyOf("ci-preview")),
@@ -128,6 +155,9 @@ function setupSteps(iam: IAMClient, sm: SecretsManagerClient, world: Partial<Wor
     async () => void (world.managedKeyId = (await keyOf("managed")).accessKeyId),
     () => iam.send(new CreateUserCommand({ UserName: "outsider", Path: "/" })),
     async () => void (world.outsiderKeyId = (await keyOf("outsider")).accessKeyId),
+    // Under the managed path, but not one of this stack's users (another stack's, say).
+    () => iam.send(new CreateUserCommand({ UserName: "stranger", Path: "/key-rotation/" })),
+    () => sm.send(new CreateSecretCommand({ Name: "key-rotation/stranger", SecretString: "{}" })),
     () =>
       iam.send(
         new CreateRoleCommand({
@@ -226,6 +256,25 @@ describe("CI role permissions against moto_server (signed requests, resource ARN
       assert.deepEqual(
         after.AccessKeyMetadata?.map((k) => k.AccessKeyId),
         [world.managedKeyId],
+      );
+    });
+
+    it("may not create keys for, delete, or read the secret of a user it does not manage, even under the path", async () => {
+      const { iam, sm } = as();
+      await denied(
+        iam.send(new CreateAccessKeyCommand({ UserName: "stranger" })),
+        "ci-apply",
+        "iam:CreateAccessKey",
+      );
+      await denied(
+        iam.send(new DeleteUserCommand({ UserName: "stranger" })),
+        "ci-apply",
+        "iam:DeleteUser",
+      );
+      await denied(
+        sm.send(new GetSecretValueCommand({ SecretId: "key-rotation/stranger" })),
+        "ci-apply",
+        "secretsmanager:GetSecretValue",
       );
     });
 
@@ -436,10 +485,14 @@ describe("stock moto_server: why the resource shim exists", function () {
       "ci-apply",
       "iam:CreateAccessKey",
     );
-    await denied(
+    // Allowed in AWS by ManagedSecrets (secret:key-rotation/managed-??????); stock moto reads the
+    // IAM wildcard ? as regex syntax and fails with a server error.
+    await assert.rejects(
       sm.send(new GetSecretValueCommand({ SecretId: "key-rotation/managed" })),
-      "ci-apply",
-      "secretsmanager:GetSecretValue",
+      (err: { $response?: { statusCode?: number }; $metadata?: { httpStatusCode?: number } }) => {
+        assert.equal(err.$response?.statusCode ?? err.$metadata?.httpStatusCode, 500);
+        return true;
+      },
     );
     // Role calls do carry the role's ARN in stock moto: the Deny on the CI role holds there too.
     const broad = clients(moto.server, world.broad).iam;

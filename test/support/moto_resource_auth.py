@@ -18,13 +18,16 @@ This launcher adds, the way moto already does it for roles:
     does not exist, the ARN from the request's Path, as CreateUser would make it);
   - Secrets Manager calls with a SecretId or Name: the secret's ARN (for a secret that does not
     exist, arn:...:secret:<name>);
-  - the condition key iam:PolicyARN (AttachUserPolicy, DetachUserPolicy...) from PolicyArn.
+  - the condition key iam:PolicyARN (AttachUserPolicy, DetachUserPolicy...) from PolicyArn;
+  - IAM's ARN wildcards: `?` matches exactly one character (moto treats it as regex syntax), so
+    an exact secret name can be granted as `secret:NAME-??????`.
 Everything else is moto's own code: action matching, wildcards, Deny precedence, S3 and role
 ARNs. Conditions use moto's evaluator, which knows StringEquals only (other operators pass) and
 treats a failed condition as a Deny.
 """
 
 import json
+import re
 import sys
 
 from moto.iam import access_control
@@ -71,10 +74,19 @@ def _secret_resource(self):
         return secret.arn
     if secret_id.startswith("arn:"):
         return secret_id
+    # A secret not created yet (CreateSecret): AWS evaluates the ARN it will have, with the six
+    # random characters Secrets Manager appends to the name.
     return (
         f"arn:{self.partition}:secretsmanager:{self.region}:{self.current_account}"
-        f":secret:{secret_id}"
+        f":secret:{secret_id}-AbCdEf"
     )
+
+
+def _iam_match(pattern, string):
+    # IAM ARN wildcards: * is any run of characters, ? exactly one; everything else literal.
+    # (moto's own _match turns only * into a regex and leaves ? and . as regex syntax.)
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.match(f"^{regex}$", string)
 
 
 def _check_action_permitted(self, resource):
@@ -102,6 +114,7 @@ def _check_action_permitted(self, resource):
 
 IamResponse._determine_resource = _iam_resource
 SecretsManagerResponse._determine_resource = _secret_resource
+access_control.IAMPolicyStatement._match = staticmethod(_iam_match)
 access_control.IAMRequestBase.check_action_permitted = _check_action_permitted
 
 if __name__ == "__main__":

@@ -1,6 +1,9 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  validateGithubOidcRoleArgs,
+  usersPolicy,
+  usersPolicyChunks,
   applyRolePolicy,
   CiScope,
   GITHUB_OIDC_ROLE_TYPE,
@@ -23,10 +26,22 @@ import { ACCOUNT, optionsSpy, RecordingMocks, REGION, useMocks, valueOf } from "
 const PROVIDER = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
 const APPLY_SUB = "repo:acme/iam-key-rotation:environment:prod";
 const PR_SUB = "repo:acme/iam-key-rotation:pull_request";
-const USERS = `arn:aws:iam::${ACCOUNT}:user/key-rotation/*`;
-const SECRETS = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:key-rotation/*`;
+/** Any user under the managed path: creating users, tags and listed policies only. */
+const UNDER_PATH = `arn:aws:iam::${ACCOUNT}:user/key-rotation/*`;
+/** Exactly the managed users, and exactly their secrets. */
+const USERS = [
+  `arn:aws:iam::${ACCOUNT}:user/key-rotation/bi-vendor-athena`,
+  `arn:aws:iam::${ACCOUNT}:user/key-rotation/onprem-jenkins-ecr`,
+];
+const SECRETS = [
+  `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:key-rotation/bi-vendor-athena-??????`,
+  `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:key-rotation/onprem-jenkins-ecr-??????`,
+];
 const APPLY_ROLE = `arn:aws:iam::${ACCOUNT}:role/key-rotation-github-apply`;
 const PREVIEW_ROLE = `arn:aws:iam::${ACCOUNT}:role/key-rotation-github-preview`;
+const APPLY_USERS_POLICIES = `arn:aws:iam::${ACCOUNT}:policy/key-rotation-github-apply-users-*`;
+const PREVIEW_USERS_POLICIES = `arn:aws:iam::${ACCOUNT}:policy/key-rotation-github-preview-users-*`;
+const UNDER_PREFIX = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:key-rotation/*`;
 const ECR = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPowerUser";
 const S3RO = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
 const KMS_KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
@@ -39,6 +54,7 @@ const BASE: CiScope = {
   stack: "prod",
   path: "/key-rotation/",
   secretPrefix: "key-rotation/",
+  users: ["bi-vendor-athena", "onprem-jenkins-ecr"],
   policyArns: [S3RO, ECR],
   userTagKeys: ["team"],
   applyRoleName: "key-rotation-github-apply",
@@ -55,7 +71,10 @@ const DENY_SELF_CHANGE = {
     "iam:AddClientIDToOpenIDConnectProvider",
     "iam:AttachRolePolicy",
     "iam:CreateOpenIDConnectProvider",
+    "iam:CreatePolicyVersion",
     "iam:DeleteOpenIDConnectProvider",
+    "iam:DeletePolicy",
+    "iam:DeletePolicyVersion",
     "iam:DeleteRole",
     "iam:DeleteRolePermissionsBoundary",
     "iam:DeleteRolePolicy",
@@ -63,16 +82,19 @@ const DENY_SELF_CHANGE = {
     "iam:PutRolePermissionsBoundary",
     "iam:PutRolePolicy",
     "iam:RemoveClientIDFromOpenIDConnectProvider",
+    "iam:SetDefaultPolicyVersion",
     "iam:TagOpenIDConnectProvider",
+    "iam:TagPolicy",
     "iam:TagRole",
     "iam:UntagOpenIDConnectProvider",
+    "iam:UntagPolicy",
     "iam:UntagRole",
     "iam:UpdateAssumeRolePolicy",
     "iam:UpdateOpenIDConnectProviderThumbprint",
     "iam:UpdateRole",
     "iam:UpdateRoleDescription",
   ],
-  Resource: [APPLY_ROLE, PREVIEW_ROLE, PROVIDER],
+  Resource: [APPLY_ROLE, PREVIEW_ROLE, APPLY_USERS_POLICIES, PREVIEW_USERS_POLICIES, PROVIDER],
 };
 
 const READ_CI_ROLES = {
@@ -86,6 +108,13 @@ const READ_CI_ROLES = {
     "iam:ListRoleTags",
   ],
   Resource: [APPLY_ROLE, PREVIEW_ROLE],
+};
+
+const READ_CI_POLICIES = {
+  Sid: "ReadCiPolicies",
+  Effect: "Allow",
+  Action: ["iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyTags"],
+  Resource: [APPLY_USERS_POLICIES, PREVIEW_USERS_POLICIES],
 };
 
 const READ_PROVIDER = {
@@ -105,26 +134,10 @@ const EXPECTED_APPLY = {
       Resource: `arn:aws:iam::${ACCOUNT}:user/*`,
     },
     {
-      Sid: "ManagedUsersKeys",
-      Effect: "Allow",
-      Action: [
-        "iam:CreateAccessKey",
-        "iam:DeleteAccessKey",
-        "iam:DeleteUser",
-        "iam:GetAccessKeyLastUsed",
-        "iam:ListAccessKeys",
-        "iam:ListAttachedUserPolicies",
-        "iam:ListGroupsForUser",
-        "iam:ListUserTags",
-        "iam:UpdateAccessKey",
-      ],
-      Resource: USERS,
-    },
-    {
       Sid: "ManagedUsersTags",
       Effect: "Allow",
       Action: ["iam:CreateUser", "iam:TagUser", "iam:UntagUser"],
-      Resource: USERS,
+      Resource: UNDER_PATH,
       Condition: {
         "ForAllValues:StringEquals": {
           "aws:TagKeys": [
@@ -142,8 +155,70 @@ const EXPECTED_APPLY = {
       Sid: "ManagedUsersPolicies",
       Effect: "Allow",
       Action: ["iam:AttachUserPolicy", "iam:DetachUserPolicy"],
-      Resource: USERS,
+      Resource: UNDER_PATH,
       Condition: { StringEquals: { "iam:PolicyARN": [ECR, S3RO] } },
+    },
+    {
+      Sid: "ManagedSecretsTags",
+      Effect: "Allow",
+      Action: [
+        "secretsmanager:CreateSecret",
+        "secretsmanager:TagResource",
+        "secretsmanager:UntagResource",
+      ],
+      Resource: UNDER_PREFIX,
+      Condition: {
+        "ForAllValues:StringEquals": { "aws:TagKeys": ["key-rotation:user", "team"] },
+      },
+    },
+    {
+      Sid: "AuditCredentialReport",
+      Effect: "Allow",
+      Action: ["iam:GenerateCredentialReport", "iam:GetCredentialReport", "iam:ListUsers"],
+      Resource: "*",
+    },
+    READ_CI_ROLES,
+    READ_CI_POLICIES,
+    READ_PROVIDER,
+    DENY_SELF_CHANGE,
+  ],
+};
+
+const EXPECTED_PREVIEW = {
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Sid: "ReadUsersRotationRecord",
+      Effect: "Allow",
+      Action: "iam:GetUser",
+      Resource: `arn:aws:iam::${ACCOUNT}:user/*`,
+    },
+    READ_CI_ROLES,
+    READ_CI_POLICIES,
+    READ_PROVIDER,
+    DENY_SELF_CHANGE,
+  ],
+};
+
+/** The per-user grants (managed policies `<role>-users-N`) for BASE's two users. */
+const EXPECTED_APPLY_USERS = {
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Sid: "ManagedUsersKeys",
+      Effect: "Allow",
+      Action: [
+        "iam:CreateAccessKey",
+        "iam:DeleteAccessKey",
+        "iam:DeleteUser",
+        "iam:GetAccessKeyLastUsed",
+        "iam:ListAccessKeys",
+        "iam:ListAttachedUserPolicies",
+        "iam:ListGroupsForUser",
+        "iam:ListUserTags",
+        "iam:UpdateAccessKey",
+      ],
+      Resource: USERS,
     },
     {
       Sid: "ManagedSecrets",
@@ -160,40 +235,12 @@ const EXPECTED_APPLY = {
       ],
       Resource: SECRETS,
     },
-    {
-      Sid: "ManagedSecretsTags",
-      Effect: "Allow",
-      Action: [
-        "secretsmanager:CreateSecret",
-        "secretsmanager:TagResource",
-        "secretsmanager:UntagResource",
-      ],
-      Resource: SECRETS,
-      Condition: {
-        "ForAllValues:StringEquals": { "aws:TagKeys": ["key-rotation:user", "team"] },
-      },
-    },
-    {
-      Sid: "AuditCredentialReport",
-      Effect: "Allow",
-      Action: ["iam:GenerateCredentialReport", "iam:GetCredentialReport", "iam:ListUsers"],
-      Resource: "*",
-    },
-    READ_CI_ROLES,
-    READ_PROVIDER,
-    DENY_SELF_CHANGE,
   ],
 };
 
-const EXPECTED_PREVIEW = {
+const EXPECTED_PREVIEW_USERS = {
   Version: "2012-10-17",
   Statement: [
-    {
-      Sid: "ReadUsersRotationRecord",
-      Effect: "Allow",
-      Action: "iam:GetUser",
-      Resource: `arn:aws:iam::${ACCOUNT}:user/*`,
-    },
     {
       Sid: "ManagedUsersRead",
       Effect: "Allow",
@@ -211,9 +258,6 @@ const EXPECTED_PREVIEW = {
       ],
       Resource: SECRETS,
     },
-    READ_CI_ROLES,
-    READ_PROVIDER,
-    DENY_SELF_CHANGE,
   ],
 };
 
@@ -298,7 +342,37 @@ describe("GithubOidcRole policy documents", () => {
       false,
     );
     assert.deepEqual(bySid(doc, "ReadCiRoles").Resource, [APPLY_ROLE]);
-    assert.deepEqual(bySid(doc, "DenyChangingCiIdentity").Resource, [APPLY_ROLE, PROVIDER]);
+    assert.deepEqual(bySid(doc, "DenyChangingCiIdentity").Resource, [
+      APPLY_ROLE,
+      APPLY_USERS_POLICIES,
+      PROVIDER,
+    ]);
+  });
+
+  it("per-user grants: keys of exactly the listed users, exactly their secrets", () => {
+    assert.deepEqual(usersPolicy(BASE, true), EXPECTED_APPLY_USERS);
+    assert.deepEqual(usersPolicy(BASE, false), EXPECTED_PREVIEW_USERS);
+  });
+
+  it("splits the per-user grants into managed policies that each fit IAM's 6,144 characters", () => {
+    const users = Array.from(
+      { length: 100 },
+      (_, i) => `service-account-${String(i).padStart(3, "0")}`,
+    );
+    const chunks = usersPolicyChunks(BASE, users, true);
+    assert.deepEqual(chunks.flat(), users, "every user once, in order");
+    assert.ok(chunks.length > 1 && chunks.length <= 10, `${chunks.length} policies`);
+    for (const chunk of chunks) {
+      // Sized with the longest partition and region: the real documents are no larger.
+      const size = policySize(
+        usersPolicy(
+          { ...BASE, partition: "aws-us-gov", region: "ap-southeast-3", users: chunk },
+          true,
+        ),
+      );
+      assert.ok(size <= 6144, `${size} characters`);
+    }
+    assert.deepEqual(usersPolicyChunks(BASE, ["a", "b"], true), [["a", "b"]]);
   });
 
   it("scopes to the configured path, prefix and partition", () => {
@@ -309,14 +383,42 @@ describe("GithubOidcRole policy documents", () => {
       path: "/ci/keys/",
       secretPrefix: "ci-keys-",
     });
+    const users = usersPolicy(
+      {
+        ...BASE,
+        partition: "aws-cn",
+        region: "cn-north-1",
+        path: "/ci/keys/",
+        secretPrefix: "ci-keys-",
+      },
+      true,
+    );
+    assert.deepEqual(bySid(users, "ManagedUsersKeys").Resource, [
+      `arn:aws-cn:iam::${ACCOUNT}:user/ci/keys/bi-vendor-athena`,
+      `arn:aws-cn:iam::${ACCOUNT}:user/ci/keys/onprem-jenkins-ecr`,
+    ]);
     assert.equal(
-      bySid(doc, "ManagedUsersKeys").Resource,
+      bySid(doc, "ManagedUsersTags").Resource,
       `arn:aws-cn:iam::${ACCOUNT}:user/ci/keys/*`,
     );
     assert.equal(
-      bySid(doc, "ManagedSecrets").Resource,
+      bySid(doc, "ManagedSecretsTags").Resource,
       `arn:aws-cn:secretsmanager:cn-north-1:${ACCOUNT}:secret:ci-keys-*`,
     );
+    assert.deepEqual(bySid(users, "ManagedSecrets").Resource, [
+      `arn:aws-cn:secretsmanager:cn-north-1:${ACCOUNT}:secret:ci-keys-bi-vendor-athena-??????`,
+      `arn:aws-cn:secretsmanager:cn-north-1:${ACCOUNT}:secret:ci-keys-onprem-jenkins-ecr-??????`,
+    ]);
+  });
+
+  it("reaches the keys and secrets of the listed users only, never a stranger under the path", () => {
+    const doc = usersPolicy({ ...BASE, users: ["a"] }, true);
+    assert.deepEqual(bySid(doc, "ManagedUsersKeys").Resource, [
+      `arn:aws:iam::${ACCOUNT}:user/key-rotation/a`,
+    ]);
+    assert.deepEqual(bySid(doc, "ManagedSecrets").Resource, [
+      `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:key-rotation/a-??????`,
+    ]);
   });
 
   it("state backend: this stack's objects only; the preview role reads, never writes", () => {
@@ -394,17 +496,11 @@ describe("GithubOidcRole policy documents", () => {
       "ComplianceTopicKeyRead",
       "DenyChangingCiIdentity",
     ]);
+    // Reads only: a write grant on config-rule/* would reach every rule of the region.
     assert.deepEqual(bySid(doc, "ComplianceConfigRule"), {
       Sid: "ComplianceConfigRule",
       Effect: "Allow",
-      Action: [
-        "config:DeleteConfigRule",
-        "config:DescribeConfigRules",
-        "config:ListTagsForResource",
-        "config:PutConfigRule",
-        "config:TagResource",
-        "config:UntagResource",
-      ],
+      Action: ["config:DescribeConfigRules", "config:ListTagsForResource"],
       Resource: `arn:aws:config:${REGION}:${ACCOUNT}:config-rule/*`,
     });
     assert.deepEqual(
@@ -442,7 +538,7 @@ describe("GithubOidcRole policy documents", () => {
     });
   });
 
-  it("compliance in organization mode: the organization rule and the service access it needs", () => {
+  it("compliance in organization mode: reads of the organization rule, no writes", () => {
     const doc = applyRolePolicy({
       ...BASE,
       compliance: {
@@ -453,47 +549,15 @@ describe("GithubOidcRole policy documents", () => {
       },
     });
     const at = statements(doc).findIndex((s) => s.Sid === "ComplianceOrganizationRule");
-    assert.deepEqual(statements(doc).slice(at, at + 5), [
+    assert.deepEqual(statements(doc).slice(at, at + 2), [
       {
         Sid: "ComplianceOrganizationRule",
         Effect: "Allow",
         Action: [
-          "config:DeleteOrganizationConfigRule",
           "config:DescribeOrganizationConfigRuleStatuses",
           "config:DescribeOrganizationConfigRules",
-          "config:PutOrganizationConfigRule",
         ],
         Resource: `arn:aws:config:${REGION}:${ACCOUNT}:organization-config-rule/*`,
-      },
-      {
-        Sid: "ComplianceOrganizationRead",
-        Effect: "Allow",
-        Action: [
-          "organizations:DescribeOrganization",
-          "organizations:ListAWSServiceAccessForOrganization",
-          "organizations:ListDelegatedAdministrators",
-        ],
-        Resource: "*",
-      },
-      {
-        Sid: "ComplianceOrganizationAccess",
-        Effect: "Allow",
-        Action: "organizations:EnableAWSServiceAccess",
-        Resource: "*",
-        Condition: {
-          StringEquals: {
-            "organizations:ServicePrincipal": "config-multiaccountsetup.amazonaws.com",
-          },
-        },
-      },
-      {
-        Sid: "ComplianceOrganizationServiceRole",
-        Effect: "Allow",
-        Action: "iam:CreateServiceLinkedRole",
-        Resource: `arn:aws:iam::${ACCOUNT}:role/aws-service-role/config-multiaccountsetup.amazonaws.com/*`,
-        Condition: {
-          StringEquals: { "iam:AWSServiceName": "config-multiaccountsetup.amazonaws.com" },
-        },
       },
       {
         Sid: "ComplianceEventRule",
@@ -575,11 +639,11 @@ describe("GithubOidcRole policy documents", () => {
   it("every apply action outside the preview is a write the preview role never gets", () => {
     const full = { ...BASE, ...STATE, ...COMPLIANCE };
     const preview = new Set(
-      statements(previewRolePolicy(full))
+      [...statements(previewRolePolicy(full)), ...statements(usersPolicy(full, false))]
         .filter((s) => s.Effect === "Allow")
         .flatMap(actionsOf),
     );
-    const writes = statements(applyRolePolicy(full))
+    const writes = [...statements(applyRolePolicy(full)), ...statements(usersPolicy(full, true))]
       .filter((s) => s.Effect === "Allow")
       .flatMap(actionsOf)
       .filter((a) => !preview.has(a));
@@ -587,15 +651,12 @@ describe("GithubOidcRole policy documents", () => {
     assert.ok(writes.includes("s3:PutObject"));
     // The only reads the apply role has beyond the preview's serve the audit command and the
     // deletion of a user (the AWS provider lists its groups first).
-    assert.deepEqual(
-      writes.filter((a) => READ_ONLY.test(a)),
-      [
-        "iam:GetAccessKeyLastUsed",
-        "iam:ListGroupsForUser",
-        "iam:GetCredentialReport",
-        "iam:ListUsers",
-      ],
-    );
+    assert.deepEqual(writes.filter((a) => READ_ONLY.test(a)).sort(), [
+      "iam:GetAccessKeyLastUsed",
+      "iam:GetCredentialReport",
+      "iam:ListGroupsForUser",
+      "iam:ListUsers",
+    ]);
   });
 
   it("fits IAM's inline policy quota with everything on and twenty policies", () => {
@@ -645,6 +706,7 @@ describe("GithubOidcRole component", () => {
 
   it("creates the provider, both roles and their inline policies, all children of the component", async () => {
     const ci = new GithubOidcRole("github", {
+      users: ["bi-vendor-athena", "onprem-jenkins-ecr"],
       applySubjects: [APPLY_SUB],
       previewSubjects: [PR_SUB],
       policyArns: [ECR, S3RO],
@@ -663,6 +725,10 @@ describe("GithubOidcRole component", () => {
         ["aws:iam/role:Role", "github-preview"],
         ["aws:iam/rolePolicy:RolePolicy", "github-apply-permissions"],
         ["aws:iam/rolePolicy:RolePolicy", "github-preview-permissions"],
+        ["aws:iam/policy:Policy", "github-apply-users-0"],
+        ["aws:iam/policy:Policy", "github-preview-users-0"],
+        ["aws:iam/rolePolicyAttachment:RolePolicyAttachment", "github-apply-users-0"],
+        ["aws:iam/rolePolicyAttachment:RolePolicyAttachment", "github-preview-users-0"],
       ].sort(),
     );
     assert.deepEqual(mocks.named("github-provider").inputs, {
@@ -687,6 +753,31 @@ describe("GithubOidcRole component", () => {
     assert.equal(previewPolicy.role, "key-rotation-github-preview");
     assert.deepEqual(JSON.parse(previewPolicy.policy), EXPECTED_PREVIEW);
 
+    // The per-user grants, in managed policies attached to each role.
+    for (const [role, expected] of [
+      ["apply", EXPECTED_APPLY_USERS],
+      ["preview", EXPECTED_PREVIEW_USERS],
+    ] as const) {
+      const policy = mocks.resources.find(
+        (r) => r.type === "aws:iam/policy:Policy" && r.name === `github-${role}-users-0`,
+      )!;
+      assert.equal(policy.inputs.name, `key-rotation-github-${role}-users-0`);
+      assert.equal(
+        policy.inputs.description,
+        "Keys and secrets of 2 managed user(s) of iam-key-rotation stack prod.",
+      );
+      assert.deepEqual(JSON.parse(policy.inputs.policy), expected);
+      const attachment = mocks.resources.find(
+        (r) =>
+          r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" &&
+          r.name === `github-${role}-users-0`,
+      )!;
+      assert.deepEqual(attachment.inputs, {
+        role: `key-rotation-github-${role}`,
+        policyArn: policy.inputs.arn ?? attachment.inputs.policyArn,
+      });
+    }
+
     // Partition and account come from the role's ARN, the region from aws:region: no invoke.
     assert.deepEqual(mocks.invokes, []);
     const urn = await valueOf(ci.urn);
@@ -697,7 +788,7 @@ describe("GithubOidcRole component", () => {
     const spy = optionsSpy();
     const ci = new GithubOidcRole(
       "github",
-      { applySubjects: [APPLY_SUB] },
+      { users: ["bi-vendor-athena", "onprem-jenkins-ecr"], applySubjects: [APPLY_SUB] },
       { transformations: [spy.transformation] },
     );
     await valueOf(ci.applyRoleArn);
@@ -709,13 +800,19 @@ describe("GithubOidcRole component", () => {
         ["aws:iam/openIdConnectProvider:OpenIdConnectProvider", "github-provider", true],
         ["aws:iam/role:Role", "github-apply", true],
         ["aws:iam/rolePolicy:RolePolicy", "github-apply-permissions", true],
+        ["aws:iam/policy:Policy", "github-apply-users-0", true],
+        ["aws:iam/rolePolicyAttachment:RolePolicyAttachment", "github-apply-users-0", true],
       ],
     );
   });
 
   it("reuses an existing provider: no provider resource, the trust names the given ARN", async () => {
     const existing = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
-    const ci = new GithubOidcRole("github", { applySubjects: [APPLY_SUB], providerArn: existing });
+    const ci = new GithubOidcRole("github", {
+      users: ["bi-vendor-athena", "onprem-jenkins-ecr"],
+      applySubjects: [APPLY_SUB],
+      providerArn: existing,
+    });
     await valueOf(ci.applyRoleArn);
     assert.deepEqual(mocks.ofType("aws:iam/openIdConnectProvider:OpenIdConnectProvider"), []);
     assert.equal(await valueOf(ci.providerArn), existing);
@@ -728,19 +825,21 @@ describe("GithubOidcRole component", () => {
       statements(policy).map((s) => s.Sid),
       [
         "ReadUsersRotationRecord",
-        "ManagedUsersKeys",
         "ManagedUsersTags",
-        "ManagedSecrets",
         "ManagedSecretsTags",
         "AuditCredentialReport",
         "ReadCiRoles",
+        "ReadCiPolicies",
         "DenyChangingCiIdentity",
       ],
     );
   });
 
   it("creates no preview role without preview subjects", async () => {
-    const ci = new GithubOidcRole("github", { applySubjects: [APPLY_SUB] });
+    const ci = new GithubOidcRole("github", {
+      users: ["bi-vendor-athena", "onprem-jenkins-ecr"],
+      applySubjects: [APPLY_SUB],
+    });
     await valueOf(ci.applyRoleArn);
     assert.equal(await valueOf(ci.previewRoleArn), undefined);
     assert.deepEqual(
@@ -751,6 +850,7 @@ describe("GithubOidcRole component", () => {
 
   it("passes custom names, the state backend and compliance into the policy", async () => {
     const ci = new GithubOidcRole("ci", {
+      users: ["bi-vendor-athena", "onprem-jenkins-ecr"],
       applySubjects: [APPLY_SUB],
       applyRoleName: "acme-ci-apply",
       stateBucket: "acme-pulumi-state",
@@ -788,17 +888,23 @@ describe("GithubOidcRole component", () => {
     delete process.env.AWS_DEFAULT_REGION;
     try {
       pulumi.runtime.setAllConfig({});
-      const ci = new GithubOidcRole("github", { applySubjects: [APPLY_SUB] });
+      const ci = new GithubOidcRole("github", {
+        users: ["bi-vendor-athena", "onprem-jenkins-ecr"],
+        applySubjects: [APPLY_SUB],
+      });
       await valueOf(ci.applyRoleArn);
       assert.deepEqual(
         mocks.invokes.map((i) => i.token),
         ["aws:index/getRegion:getRegion"],
       );
-      const policy = JSON.parse(mocks.named("github-apply-permissions").inputs.policy);
-      assert.equal(
-        bySid(policy, "ManagedSecrets").Resource,
-        `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:key-rotation/*`,
-      );
+      const usersPolicyResource = mocks
+        .ofType("aws:iam/policy:Policy")
+        .find((r) => r.name === "github-apply-users-0")!;
+      const policy = JSON.parse(usersPolicyResource.inputs.policy);
+      assert.deepEqual(bySid(policy, "ManagedSecrets").Resource, [
+        `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:key-rotation/bi-vendor-athena-??????`,
+        `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:key-rotation/onprem-jenkins-ecr-??????`,
+      ]);
     } finally {
       for (const [k, v] of Object.entries(env)) if (v !== undefined) process.env[k] = v;
     }
@@ -808,6 +914,7 @@ describe("GithubOidcRole component", () => {
     assert.throws(
       () =>
         new GithubOidcRole("github", {
+          users: ["bi-vendor-athena", "onprem-jenkins-ecr"],
           applySubjects: ["repo:acme/*", PR_SUB],
           previewSubjects: ["*"],
           maxSessionDuration: 60,
@@ -820,9 +927,34 @@ describe("GithubOidcRole component", () => {
           "[maxSessionDuration] must be an integer from 3600 to 43200 seconds (got 60).",
       },
     );
-    assert.throws(() => new GithubOidcRole("github", { applySubjects: [] }), {
-      message: 'GithubOidcRole "github": [applySubjects] must list at least one subject.',
-    });
+    assert.throws(
+      () =>
+        new GithubOidcRole("github", {
+          users: ["bi-vendor-athena", "onprem-jenkins-ecr"],
+          applySubjects: [],
+        }),
+      {
+        message: 'GithubOidcRole "github": [applySubjects] must list at least one subject.',
+      },
+    );
+  });
+});
+
+describe("GithubOidcRole users", () => {
+  it("needs at least one user, and no more than ten managed policies' worth", () => {
+    assert.deepEqual(validateGithubOidcRoleArgs({ applySubjects: [APPLY_SUB], users: [] }), [
+      "[users] must list at least one managed user: the roles manage exactly these.",
+    ]);
+    const many = Array.from(
+      { length: 400 },
+      (_, i) => `service-account-${String(i).padStart(3, "0")}`,
+    );
+    const needed = usersPolicyChunks(BASE, many, true).length;
+    assert.ok(needed > 10);
+    assert.deepEqual(validateGithubOidcRoleArgs({ applySubjects: [APPLY_SUB], users: many }), [
+      `[users] lists 400 users: their grants need ${needed} managed policies, more than the 10 ` +
+        "IAM attaches to a role; split the users across stacks.",
+    ]);
   });
 });
 
@@ -843,6 +975,7 @@ describe("githubOidcRoleArgs", () => {
       providerArn: undefined,
       applyRoleName: "key-rotation-github-apply",
       previewRoleName: "key-rotation-github-preview",
+      users: ["a", "b"],
       path: "/ci/",
       secretPrefix: "ci/",
       policyArns: [ECR, S3RO],
@@ -929,6 +1062,7 @@ describe("the program with a github section", () => {
       policy,
       applyRolePolicy({
         ...BASE,
+        users: ["jenkins", "vendor"],
         compliance: {
           componentName: "key-rotation-compliance",
           ruleName: "acme-keys",
