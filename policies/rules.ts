@@ -115,13 +115,32 @@ function slotNames(component: string): string[] {
   return SLOT_SUFFIXES.map((slot) => `${component}-${slot}`);
 }
 
+/**
+ * Whether this key is a RotatedKeyUser slot whose other slot this update issues (its createDate
+ * is unknown at preview): the update rotates that user.
+ */
+function siblingIsReissued(key: PolicyResource, resources: PolicyResource[]): boolean {
+  const parent = key.parent;
+  if (parent?.type !== ROTATED_KEY_USER_TYPE) return false;
+  const slots = slotNames(parent.name);
+  if (!slots.includes(key.name)) return false;
+  return resources.some(
+    (r) =>
+      r.type === ACCESS_KEY_TYPE &&
+      r.parent?.urn === parent.urn &&
+      r.name !== key.name &&
+      slots.includes(r.name) &&
+      keyFacts(r).createdOn === UNKNOWN,
+  );
+}
+
 // -------------------------------------------------------------------------------------------
 // Key age
 
 export const accessKeyMaxAge: StackValidationPolicy = {
   name: "iam-access-key-max-age",
   description:
-    "Active IAM access keys must be younger than the maximum age, unless this update replaces them.",
+    "Active IAM access keys must be younger than the maximum age, unless this update replaces them or rotates them away.",
   configSchema: { properties: { maxAgeDays: maxAgeDaysSchema, asOf: asOfSchema } },
   enforcementLevel: "mandatory",
   validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
@@ -134,6 +153,10 @@ export const accessKeyMaxAge: StackValidationPolicy = {
       if (key.status !== "Active" || typeof key.createdOn !== "number") continue;
       const age = today - key.createdOn;
       if (age <= config.maxAgeDays) continue;
+      // After runs were missed, the update that rotates the user is the way out: it re-issues the
+      // other slot, and the stale key goes Inactive after the overlap. Blocking it would block
+      // the recovery (the Config rule's alarm is already reporting the key).
+      if (siblingIsReissued(key.resource, args.resources)) continue;
       reportViolation(
         `${keyLabel(key)} is Active and ${age} days old (created ${fromDay(key.createdOn)}), over ` +
           `the ${config.maxAgeDays}-day maximum, and this update does not replace it. Rotate it ` +

@@ -38,7 +38,7 @@ describe("policy iam-access-key-max-age", () => {
           'Access key "ci-green" (AKIAGREEN00000000001) of IAM user "ci-deployer" is Active and ' +
           `91 days old (created 2026-08-23), over the 90-day maximum, and this update does not replace it. ${ROTATE}`,
         rendered:
-          "Active IAM access keys must be younger than the maximum age, unless this update replaces them.\n" +
+          "Active IAM access keys must be younger than the maximum age, unless this update replaces them or rotates them away.\n" +
           'Access key "ci-green" (AKIAGREEN00000000001) of IAM user "ci-deployer" is Active and ' +
           `91 days old (created 2026-08-23), over the 90-day maximum, and this update does not replace it. ${ROTATE}`,
         urn: "urn:pulumi:test::iam-key-rotation::iam-key-rotation:index:RotatedKeyUser$aws:iam/accessKey:AccessKey::ci-green",
@@ -59,6 +59,20 @@ describe("policy iam-access-key-max-age", () => {
 
   it("never reports a key this update replaces (createDate and id unknown at preview)", async () => {
     const resources = withKey("ci-green", { createDate: UNKNOWN_STRING, id: UNKNOWN_STRING });
+    const outcome = await runStack(accessKeyMaxAge, resources, { config });
+    assert.deepEqual(outcome.violations, []);
+    assert.deepEqual(outcome.cannotRun, []);
+  });
+
+  it("lets through the update that rotates a stale key away (its other slot is re-issued)", async () => {
+    // Runs were missed for months: this preview re-issues blue, and green goes Inactive after the
+    // overlap. Blocking it would block the recovery.
+    const resources = withKey("ci-green", { createDate: "2026-08-23T06:00:00Z" });
+    Object.assign(named(resources, "ci-blue").props, {
+      createDate: UNKNOWN_STRING,
+      id: UNKNOWN_STRING,
+      status: "Active",
+    });
     const outcome = await runStack(accessKeyMaxAge, resources, { config });
     assert.deepEqual(outcome.violations, []);
     assert.deepEqual(outcome.cannotRun, []);

@@ -29,7 +29,7 @@ describe("policy pack metadata", () => {
         [
           "iam-access-key-max-age",
           "mandatory",
-          "Active IAM access keys must be younger than the maximum age, unless this update replaces them.",
+          "Active IAM access keys must be younger than the maximum age, unless this update replaces them or rotates them away.",
         ],
         [
           "iam-access-key-age-warning",
