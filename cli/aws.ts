@@ -269,11 +269,6 @@ export function isAwsFailure(err: unknown): boolean {
   );
 }
 
-/** The error's HTTP status, if AWS answered. */
-export function httpStatusOf(err: unknown): number | undefined {
-  return (err as SdkErrorShape | null)?.$metadata?.httpStatusCode;
-}
-
 /** First line of an SDK message; the SDK's "Deserialization error" text says nothing useful. */
 function cleanMessage(e: SdkErrorShape): string {
   const text = (e.message ?? "").split("\n")[0].trim();

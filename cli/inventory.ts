@@ -87,7 +87,23 @@ function sorted(users: InventoryUser[]): InventoryUser[] {
   return users.sort(byName);
 }
 
-const NOT_READY = new Set(["ReportInProgress", "ReportNotPresent", "ReportExpired"]);
+/**
+ * "Not ready yet" from GetCredentialReport: SDK v3 names the exceptions by class
+ * (CredentialReport*Exception) and keeps the query protocol's code (Report*) in `Code`.
+ */
+const NOT_READY = new Set([
+  "CredentialReportNotReadyException",
+  "CredentialReportNotPresentException",
+  "CredentialReportExpiredException",
+  "ReportInProgress",
+  "ReportNotPresent",
+  "ReportExpired",
+]);
+
+function isNotReady(err: unknown): boolean {
+  const { name, Code } = err as { name?: string; Code?: string };
+  return NOT_READY.has(name ?? "") || NOT_READY.has(Code ?? "");
+}
 
 /** The report's CSV and generation time, or undefined if not COMPLETE within the wait. */
 async function fetchReport(
@@ -108,7 +124,7 @@ async function fetchReport(
         }
         return { csv, generatedAt: report.GeneratedTime };
       } catch (err) {
-        if (!NOT_READY.has((err as Error).name)) throw err;
+        if (!isNotReady(err)) throw err;
       }
     }
     if (Date.now() + delay > deadline) return undefined;

@@ -17,7 +17,6 @@ import {
   AwsOptions,
   AwsSession,
   describeAwsFailure,
-  httpStatusOf,
   isAwsFailure,
   openAwsSession,
   REJECTED_CREDENTIALS,
@@ -220,12 +219,11 @@ async function checkKey(
     };
   } catch (err) {
     const cause = (err as Error).cause;
-    const status = httpStatusOf(cause);
     // AWS answered that it does not take this key: the published key is broken. Anything
-    // else (unreachable, throttled, 5xx) means it could not be checked.
-    const rejected =
-      REJECTED_CREDENTIALS.has((cause as Error | undefined)?.name ?? "") ||
-      (status !== undefined && status >= 400 && status < 500 && status !== 429);
+    // else (unreachable, throttled, a disabled region, 5xx) means it could not be checked:
+    // STS's query protocol answers throttling with a 400 too, so the status code alone says
+    // nothing.
+    const rejected = REJECTED_CREDENTIALS.has((cause as Error | undefined)?.name ?? "");
     return {
       ...base,
       status: rejected ? "failed" : "error",
@@ -405,7 +403,11 @@ export async function runVerify(options: VerifyOptions, ctx: CommandContext): Pr
     );
     return summary.error > 0 ? EXIT.aws : summary.failed > 0 ? EXIT.findings : EXIT.ok;
   } catch (err) {
-    if (err instanceof Error) err.message = scrub(err.message);
+    if (err instanceof Error) {
+      // The stack keeps the original message once read: scrub both (bin prints the stack).
+      err.message = scrub(err.message);
+      if (err.stack !== undefined) err.stack = scrub(err.stack);
+    }
     throw err;
   } finally {
     session.destroy();

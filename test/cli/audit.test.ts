@@ -447,6 +447,32 @@ describe("iam-key-rotation audit (against moto_server)", function () {
       assert.match(run.stdout, /read user by user\. Stale after 90 days\./);
     });
 
+    it("a report not readable yet after COMPLETE (ReportNotPresent) is asked for again", async () => {
+      await runCli(["audit", ...at(), ...USE_REPORT]); // moto: the report now exists
+      proxy = await AwsProxy.start(moto.server.endpoint, {
+        intercept: (req) =>
+          req.action === "GetCredentialReport" && req.nth === 1
+            ? {
+                status: 410,
+                body: queryError("ReportNotPresent", "Credential report not present."),
+              }
+            : undefined,
+      });
+      const run = await runCli([
+        "audit",
+        "--endpoint-url",
+        proxy.endpoint,
+        ...USE_REPORT,
+        "--api-stats",
+      ]);
+      assert.equal(run.code, 0);
+      assert.equal(
+        run.stderr,
+        "API calls: 4 (iam:GenerateCredentialReport 2, iam:GetCredentialReport 2); HTTP requests: 4.\n",
+      );
+      assert.match(run.stdout, /from the credential report/);
+    });
+
     it("moto's report (stamped 2015) is older than the default 4 h: reads user by user", async () => {
       const now = new Date();
       const run = await runCli(["audit", ...at(), "--format", "json"], { now });

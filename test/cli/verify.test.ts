@@ -329,6 +329,39 @@ describe("iam-key-rotation verify (against moto_server)", function () {
     }
   });
 
+  it("STS throttling (a 400 in STS's protocol) means the key could not be checked: exit 3, not 1", async () => {
+    await publish(s.sm, "key-rotation/alice", doc("alice", s.current));
+    const proxy = await AwsProxy.start(moto.server.endpoint, {
+      intercept: (req) =>
+        req.action === "GetCallerIdentity"
+          ? {
+              status: 400,
+              body:
+                '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error>' +
+                "<Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message>" +
+                "</Error><RequestId>1</RequestId></ErrorResponse>",
+            }
+          : undefined,
+    });
+    try {
+      const run = await verify([
+        "--endpoint-url",
+        proxy.endpoint,
+        "--secret-id",
+        "key-rotation/alice",
+        "--wait",
+        "0",
+        "--format",
+        "json",
+      ]);
+      assert.equal(run.code, 3);
+      const key = (JSON.parse(run.stdout) as VerifyDocument).results[0].keys[0];
+      assert.equal(key.status, "error");
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   describe("arguments", () => {
     it("needs --stack or --secret-id: exit 2", async () => {
       assert.deepEqual(await verify([...at()]), {
