@@ -129,13 +129,15 @@ const PUBLISH_KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey*"];
  * Key policy of the topic's KMS key. An encrypted topic needs a customer managed key whose
  * policy lets the publishing services use it (SNS Developer Guide, "Enable compatibility
  * between event sources from AWS services and encrypted topics"); the AWS managed aws/sns key
- * cannot be changed. EventBridge's grant carries no condition: AWS documents that
- * aws:SourceArn/aws:SourceAccount are not supported in KMS policies for EventBridge delivery.
+ * cannot be changed. The grants carry no condition, as in AWS's examples: the topic policy
+ * already decides who may publish (this rule, this alarm), the key only lets the services
+ * encrypt for it, and a condition that the service's call through SNS does not carry would drop
+ * the page silently (AWS documents that aws:SourceArn/aws:SourceAccount are not supported in
+ * KMS policies for EventBridge delivery).
  */
 export function topicKeyPolicy(p: {
   partition: string;
   accountId: string;
-  alarmArn: string;
 }): aws.iam.PolicyDocument {
   return {
     Version: "2012-10-17",
@@ -160,10 +162,6 @@ export function topicKeyPolicy(p: {
         Principal: { Service: "cloudwatch.amazonaws.com" },
         Action: PUBLISH_KEY_ACTIONS,
         Resource: "*",
-        Condition: {
-          StringEquals: { "aws:SourceAccount": p.accountId },
-          ArnLike: { "aws:SourceArn": p.alarmArn },
-        },
       },
     ],
   };
@@ -374,10 +372,8 @@ export class KeyRotationCompliance extends pulumi.ComponentResource {
         enableKeyRotation: true,
         deletionWindowInDays: 30,
         policy: pulumi
-          .all([partition, accountId, alarmArn])
-          .apply(([p, a, arn]) =>
-            JSON.stringify(topicKeyPolicy({ partition: p, accountId: a, alarmArn: arn })),
-          ),
+          .all([partition, accountId])
+          .apply(([p, a]) => JSON.stringify(topicKeyPolicy({ partition: p, accountId: a }))),
       },
       { parent: this },
     );

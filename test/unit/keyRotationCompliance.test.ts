@@ -111,7 +111,7 @@ describe("KeyRotationCompliance", () => {
       });
     });
 
-    it("encrypts the topic with a customer managed key that EventBridge and this alarm may use", async () => {
+    it("encrypts the topic with a customer managed key that EventBridge and CloudWatch may use", async () => {
       const { mocks } = await deploy({});
       assert.deepEqual(mocks.named("kc-topic").inputs, {
         displayName: "IAM access key rotation compliance",
@@ -146,10 +146,6 @@ describe("KeyRotationCompliance", () => {
             Principal: { Service: "cloudwatch.amazonaws.com" },
             Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
             Resource: "*",
-            Condition: {
-              StringEquals: { "aws:SourceAccount": ACCOUNT },
-              ArnLike: { "aws:SourceArn": ALARM_ARN },
-            },
           },
         ],
       });
