@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-iam";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { VerifyDocument } from "../../cli/verify";
-import { AwsProxy } from "../support/awsProxy";
+import { AwsProxy, queryError } from "../support/awsProxy";
 import { CliRun, CliRunOptions, MOTO_ENV, runCli, setMotoAuth } from "../support/cli";
 import { MotoServer, useMoto } from "../support/moto";
 import { requiredActions } from "../support/readme";
@@ -301,11 +301,10 @@ describe("iam-key-rotation verify (against moto_server)", function () {
         req.action === "GetCallerIdentity" && req.nth === 1
           ? {
               status: 403,
-              body:
-                '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error>' +
-                "<Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>The security " +
-                "token included in the request is invalid.</Message></Error>" +
-                "<RequestId>1</RequestId></ErrorResponse>",
+              body: queryError(
+                "InvalidClientTokenId",
+                "The security token included in the request is invalid.",
+              ),
             }
           : undefined,
     });
@@ -336,10 +335,7 @@ describe("iam-key-rotation verify (against moto_server)", function () {
         req.action === "GetCallerIdentity"
           ? {
               status: 400,
-              body:
-                '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error>' +
-                "<Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message>" +
-                "</Error><RequestId>1</RequestId></ErrorResponse>",
+              body: queryError("Throttling", "Rate exceeded"),
             }
           : undefined,
     });
