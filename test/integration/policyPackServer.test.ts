@@ -14,11 +14,10 @@ import {
   PACK_VERSION,
   POLICY_PACK_DIR,
   reconcileConfig,
-  ResourceInput,
   runResource,
   runStack,
-  urnOf,
   Violation,
+  analyzerResource,
 } from "../support/policyHarness";
 import { deployedUserStack, named, slotKey, STACK_URN, TODAY } from "../policies/fixtures";
 
@@ -43,18 +42,6 @@ function unary(client: any, method: string, request: unknown): Promise<any> {
       err ? reject(err) : resolve(res),
     ),
   );
-}
-
-function analyzerResource(r: ResourceInput, request: any) {
-  request.setType(r.type);
-  request.setName(r.name);
-  request.setUrn(r.urn ?? urnOf(r.type, r.name, r.parent));
-  request.setProperties(Struct.fromJavaScript(JSON.parse(JSON.stringify(r.props))));
-  const options = new pb.AnalyzerResourceOptions();
-  if (r.parent && request instanceof pb.AnalyzeRequest) options.setParent(r.parent);
-  request.setOptions(options);
-  if (r.parent && request instanceof pb.AnalyzerResource) request.setParent(r.parent);
-  return request;
 }
 
 function diagnostics(response: any): Violation[] {

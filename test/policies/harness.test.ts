@@ -14,12 +14,13 @@ import {
   Policy,
   POLICY_PACK_DIR,
   reconcileConfig,
-  ResourceInput,
   runResource,
   runStack,
   secretValue,
   UNKNOWN_VALUE,
   urnOf,
+  analyzerProto,
+  analyzerResource,
 } from "../support/policyHarness";
 import { deployedUserStack, named, slotKey, STACK_URN, UNKNOWN_STRING } from "./fixtures";
 
@@ -168,26 +169,13 @@ const server = sdkRequire("./server") as {
   makeAnalyzeRpcFun(name: string, version: string, level: string, policies: Policy[]): Handler;
   makeAnalyzeStackRpcFun(name: string, version: string, level: string, policies: Policy[]): Handler;
 };
-const pb = sdkRequire("@pulumi/pulumi/proto/analyzer_pb");
-const { Struct } = sdkRequire("google-protobuf/google/protobuf/struct_pb");
+const pb = analyzerProto;
 type Handler = (
   call: { request: unknown },
   callback: (err: Error | null, res: any) => void,
 ) => void;
 
 const LEVELS = ["advisory", "mandatory", "disabled", "remediate"];
-
-function analyzerResource(r: ResourceInput, request = new pb.AnalyzerResource()) {
-  request.setType(r.type);
-  request.setName(r.name);
-  request.setUrn(r.urn ?? urnOf(r.type, r.name, r.parent));
-  request.setProperties(Struct.fromJavaScript(JSON.parse(JSON.stringify(r.props))));
-  const options = new pb.AnalyzerResourceOptions();
-  if (r.parent && request instanceof pb.AnalyzeRequest) options.setParent(r.parent);
-  request.setOptions(options);
-  if (r.parent && request instanceof pb.AnalyzerResource) request.setParent(r.parent);
-  return request;
-}
 
 function call(handler: Handler, request: unknown): Promise<any> {
   return new Promise((resolve, reject) =>

@@ -372,3 +372,28 @@ export async function runStack(
 export function messages(outcome: Outcome): string[] {
   return outcome.violations.map((v) => v.message);
 }
+
+/** The engine's analyzer protobuf messages, from the pack's own @pulumi/pulumi. */
+
+export const analyzerProto: any = sdkRequire("@pulumi/pulumi/proto/analyzer_pb");
+
+/**
+ * A resource as the engine sends it to a policy pack: in an AnalyzeRequest (single-resource
+ * checks: the parent in the options) or as an AnalyzerResource of an AnalyzeStackRequest (the
+ * parent on the resource), props as a protobuf Struct.
+ */
+
+export function analyzerResource(
+  r: ResourceInput,
+  request: any = new analyzerProto.AnalyzerResource(),
+) {
+  request.setType(r.type);
+  request.setName(r.name);
+  request.setUrn(r.urn ?? urnOf(r.type, r.name, r.parent));
+  request.setProperties(structproto.Struct.fromJavaScript(JSON.parse(JSON.stringify(r.props))));
+  const options = new analyzerProto.AnalyzerResourceOptions();
+  if (r.parent && request instanceof analyzerProto.AnalyzeRequest) options.setParent(r.parent);
+  request.setOptions(options);
+  if (r.parent && request instanceof analyzerProto.AnalyzerResource) request.setParent(r.parent);
+  return request;
+}
