@@ -9,19 +9,17 @@ import {
   decodeProgramValue,
   parseStackConfig,
   secretNameOf,
-} from "./components/config";
-import { complianceWarnings } from "./components/complianceConfig";
-import { GithubOidcRole, githubOidcRoleArgs } from "./components/githubOidcRole";
-import { KeyRotationCompliance } from "./components/keyRotationCompliance";
-import { LiveState, readLiveState } from "./components/liveState";
-import { RotatedKeyUser } from "./components/rotatedKeyUser";
-import { utcToday, validateRevocation } from "./components/schedule";
-
-/**
- * Name of the KeyRotationCompliance component: its auto-named children (topic, recorder bucket
- * and role) start with it, which is how the CI apply role is scoped to them.
- */
-const COMPLIANCE_NAME = "key-rotation-compliance";
+} from "./program/stackConfig";
+import {
+  COMPLIANCE_COMPONENT_NAME,
+  complianceWarnings,
+} from "./components/keyRotationCompliance/settings";
+import { GithubOidcRole, githubOidcRoleArgs } from "./components/githubOidcRole/githubOidcRole";
+import { KeyRotationCompliance } from "./components/keyRotationCompliance/keyRotationCompliance";
+import { LiveState, readLiveState } from "./components/rotatedKeyUser/liveReads";
+import { RotatedKeyUser } from "./components/rotatedKeyUser/rotatedKeyUser";
+import { validateRevocation } from "./components/rotatedKeyUser/rotationModel";
+import { utcToday } from "./lib/days";
 
 /** The project's config values, keys without the namespace, decoded from Pulumi's strings. */
 function projectConfig(): Record<string, unknown> {
@@ -104,11 +102,11 @@ export = async () => {
     for (const warning of complianceWarnings(config.compliance, config.users)) {
       await pulumi.log.warn(warning);
     }
-    compliance = new KeyRotationCompliance(COMPLIANCE_NAME, config.compliance);
+    compliance = new KeyRotationCompliance(COMPLIANCE_COMPONENT_NAME, config.compliance);
   }
 
   // Keyless CI (README, "Keyless CI"): the OIDC provider and the GitHub Actions roles.
-  const ciArgs = githubOidcRoleArgs(config, COMPLIANCE_NAME);
+  const ciArgs = githubOidcRoleArgs(config, COMPLIANCE_COMPONENT_NAME);
   const ci = ciArgs === undefined ? undefined : new GithubOidcRole("github", ciArgs);
 
   return {

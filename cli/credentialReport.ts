@@ -5,6 +5,7 @@
  */
 import { parse } from "csv-parse/sync";
 import type { InventoryKey, InventoryUser } from "./inventory";
+import { parseArn } from "../lib/arn";
 
 /** The report's name for the account root user, whose keys ListUsers cannot see either. */
 export const ROOT_ROW = "<root_account>";
@@ -55,7 +56,7 @@ const orNull = (value: string | undefined): string | null =>
  * `/division/`). User names cannot contain "/", so the path is everything before the last one.
  */
 export function userPathFromArn(arn: string): string {
-  const resource = arn.split(":").slice(5).join(":");
+  const resource = parseArn(arn)?.resource ?? "";
   if (!resource.startsWith("user/")) {
     throw new ReportFormatError(`${JSON.stringify(arn)} is not the ARN of an IAM user.`);
   }

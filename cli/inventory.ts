@@ -15,7 +15,7 @@ import {
   User,
 } from "@aws-sdk/client-iam";
 import { parseCredentialReport, ReportFormatError } from "./credentialReport";
-import { mapConcurrent } from "./pool";
+import { mapConcurrent } from "../lib/pool";
 import { Progress } from "./progress";
 
 export interface InventoryKey {

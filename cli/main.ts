@@ -3,7 +3,7 @@
  * of exiting, so tests run it in process with their own output streams.
  */
 import { Command, CommanderError, Option } from "commander";
-import { utcToday } from "../components/schedule";
+import { utcToday } from "../lib/days";
 import { registerAudit } from "./audit";
 import { AwsError, EXIT, UsageError } from "./errors";
 import { buildPlan, renderPlan } from "./plan";

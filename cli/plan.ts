@@ -1,19 +1,18 @@
 /**
  * `iam-key-rotation plan`: the rotation calendar of a stack, offline. Simulates one
- * `pulumi up` per day with the same model the program uses (components/schedule.ts).
+ * `pulumi up` per day with the same model the program uses (components/rotatedKeyUser/rotationModel.ts).
  */
 import { readFileSync } from "node:fs";
 import {
-  addDays,
   calendar,
-  isIsoDate,
   RotationEvent,
   RotationPlan,
   RotationPolicy,
   RotationState,
   validateRevocation,
   validateState,
-} from "../components/schedule";
+} from "../components/rotatedKeyUser/rotationModel";
+import { addDays, isIsoDate } from "../lib/days";
 import { loadStack } from "./stackFile";
 import { UsageError } from "./errors";
 import { formatTable } from "./table";

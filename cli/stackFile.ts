@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { parseStackConfig, PROJECT, StackConfig } from "../components/config";
+import { parseStackConfig, PROJECT, StackConfig } from "../program/stackConfig";
 import { UsageError } from "./errors";
 
 export interface StackFile {

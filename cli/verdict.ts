@@ -6,7 +6,7 @@
  * a key NON_COMPLIANT once it is more than `maxAccessKeyAge` days old. Only Active keys can sign
  * requests, so an Inactive key is always `ok`.
  */
-import { DEFAULT_POLICY } from "../components/schedule";
+import { DEFAULT_POLICY } from "../components/rotatedKeyUser/rotationModel";
 
 /** Every verdict, least severe first: the order `--fail-on` compares with. */
 export const VERDICTS = ["ok", "rotate-soon", "two-active", "unused", "stale"] as const;

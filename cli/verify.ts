@@ -1,6 +1,6 @@
 /**
  * `iam-key-rotation verify`: reads each published secret (the document RotatedKeyUser writes,
- * components/liveState.ts) and proves its key works: STS GetCallerIdentity signed with the key,
+ * components/rotatedKeyUser/publishedKey.ts) and proves its key works: STS GetCallerIdentity signed with the key,
  * retried for up to --wait seconds (new keys take seconds to be accepted everywhere), must
  * answer with the expected IAM user of the secret's account. During an overlap the previous
  * key is checked the same way. Secret material is never printed: messages never quote a
@@ -8,9 +8,9 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { Command, Option } from "commander";
-import { secretNameOf } from "../components/config";
-import { waitUntilKeyWorks } from "../components/keyPropagation";
-import { isIsoDate } from "../components/schedule";
+import { secretNameOf } from "../program/stackConfig";
+import { waitUntilKeyWorks } from "../components/rotatedKeyUser/keyPropagation";
+import { parseKeyDocument, PublishedPreviousKey } from "../components/rotatedKeyUser/publishedKey";
 import { isoSecond } from "./audit";
 import {
   addAwsOptions,
@@ -24,9 +24,10 @@ import {
 import { EXIT, UsageError } from "./errors";
 import type { CommandContext } from "./main";
 import { collect, wholeNumber } from "./options";
-import { mapConcurrent } from "./pool";
+import { mapConcurrent } from "../lib/pool";
 import { loadStack } from "./stackFile";
 import { formatTable } from "./table";
+import { accountOf, parseArn } from "../lib/arn";
 
 /** ok: proven; failed: the published key is broken (exit 1); error: could not check (exit 3). */
 export type CheckStatus = "ok" | "failed" | "error";
@@ -76,105 +77,22 @@ const RANK: Record<CheckStatus, number> = { ok: 0, failed: 1, error: 2 };
 const worst = (statuses: CheckStatus[]): CheckStatus =>
   statuses.reduce<CheckStatus>((a, b) => (RANK[b] > RANK[a] ? b : a), "ok");
 
-interface KeyFields {
-  accessKeyId: string;
-  secretAccessKey: string;
-  slot: string;
-  issuedOn: string;
-  deactivatesOn?: string;
-}
-
-const ACCESS_KEY_ID_RE = /^[A-Z0-9]{16,128}$/;
-
-/** Problems with one key of the document; values are never quoted. */
-function keyProblems(raw: unknown, field: string): string[] {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    return [`${field || "the document"} is not an object`];
-  }
-  const k = raw as Record<string, unknown>;
-  const at = (name: string) => (field === "" ? name : `${field}.${name}`);
-  const problems: string[] = [];
-  if (typeof k.accessKeyId !== "string" || !ACCESS_KEY_ID_RE.test(k.accessKeyId)) {
-    problems.push(`${at("accessKeyId")} is missing or not an access key id`);
-  }
-  if (typeof k.secretAccessKey !== "string" || k.secretAccessKey === "") {
-    problems.push(`${at("secretAccessKey")} is missing`);
-  }
-  if (k.slot !== "blue" && k.slot !== "green") problems.push(`${at("slot")} is not blue or green`);
-  if (!isIsoDate(k.issuedOn)) problems.push(`${at("issuedOn")} is not a YYYY-MM-DD date`);
-  if (k.deactivatesOn !== undefined && !isIsoDate(k.deactivatesOn)) {
-    problems.push(`${at("deactivatesOn")} is not a YYYY-MM-DD date`);
-  }
-  return problems;
-}
-
-type ParsedDocument =
-  | { ok: true; userName: string; current: KeyFields; previous?: KeyFields }
-  | { ok: false; problem: string };
-
-/** Reads a published document without ever quoting it (a JSON error message would). */
-export function parseKeyDocument(text: string): ParsedDocument {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    return {
-      ok: false,
-      problem: `the secret is not JSON (${text.length} characters; content not shown)`,
-    };
-  }
-  const problems = keyProblems(doc, "");
-  const d = doc as Record<string, unknown> | null;
-  if (typeof d === "object" && d !== null && !Array.isArray(d)) {
-    if (typeof d.userName !== "string" || d.userName === "") problems.push("userName is missing");
-    if (d.previous !== undefined && d.previous !== null) {
-      problems.push(...keyProblems(d.previous, "previous"));
-    }
-  }
-  if (problems.length > 0) {
-    return {
-      ok: false,
-      problem: `the secret is not an iam-key-rotation key document: ${problems.join("; ")}`,
-    };
-  }
-  const fields = (k: Record<string, unknown>): KeyFields => ({
-    accessKeyId: k.accessKeyId as string,
-    secretAccessKey: k.secretAccessKey as string,
-    slot: k.slot as string,
-    issuedOn: k.issuedOn as string,
-    ...(typeof k.deactivatesOn === "string" ? { deactivatesOn: k.deactivatesOn } : {}),
-  });
-  return {
-    ok: true,
-    userName: d!.userName as string,
-    current: fields(d!),
-    ...(d!.previous ? { previous: fields(d!.previous as Record<string, unknown>) } : {}),
-  };
-}
-
 /**
  * Null when `arn` is IAM user `userName` (of `account`, when known); else what is wrong.
  * `arn:aws:iam::123456789012:user/key-rotation/alice` is user alice at path /key-rotation/.
  */
 export function arnMismatch(arn: string, userName: string, account?: string): string | null {
-  const parts = arn.split(":");
-  const resource = parts.slice(5).join(":");
+  const parsed = parseArn(arn);
   const isUser =
-    parts[0] === "arn" &&
-    parts[2] === "iam" &&
-    resource.startsWith("user/") &&
-    resource.slice(resource.lastIndexOf("/") + 1) === userName;
-  if (isUser && (account === undefined || parts[4] === account)) return null;
+    parsed !== undefined &&
+    parsed.service === "iam" &&
+    parsed.resource.startsWith("user/") &&
+    parsed.resource.slice(parsed.resource.lastIndexOf("/") + 1) === userName;
+  if (isUser && (account === undefined || parsed.accountId === account)) return null;
   return (
     `the key signs in as ${arn}, not as IAM user ${userName}` +
     (account !== undefined ? ` of account ${account}` : "")
   );
-}
-
-/** Account id of an ARN (`arn:aws:secretsmanager:us-east-1:123456789012:secret:x`). */
-function accountOf(arn: string | undefined): string | undefined {
-  const account = arn?.split(":")[4];
-  return account !== undefined && /^\d{12}$/.test(account) ? account : undefined;
 }
 
 interface CheckSettings {
@@ -187,7 +105,7 @@ interface CheckSettings {
 
 async function checkKey(
   role: VerifyKeyResult["role"],
-  key: KeyFields,
+  key: PublishedPreviousKey,
   userName: string,
   account: string | undefined,
   settings: CheckSettings,
@@ -267,9 +185,10 @@ async function verifyTarget(
     return result("failed", "the secret holds binary data, not a key document", { secretArn });
   }
   if (secret.SecretString.length >= 8) settings.secrets.add(secret.SecretString);
-  const doc = parseKeyDocument(secret.SecretString);
-  if (!doc.ok) return result("failed", doc.problem, { secretArn });
-  settings.secrets.add(doc.current.secretAccessKey);
+  const parsed = parseKeyDocument(secret.SecretString);
+  if (!parsed.ok) return result("failed", parsed.problem, { secretArn });
+  const doc = parsed.document;
+  settings.secrets.add(doc.secretAccessKey);
   if (doc.previous) settings.secrets.add(doc.previous.secretAccessKey);
 
   const user = target.expectedUser ?? doc.userName;
@@ -279,7 +198,7 @@ async function verifyTarget(
       : null;
   const account = accountOf(secret.ARN);
   const keys = await Promise.all([
-    checkKey("current", doc.current, user, account, settings),
+    checkKey("current", doc, user, account, settings),
     ...(doc.previous ? [checkKey("previous", doc.previous, user, account, settings)] : []),
   ]);
   return {

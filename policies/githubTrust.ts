@@ -10,10 +10,9 @@
  * statement, condition values as a string or a list, and any condition operator; unknown parts
  * (UNKNOWN, see values.ts) are never reported.
  */
+import { isPlainObject } from "../lib/validation";
 import { UNKNOWN } from "./values";
-
-export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
-export const GITHUB_AUDIENCE = "sts.amazonaws.com";
+import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST } from "../components/githubOidcRole/settings";
 
 type Claim = "aud" | "sub";
 
@@ -50,9 +49,6 @@ interface ClaimCondition {
   unknown: boolean;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-
 /** A condition or principal value as a list; `unknown` when any element is not known. */
 function listOf(value: unknown): { values: string[]; unknown: boolean } {
   if (value === UNKNOWN) return { values: [], unknown: true };
@@ -80,7 +76,7 @@ export function analyzeGithubTrust(policy: unknown): TrustAnalysis {
       return { kind: "unreadable" };
     }
   }
-  if (!isObject(document)) return { kind: "unreadable" };
+  if (!isPlainObject(document)) return { kind: "unreadable" };
   const statements = document.Statement;
   if (statements === UNKNOWN) return { kind: "unknown" };
   const list = Array.isArray(statements)
@@ -91,7 +87,7 @@ export function analyzeGithubTrust(policy: unknown): TrustAnalysis {
 
   const problems: TrustProblem[] = [];
   list.forEach((statement, i) => {
-    if (!isObject(statement)) return;
+    if (!isPlainObject(statement)) return;
     const sid = statement.Sid;
     const label =
       typeof sid === "string" && sid !== "" ? `statement "${sid}"` : `statement ${i + 1}`;
@@ -108,10 +104,10 @@ function statementProblems(statement: Record<string, unknown>, label: string): T
   if (condition === UNKNOWN) return [];
   const conditions: ClaimCondition[] = [];
   let githubKey = false;
-  if (isObject(condition)) {
+  if (isPlainObject(condition)) {
     for (const [operator, block] of Object.entries(condition)) {
       if (block === UNKNOWN) return []; // its keys are not known: it may pin anything
-      if (!isObject(block)) continue;
+      if (!isPlainObject(block)) continue;
       for (const [key, value] of Object.entries(block)) {
         if (key.toLowerCase().startsWith(`${GITHUB_OIDC_HOST}:`)) githubKey = true;
         const claim = claimOf(key);
@@ -122,7 +118,7 @@ function statementProblems(statement: Record<string, unknown>, label: string): T
   if (!githubKey && !trustsGithubProvider(statement.Principal)) return [];
 
   const problems: TrustProblem[] = [];
-  const aud = claimProblem(conditions, "aud", label, (v) => v === GITHUB_AUDIENCE);
+  const aud = claimProblem(conditions, "aud", label, (v) => v === GITHUB_OIDC_AUDIENCE);
   if (aud !== undefined) problems.push(aud);
   const sub = claimProblem(conditions, "sub", label, (v) => !/[*?]/.test(v));
   if (sub !== undefined) problems.push(sub);
@@ -131,7 +127,7 @@ function statementProblems(statement: Record<string, unknown>, label: string): T
 
 /** Whether a Principal names GitHub's OIDC provider as a federated principal. */
 function trustsGithubProvider(principal: unknown): boolean {
-  if (!isObject(principal)) return false;
+  if (!isPlainObject(principal)) return false;
   const federated = listOf(principal.Federated);
   return federated.values.some((v) => v.toLowerCase().includes(GITHUB_OIDC_HOST));
 }

@@ -12,7 +12,8 @@ import {
   ListUsersCommand,
   NoSuchEntityException,
 } from "@aws-sdk/client-iam";
-import { fromDay, toDay } from "../components/schedule";
+import { fromDay, toDay } from "../lib/days";
+import { mapConcurrent } from "../lib/pool";
 
 export interface LiveKey {
   id: string;
@@ -171,34 +172,6 @@ async function all<T>(
 }
 
 /**
- * Runs `task` over `items` with at most `limit` in flight; results in input order. After the
- * first failure no new task starts, and that failure is thrown once the running ones settle.
- */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  let failure: { err: unknown } | undefined;
-  const worker = async () => {
-    while (failure === undefined && next < items.length) {
-      const i = next++;
-      try {
-        results[i] = await task(items[i]);
-      } catch (err) {
-        failure ??= { err };
-      }
-    }
-  };
-  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker);
-  await Promise.all(workers);
-  if (failure !== undefined) throw failure.err;
-  return results;
-}
-
-/**
  * Lists the live keys of the stack's users and returns what the stack does not account for.
  * Users that do not exist yet (this update creates them) are skipped. While this update
  * creates or replaces keys of a user, a live key the stack does not list may be the one being
@@ -216,7 +189,7 @@ export async function checkLiveKeys(
     for (const name of names) existing.add(name.toLowerCase());
   }
   const present = users.filter((u) => existing.has(u.name.toLowerCase()));
-  const live = await mapLimit(present, options.concurrency, (user) =>
+  const live = await mapConcurrent(present, options.concurrency, (user) =>
     all(`ListAccessKeys(UserName=${user.name})`, (m) => reader.listAccessKeys(user.name, m)),
   );
 

@@ -23,8 +23,9 @@ import {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import { fromDay, toDay } from "../components/schedule";
-import { analyzeGithubTrust, GITHUB_AUDIENCE, TrustProblem } from "./githubTrust";
+import { fromDay, toDay } from "../lib/days";
+import { GITHUB_OIDC_AUDIENCE } from "../components/githubOidcRole/settings";
+import { analyzeGithubTrust, TrustProblem } from "./githubTrust";
 import {
   checkLiveKeys,
   createIamClient,
@@ -43,9 +44,8 @@ import {
   withDefaults,
 } from "./settings";
 import { knownNumber, knownString, parseUrn, plain, read, UNKNOWN, Unknown } from "./values";
+import { ROTATED_KEY_USER_TYPE } from "../components/typeTokens";
 
-/** components/rotatedKeyUser.ts ROTATED_KEY_USER_TYPE (not imported: it pulls in @pulumi/aws). */
-export const ROTATED_KEY_USER_TYPE = "iam-key-rotation:index:RotatedKeyUser";
 export const ACCESS_KEY_TYPE = "aws:iam/accessKey:AccessKey";
 export const USER_TYPE = "aws:iam/user:User";
 export const ROLE_TYPE = "aws:iam/role:Role";
@@ -340,12 +340,12 @@ function trustMessage(role: string, problem: TrustProblem): string {
     case "no-aud":
       return (
         `${trusts} without pinning the audience. Add "StringEquals": ` +
-        `{"token.actions.githubusercontent.com:aud": "${GITHUB_AUDIENCE}"} to that statement.`
+        `{"token.actions.githubusercontent.com:aud": "${GITHUB_OIDC_AUDIENCE}"} to that statement.`
       );
     case "wrong-aud":
       return (
         `${trusts} with audience ${JSON.stringify(problem.values)}. Pin ` +
-        `token.actions.githubusercontent.com:aud to exactly "${GITHUB_AUDIENCE}" with StringEquals.`
+        `token.actions.githubusercontent.com:aud to exactly "${GITHUB_OIDC_AUDIENCE}" with StringEquals.`
       );
     case "no-sub":
       return (
@@ -364,7 +364,7 @@ function trustMessage(role: string, problem: TrustProblem): string {
       return (
         `${trusts} and constrains token.actions.githubusercontent.com:${problem.claim} only with ` +
         `${problem.operators.join(", ")}, which also admits tokens without a matching claim. ` +
-        `Use StringEquals with ${problem.claim === "aud" ? `"${GITHUB_AUDIENCE}"` : `exact subjects such as ${exampleSub}`}.`
+        `Use StringEquals with ${problem.claim === "aud" ? `"${GITHUB_OIDC_AUDIENCE}"` : `exact subjects such as ${exampleSub}`}.`
       );
   }
 }

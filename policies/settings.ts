@@ -6,7 +6,7 @@
  * policy never runs on an undefined threshold.
  */
 import { PolicyConfigSchema } from "@pulumi/policy";
-import { isIsoDate, toDay, utcToday } from "../components/schedule";
+import { isIsoDate, toDay, utcToday } from "../lib/days";
 
 /** One property of a configSchema (the SDK does not export the JSON-schema type by name). */
 export type PropertySchema = PolicyConfigSchema["properties"][string];

@@ -1,5 +1,5 @@
 /**
- * The live check's pieces without AWS: the bounded pool, marker pagination and what the policy
+ * The live check's pieces without AWS: marker pagination and what the policy
  * takes from the stack. The IAM side runs against moto_server in
  * test/integration/liveCheck.test.ts.
  */
@@ -10,46 +10,15 @@ import {
   LiveCheckError,
   LiveKey,
   ManagedUser,
-  mapLimit,
   Page,
 } from "../../policies/liveCheck";
 import { accessKeyLiveCheck, stackUsers } from "../../policies/rules";
-import { toDay } from "../../components/schedule";
+import { toDay } from "../../lib/days";
 import { runStack } from "../support/policyHarness";
 import { deployedUserStack, named, TODAY, UNKNOWN_STRING } from "./fixtures";
 import { PolicyResource } from "@pulumi/policy";
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-describe("live check: mapLimit", () => {
-  it("never runs more than the limit at once and keeps the input order", async () => {
-    let running = 0;
-    let most = 0;
-    const results = await mapLimit([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 3, async (n) => {
-      running++;
-      most = Math.max(most, running);
-      for (let i = 0; i < n % 4; i++) await tick();
-      running--;
-      return n * 10;
-    });
-    assert.equal(most, 3);
-    assert.deepEqual(results, [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
-  });
-
-  it("starts nothing after the first failure and throws it", async () => {
-    const started: number[] = [];
-    await assert.rejects(
-      mapLimit([1, 2, 3, 4, 5, 6], 2, async (n) => {
-        started.push(n);
-        await tick();
-        if (n === 2) throw new Error("denied");
-        return n;
-      }),
-      { message: "denied" },
-    );
-    assert.deepEqual(started, [1, 2, 3]);
-  });
-});
 
 /** A fake IAM that pages like AWS: users `pageSize` at a time, keys one at a time. */
 class PagingIam implements IamReader {

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { ROTATED_KEY_USER_TYPE } from "../../components/rotatedKeyUser";
+import { ROTATED_KEY_USER_TYPE } from "../../components/typeTokens";
 import * as rules from "../../policies/rules";
 import { POLICY_PACK_DIR, reconcileConfig } from "../support/policyHarness";
 
@@ -107,8 +107,8 @@ describe("policy pack metadata", () => {
     });
   });
 
-  it("checks RotatedKeyUser by the component's own type token", () => {
-    assert.equal(rules.ROTATED_KEY_USER_TYPE, ROTATED_KEY_USER_TYPE);
+  it("checks RotatedKeyUser by the component's own type token (one constant, components/typeTokens.ts)", () => {
+    assert.equal(ROTATED_KEY_USER_TYPE, "iam-key-rotation:index:RotatedKeyUser");
   });
 
   it("is a runnable pack: versioned package.json, PulumiPolicy.yaml, an index that only serves rules", () => {

@@ -1,9 +1,9 @@
 /** Runs the CLI in process with captured output, a pinned clock and its own environment. */
-import * as path from "node:path";
 import { main } from "../../cli/main";
 
-/** The repository root (where Pulumi.yaml and Pulumi.prod.yaml live). */
-export const ROOT = path.join(__dirname, "..", "..");
+import { ROOT } from "./root";
+
+export { ROOT };
 
 export interface CliRun {
   code: number;

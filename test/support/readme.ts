@@ -1,8 +1,9 @@
 /** Pieces of the README that tests hold the code to, so the documentation cannot drift. */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { ROOT } from "./root";
 
-export const README = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+export const README = readFileSync(path.join(ROOT, "README.md"), "utf8");
 
 /** The text of a `##`/`###` section, up to the next heading of the same or a higher level. */
 export function section(heading: string): string {

@@ -1,0 +1,129 @@
+/**
+ * The published-key document: the JSON that RotatedKeyUser writes to each user's secret and
+ * that consumers, the next run and `iam-key-rotation verify` read back, with its one parser.
+ * Pure. The parser never quotes the text it reads (it holds secret access keys): problems name
+ * the field, not the value.
+ */
+import { isIsoDate } from "../../lib/days";
+import { isPlainObject } from "../../lib/validation";
+import type { Slot } from "./rotationModel";
+
+/** The JSON document published in each user's secret. */
+export interface PublishedKeyDocument {
+  accessKeyId: string;
+  secretAccessKey: string;
+  slot: Slot;
+  issuedOn: string;
+  userName: string;
+  /** The previous key, present while it is still Active (during the overlap). */
+  previous?: PublishedPreviousKey;
+}
+
+export interface PublishedPreviousKey {
+  accessKeyId: string;
+  secretAccessKey: string;
+  slot: Slot;
+  issuedOn: string;
+  /** Day the previous key is deactivated (Active before it), once known. */
+  deactivatesOn?: string;
+}
+
+/** One key of a document, field by field: a field is set only when it is well-formed. */
+export interface KeyFieldsRead {
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  slot?: Slot;
+  issuedOn?: string;
+  deactivatesOn?: string;
+}
+
+/** What a secret's text says, field by field, with every problem. */
+export interface KeyDocumentReading extends KeyFieldsRead {
+  userName?: string;
+  previous?: KeyFieldsRead;
+  /** Every problem, naming the field (never quoting a value); empty for a complete document. */
+  problems: string[];
+  /** The text is not JSON at all. */
+  notJson: boolean;
+}
+
+const ACCESS_KEY_ID_RE = /^[A-Z0-9]{16,128}$/;
+
+function readKey(raw: unknown, field: string, problems: string[]): KeyFieldsRead {
+  if (!isPlainObject(raw)) {
+    problems.push(`${field || "the document"} is not an object`);
+    return {};
+  }
+  const at = (name: string) => (field === "" ? name : `${field}.${name}`);
+  const key: KeyFieldsRead = {};
+  if (typeof raw.accessKeyId === "string" && ACCESS_KEY_ID_RE.test(raw.accessKeyId)) {
+    key.accessKeyId = raw.accessKeyId;
+  } else {
+    problems.push(`${at("accessKeyId")} is missing or not an access key id`);
+  }
+  if (typeof raw.secretAccessKey === "string" && raw.secretAccessKey !== "") {
+    key.secretAccessKey = raw.secretAccessKey;
+  } else {
+    problems.push(`${at("secretAccessKey")} is missing`);
+  }
+  if (raw.slot === "blue" || raw.slot === "green") key.slot = raw.slot;
+  else problems.push(`${at("slot")} is not blue or green`);
+  if (isIsoDate(raw.issuedOn)) key.issuedOn = raw.issuedOn;
+  else problems.push(`${at("issuedOn")} is not a YYYY-MM-DD date`);
+  if (raw.deactivatesOn !== undefined) {
+    if (isIsoDate(raw.deactivatesOn)) key.deactivatesOn = raw.deactivatesOn;
+    else problems.push(`${at("deactivatesOn")} is not a YYYY-MM-DD date`);
+  }
+  return key;
+}
+
+/** Reads a secret's text as a published-key document, field by field. */
+export function readKeyDocument(text: string): KeyDocumentReading {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return { problems: ["the text is not JSON"], notJson: true };
+  }
+  const problems: string[] = [];
+  const reading: KeyDocumentReading = { ...readKey(doc, "", problems), problems, notJson: false };
+  if (isPlainObject(doc)) {
+    if (typeof doc.userName === "string" && doc.userName !== "") reading.userName = doc.userName;
+    else problems.push("userName is missing");
+    if (doc.previous !== undefined && doc.previous !== null) {
+      reading.previous = readKey(doc.previous, "previous", problems);
+    }
+  }
+  return reading;
+}
+
+/** A complete document, or why the text is not one (never quoting it). */
+export function parseKeyDocument(
+  text: string,
+): { ok: true; document: PublishedKeyDocument } | { ok: false; problem: string } {
+  const reading = readKeyDocument(text);
+  if (reading.notJson) {
+    return {
+      ok: false,
+      problem: `the secret is not JSON (${text.length} characters; content not shown)`,
+    };
+  }
+  if (reading.problems.length > 0) {
+    return {
+      ok: false,
+      problem: `the secret is not an iam-key-rotation key document: ${reading.problems.join("; ")}`,
+    };
+  }
+  // No problem: every required field is set.
+  const document: PublishedKeyDocument = {
+    accessKeyId: reading.accessKeyId!,
+    secretAccessKey: reading.secretAccessKey!,
+    slot: reading.slot!,
+    issuedOn: reading.issuedOn!,
+    userName: reading.userName!,
+  };
+  if (reading.previous !== undefined) {
+    document.previous = reading.previous as PublishedPreviousKey;
+  }
+  return { ok: true, document };
+}

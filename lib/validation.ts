@@ -1,0 +1,27 @@
+/**
+ * The pieces every settings validator shares: each problem is a sentence that names its field
+ * in brackets (`[users[0].rotation.everyDays]`) and shows the value it got. Pure.
+ */
+
+/** A value as a problem message quotes it: JSON where possible (`"x"`, `30`, `undefined`). */
+export const got = (value: unknown): string => JSON.stringify(value) ?? String(value);
+
+/** A JSON/YAML object: not null, not a list. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+export function isInt(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value);
+}
+
+/** One problem per key of `obj` that is not in `known`, naming it as `[field.key]`. */
+export function unknownKeys(
+  obj: Record<string, unknown>,
+  known: readonly string[],
+  field: string,
+): string[] {
+  return Object.keys(obj)
+    .filter((k) => !known.includes(k))
+    .map((k) => `[${field}.${k}] is not a known setting (known: ${known.join(", ")}).`);
+}

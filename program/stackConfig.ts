@@ -1,0 +1,302 @@
+/**
+ * Stack configuration: parsing and validation shared by the Pulumi program (index.ts) and the
+ * CLI (which reads Pulumi.<stack>.yaml). Pure: no Pulumi import. Every problem is collected and
+ * reported at once, each naming its field, before anything is created.
+ */
+import {
+  DEFAULT_POLICY,
+  RotationPolicy,
+  validatePolicy,
+} from "../components/rotatedKeyUser/rotationModel";
+import { isIsoDate } from "../lib/days";
+import { TAG_PREFIX } from "../components/rotatedKeyUser/rotationRecord";
+import {
+  ComplianceSettings,
+  parseComplianceConfig,
+} from "../components/keyRotationCompliance/settings";
+import { GithubConfig, parseGithubConfig } from "../components/githubOidcRole/settings";
+import { got, isPlainObject, unknownKeys } from "../lib/validation";
+
+/** The Pulumi project name: config keys live in this namespace (`iam-key-rotation:users`). */
+export const PROJECT = "iam-key-rotation";
+
+export const DEFAULT_PATH = "/key-rotation/";
+export const DEFAULT_SECRET_PREFIX = "key-rotation/";
+
+export interface UserConfig {
+  /** IAM user name. */
+  readonly name: string;
+  /** Managed policies attached to the user. */
+  readonly policyArns: readonly string[];
+  /** The user's rotation policy: the stack's `rotation` with the user's overrides. */
+  readonly rotation: RotationPolicy;
+  /** Extra tags on the IAM user (the `key-rotation:` prefix is reserved). */
+  readonly tags: Readonly<Record<string, string>>;
+  /** Revoke every key of this user issued before this day (YYYY-MM-DD), e.g. after a leak. */
+  readonly revokeIssuedBefore?: string;
+}
+
+export interface StackConfig {
+  readonly users: readonly UserConfig[];
+  /** The stack's default rotation policy. */
+  readonly rotation: RotationPolicy;
+  /** IAM path every managed user lives under. */
+  readonly path: string;
+  /** Secrets Manager name prefix: the secret of user U is `${secretPrefix}${U}`. */
+  readonly secretPrefix: string;
+  /** Wait until STS accepts a newly issued key before publishing it. */
+  readonly waitForNewKey: boolean;
+  /** The KeyRotationCompliance settings; undefined when `compliance` is absent or disabled. */
+  readonly compliance?: ComplianceSettings;
+  /** Keyless CI from GitHub Actions (components/githubOidcRole/settings.ts); undefined: none. */
+  readonly github?: GithubConfig;
+}
+
+/** Thrown with every configuration problem; the message lists them one per line. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(
+      `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}); ` +
+        `nothing was changed:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/** Top-level keys of the project namespace and whether their value is an object or list. */
+export const CONFIG_KEYS = {
+  users: "structured",
+  rotation: "structured",
+  path: "string",
+  secretPrefix: "string",
+  waitForNewKey: "boolean",
+  compliance: "structured",
+  github: "structured",
+} as const;
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+/**
+ * Decodes a value as Pulumi hands it to a program (every value a string; objects and lists as
+ * JSON) into the structure the YAML holds. Undecodable values are returned as-is for the
+ * parser to report.
+ */
+export function decodeProgramValue(key: string, raw: string): unknown {
+  const kind = (CONFIG_KEYS as Record<string, string>)[key];
+  if (kind === "string" || kind === undefined) return raw;
+  if (kind === "boolean") return raw === "true" ? true : raw === "false" ? false : raw;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** The secret name of a user. */
+export function secretNameOf(config: Pick<StackConfig, "secretPrefix">, userName: string): string {
+  return `${config.secretPrefix}${userName}`;
+}
+
+export const USER_KEYS = ["name", "policyArns", "rotation", "tags", "revokeIssuedBefore"] as const;
+export const POLICY_KEYS = ["everyDays", "overlapDays", "maxAgeDays"] as const;
+
+// IAM limits, from the IAM API reference.
+const USER_NAME_RE = /^[\w+=,.@-]{1,64}$/;
+const PATH_RE = /^\/(?:[\x21-\x7e]+\/)?$/;
+const POLICY_ARN_RE =
+  /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:iam::(?:aws|\d{12}):policy\/[\w+=,.@/-]{1,512}$/;
+const SECRET_NAME_RE = /^[A-Za-z0-9/_+=.@-]+$/;
+const MAX_USER_TAGS = 50;
+
+/**
+ * Reads a policy object (full or partial) over `base`. Problems name `field`. Returns the
+ * merged policy; validation of the merged values is left to `validatePolicy`.
+ */
+function readPolicy(
+  raw: unknown,
+  base: RotationPolicy,
+  field: string,
+  problems: string[],
+): RotationPolicy {
+  if (raw === undefined) return { ...base };
+  if (!isPlainObject(raw)) {
+    problems.push(
+      `[${field}] must be an object with everyDays, overlapDays, maxAgeDays (got ${got(raw)}).`,
+    );
+    return { ...base };
+  }
+  problems.push(...unknownKeys(raw, POLICY_KEYS, field));
+  const merged = { ...base };
+  for (const key of POLICY_KEYS) {
+    if (raw[key] !== undefined) merged[key] = raw[key] as number;
+  }
+  return merged;
+}
+
+/**
+ * Parses the project's config values (keys without the `iam-key-rotation:` namespace, values as
+ * YAML/JSON structures). Throws a ConfigError listing every problem.
+ */
+export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
+  const problems: string[] = [];
+  const known = Object.keys(CONFIG_KEYS);
+  for (const key of Object.keys(raw)) {
+    if (!known.includes(key)) {
+      problems.push(`[${key}] is not a known setting of ${PROJECT} (known: ${known.join(", ")}).`);
+    }
+  }
+
+  const rotation = readPolicy(raw.rotation, DEFAULT_POLICY, "rotation", problems);
+  problems.push(...validatePolicy(rotation, "rotation"));
+
+  const path = raw.path ?? DEFAULT_PATH;
+  if (typeof path !== "string" || path.length > 512 || !PATH_RE.test(path)) {
+    problems.push(
+      `[path] must be an IAM path that starts and ends with "/" (e.g. "${DEFAULT_PATH}") (got ${got(path)}).`,
+    );
+  }
+  const secretPrefix = raw.secretPrefix ?? DEFAULT_SECRET_PREFIX;
+  if (
+    typeof secretPrefix !== "string" ||
+    secretPrefix === "" ||
+    !SECRET_NAME_RE.test(secretPrefix)
+  ) {
+    problems.push(
+      `[secretPrefix] must be a non-empty Secrets Manager name prefix of letters, digits and /_+=.@- ` +
+        `(got ${got(secretPrefix)}).`,
+    );
+  }
+
+  const waitForNewKey = raw.waitForNewKey ?? true;
+  if (typeof waitForNewKey !== "boolean") {
+    problems.push(`[waitForNewKey] must be true or false (got ${got(waitForNewKey)}).`);
+  }
+
+  const compliance = parseComplianceConfig(raw.compliance, rotation.maxAgeDays, problems);
+  const github = raw.github === undefined ? undefined : parseGithubConfig(raw.github, problems);
+
+  const users: UserConfig[] = [];
+  if (!Array.isArray(raw.users) || raw.users.length === 0) {
+    problems.push(
+      `[users] must be a non-empty list of users, e.g. [{ name: "ci-deployer" }] (got ${got(raw.users)}).`,
+    );
+  } else {
+    const seen = new Map<string, number>();
+    raw.users.forEach((entry: unknown, i: number) => {
+      const name = isPlainObject(entry) && typeof entry.name === "string" ? entry.name : undefined;
+      const first = name === undefined ? undefined : seen.get(name.toLowerCase());
+      if (name !== undefined && first !== undefined) {
+        problems.push(
+          `user "${name}": [users[${i}].name] duplicates [users[${first}].name] ` +
+            `(IAM user names are unique regardless of case).`,
+        );
+        return;
+      }
+      if (name !== undefined) seen.set(name.toLowerCase(), i);
+      const user = readUser(entry, i, rotation, problems);
+      if (user !== undefined) users.push(user);
+    });
+  }
+
+  if (typeof secretPrefix === "string") {
+    for (const user of users) {
+      if (secretPrefix.length + user.name.length > 512) {
+        problems.push(
+          `user "${user.name}": secret name ${secretPrefix}${user.name} is longer than 512 characters.`,
+        );
+      }
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    users,
+    rotation,
+    path: path as string,
+    secretPrefix: secretPrefix as string,
+    waitForNewKey: waitForNewKey as boolean,
+    ...(compliance ? { compliance } : {}),
+    ...(github !== undefined && { github }),
+  };
+}
+
+function readUser(
+  entry: unknown,
+  i: number,
+  stackPolicy: RotationPolicy,
+  problems: string[],
+): UserConfig | undefined {
+  const field = `users[${i}]`;
+  if (!isPlainObject(entry)) {
+    problems.push(`[${field}] must be an object with at least a name (got ${got(entry)}).`);
+    return undefined;
+  }
+  const { name } = entry;
+  if (typeof name !== "string" || !USER_NAME_RE.test(name)) {
+    problems.push(
+      `[${field}.name] must be an IAM user name: 1 to 64 letters, digits or +=,.@_- (got ${got(name)}).`,
+    );
+    return undefined;
+  }
+  const local: string[] = [];
+  local.push(...unknownKeys(entry, USER_KEYS, field));
+
+  const policyArns = entry.policyArns ?? [];
+  if (!Array.isArray(policyArns)) {
+    local.push(`[${field}.policyArns] must be a list of IAM policy ARNs (got ${got(policyArns)}).`);
+  } else {
+    policyArns.forEach((arn: unknown, j: number) => {
+      if (typeof arn !== "string" || !POLICY_ARN_RE.test(arn)) {
+        local.push(
+          `[${field}.policyArns[${j}]] must be an IAM policy ARN like ` +
+            `arn:aws:iam::aws:policy/ReadOnlyAccess (got ${got(arn)}).`,
+        );
+      }
+    });
+    const dupes = policyArns.filter((arn, j) => policyArns.indexOf(arn) !== j);
+    for (const arn of new Set(dupes)) local.push(`[${field}.policyArns] lists ${got(arn)} twice.`);
+  }
+
+  const rotation = readPolicy(entry.rotation, stackPolicy, `${field}.rotation`, local);
+  if (entry.rotation !== undefined) local.push(...validatePolicy(rotation, `${field}.rotation`));
+
+  const tags = entry.tags ?? {};
+  if (!isPlainObject(tags)) {
+    local.push(`[${field}.tags] must be a map of tag names to values (got ${got(tags)}).`);
+  } else {
+    for (const [key, value] of Object.entries(tags)) {
+      if (key.startsWith(TAG_PREFIX) || key.toLowerCase().startsWith("aws:")) {
+        local.push(`[${field}.tags.${key}] uses a reserved prefix (${TAG_PREFIX} or aws:).`);
+      } else if (key.length > 128) {
+        local.push(`[${field}.tags.${key}] tag names are at most 128 characters.`);
+      }
+      if (typeof value !== "string" || value.length > 256) {
+        local.push(
+          `[${field}.tags.${key}] must be a string of at most 256 characters (got ${got(value)}).`,
+        );
+      }
+    }
+    // The record takes up to 4 tags.
+    if (Object.keys(tags).length > MAX_USER_TAGS - 4) {
+      local.push(
+        `[${field}.tags] has ${Object.keys(tags).length} tags; at most ${MAX_USER_TAGS - 4} fit beside the rotation record.`,
+      );
+    }
+  }
+
+  const { revokeIssuedBefore } = entry;
+  if (revokeIssuedBefore !== undefined && !isIsoDate(revokeIssuedBefore)) {
+    local.push(
+      `[${field}.revokeIssuedBefore] must be a date written YYYY-MM-DD (got ${got(revokeIssuedBefore)}).`,
+    );
+  }
+
+  problems.push(...local.map((p) => `user "${name}": ${p}`));
+  if (local.length > 0) return undefined;
+  return {
+    name,
+    policyArns: policyArns as string[],
+    rotation,
+    tags: tags as Record<string, string>,
+    ...(revokeIssuedBefore !== undefined && { revokeIssuedBefore: revokeIssuedBefore as string }),
+  };
+}

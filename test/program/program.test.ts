@@ -1,0 +1,222 @@
+/**
+ * The program (index.ts) under mocks, with config the way `pulumi up` hands it over: every
+ * value a string, structured values as JSON. Bad config and failed reads must stop the run
+ * before any resource is registered.
+ */
+import * as assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { invokeFailure, noSuchUser, RecordingMocks, useMocks, valueOf } from "../support/mocks";
+import { ROOT } from "../support/root";
+
+type Program = () => Promise<{ users: Record<string, Record<string, pulumi.Output<unknown>>> }>;
+
+/** Pulumi.<stack>.yaml's config as the engine passes it to a program. */
+function stackConfig(stack: string): Record<string, string> {
+  const doc = parse(readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
+    config: Record<string, unknown>;
+  };
+  return Object.fromEntries(
+    Object.entries(doc.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+  );
+}
+
+async function runProgram(mocks: RecordingMocks, config: Record<string, string>) {
+  await useMocks(mocks, { stack: "prod", config });
+  const mod = (await import("../../index")) as unknown as { default?: Program } & Program;
+  const program: Program = mod.default ?? mod;
+  return program();
+}
+
+const allUsersNew = {
+  "aws:iam/getUser:getUser": (inputs: Record<string, any>) => {
+    throw noSuchUser(inputs.userName as string);
+  },
+};
+
+describe("the program", () => {
+  it("declares every user of the prod stack with its settings", async () => {
+    const mocks = new RecordingMocks(allUsersNew);
+    const started = new Date().toISOString().slice(0, 10);
+    const config = { ...stackConfig("prod"), "iam-key-rotation:waitForNewKey": "false" };
+    const outputs = await runProgram(mocks, config);
+    assert.deepEqual(Object.keys(outputs.users), [
+      "onprem-jenkins-ecr",
+      "bi-vendor-athena",
+      "partner-dropbox-sync",
+    ]);
+    await valueOf(outputs.users["partner-dropbox-sync"].secretArn);
+
+    assert.deepEqual(
+      mocks.ofType("iam-key-rotation:index:RotatedKeyUser").map((r) => r.inputs),
+      [
+        {
+          userName: "onprem-jenkins-ecr",
+          path: "/key-rotation/",
+          secretName: "key-rotation/onprem-jenkins-ecr",
+          rotation: { everyDays: 30, overlapDays: 7, maxAgeDays: 90 },
+        },
+        {
+          userName: "bi-vendor-athena",
+          path: "/key-rotation/",
+          secretName: "key-rotation/bi-vendor-athena",
+          rotation: { everyDays: 60, overlapDays: 14, maxAgeDays: 90 },
+        },
+        {
+          userName: "partner-dropbox-sync",
+          path: "/key-rotation/",
+          secretName: "key-rotation/partner-dropbox-sync",
+          rotation: { everyDays: 14, overlapDays: 2, maxAgeDays: 30 },
+        },
+      ],
+    );
+    assert.deepEqual(
+      mocks
+        .ofType("aws:iam/userPolicyAttachment:UserPolicyAttachment")
+        .map((r) => [r.name, r.inputs.policyArn])
+        .sort(),
+      [
+        [
+          "bi-vendor-athena-aws-AmazonAthenaFullAccess",
+          "arn:aws:iam::aws:policy/AmazonAthenaFullAccess",
+        ],
+        [
+          "bi-vendor-athena-aws-AmazonS3ReadOnlyAccess",
+          "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+        ],
+        [
+          "onprem-jenkins-ecr-aws-AmazonEC2ContainerRegistryPowerUser",
+          "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPowerUser",
+        ],
+        [
+          "partner-dropbox-sync-aws-AmazonS3ReadOnlyAccess",
+          "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+        ],
+      ],
+    );
+    assert.deepEqual(
+      mocks
+        .ofType("aws:iam/accessKey:AccessKey")
+        .map((r) => r.name)
+        .sort(),
+      ["bi-vendor-athena-blue", "onprem-jenkins-ecr-blue", "partner-dropbox-sync-blue"],
+    );
+    const { tags } = mocks.named("bi-vendor-athena-user").inputs;
+    assert.ok(
+      [started, new Date().toISOString().slice(0, 10)].includes(tags["key-rotation:blue"]),
+      "issued today (UTC)",
+    );
+    assert.deepEqual(tags, {
+      team: "data",
+      consumer: "bi-vendor",
+      "key-rotation:current": "blue",
+      "key-rotation:blue": tags["key-rotation:blue"],
+    });
+    const outputs0 = outputs.users["onprem-jenkins-ecr"];
+    assert.deepEqual(Object.keys(outputs0), [
+      "userArn",
+      "currentSlot",
+      "currentAccessKeyId",
+      "secretArn",
+      "nextRotationOn",
+      "rotationState",
+    ]);
+    assert.equal(await valueOf(outputs0.currentSlot), "blue");
+  });
+
+  const bad: [string, Record<string, string>, string][] = [
+    [
+      "no users",
+      {},
+      "Invalid stack configuration (1 problem); nothing was changed:\n" +
+        '  - [users] must be a non-empty list of users, e.g. [{ name: "ci-deployer" }] (got undefined).',
+    ],
+    [
+      "users that are not JSON",
+      { "iam-key-rotation:users": "ci-deployer" },
+      "Invalid stack configuration (1 problem); nothing was changed:\n" +
+        '  - [users] must be a non-empty list of users, e.g. [{ name: "ci-deployer" }] (got "ci-deployer").',
+    ],
+    [
+      "an unknown key and a bad overlap",
+      {
+        "iam-key-rotation:users": JSON.stringify([{ name: "ci", rotation: { overlapDays: 30 } }]),
+        "iam-key-rotation:maxAge": "90",
+      },
+      "Invalid stack configuration (2 problems); nothing was changed:\n" +
+        "  - [maxAge] is not a known setting of iam-key-rotation (known: users, rotation, path, secretPrefix, waitForNewKey, compliance, github).\n" +
+        '  - user "ci": [users[0].rotation.overlapDays] must be smaller than [users[0].rotation.everyDays] (got 30 and 30).',
+    ],
+    [
+      "waitForNewKey that is not a boolean",
+      {
+        "iam-key-rotation:users": JSON.stringify([{ name: "ci" }]),
+        "iam-key-rotation:waitForNewKey": "yes",
+      },
+      "Invalid stack configuration (1 problem); nothing was changed:\n" +
+        '  - [waitForNewKey] must be true or false (got "yes").',
+    ],
+  ];
+  for (const [title, config, message] of bad) {
+    it(`stops on ${title} before reading or creating anything`, async () => {
+      const mocks = new RecordingMocks(allUsersNew);
+      await assert.rejects(runProgram(mocks, config), (err: Error) => {
+        assert.ok(err instanceof pulumi.RunError, "a RunError prints without a stack trace");
+        assert.equal(err.message, message);
+        return true;
+      });
+      assert.deepEqual(mocks.resources, []);
+      assert.deepEqual(mocks.invokes, []);
+    });
+  }
+
+  it("stops on a revocation date after tomorrow before reading or creating anything", async () => {
+    const mocks = new RecordingMocks(allUsersNew);
+    const config = {
+      "iam-key-rotation:users": JSON.stringify([{ name: "ci", revokeIssuedBefore: "2999-01-01" }]),
+    };
+    await assert.rejects(runProgram(mocks, config), (err: Error) => {
+      assert.ok(err instanceof pulumi.RunError);
+      assert.match(
+        err.message,
+        /^Invalid stack configuration \(1 problem\); nothing was changed:\n {2}- user "ci": \[users\[0\]\.revokeIssuedBefore\] revokeIssuedBefore 2999-01-01 is after tomorrow \(\d{4}-\d{2}-\d{2}\): only keys that exist can be revoked/,
+      );
+      return true;
+    });
+    assert.deepEqual(mocks.resources, []);
+    assert.deepEqual(mocks.invokes, []);
+  });
+
+  it("reads every user first and stops, naming each failed one, before creating anything", async () => {
+    const mocks = new RecordingMocks({
+      "aws:iam/getUser:getUser": (inputs) => {
+        if (inputs.userName === "a") throw noSuchUser("a");
+        if (inputs.userName === "b") throw invokeFailure("reading IAM User (b): AccessDenied: no");
+        return { userName: inputs.userName, tags: {} };
+      },
+    });
+    const config = {
+      "iam-key-rotation:users": JSON.stringify([{ name: "a" }, { name: "b" }, { name: "c" }]),
+    };
+    await assert.rejects(runProgram(mocks, config), (err: Error) => {
+      assert.ok(err instanceof pulumi.RunError);
+      assert.equal(
+        err.message,
+        'Cannot read the rotation record of IAM user "b" (its key-rotation:* tags): reading IAM User (b): ' +
+          "AccessDenied: no. Stopping before any change: taking a failed read for a new user would re-issue the " +
+          "key its consumers are using. Check that the deploying role may call iam:GetUser on this user, then run again.\n" +
+          'IAM user "c" exists but has no rotation record (no key-rotation:* tags). Stopping before any change. ' +
+          'A user made outside this stack cannot be taken over in place: see "Adopting existing users" in the ' +
+          'README. If the tags were removed by hand, restore them from the last run (README, "Repairing a rotation record").',
+      );
+      return true;
+    });
+    assert.deepEqual(mocks.resources, []);
+    assert.deepEqual(
+      mocks.invokes.map((i) => i.inputs.userName),
+      ["a", "b", "c"],
+    );
+  });
+});

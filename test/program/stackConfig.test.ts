@@ -1,0 +1,266 @@
+import * as assert from "node:assert/strict";
+import { ConfigError, decodeProgramValue, parseStackConfig } from "../../program/stackConfig";
+
+/** The problems a config produces (every one), or [] when it parses. */
+function problems(raw: Record<string, unknown>): readonly string[] {
+  try {
+    parseStackConfig(raw);
+    return [];
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, String(err));
+    return err.problems;
+  }
+}
+
+const ok = { users: [{ name: "ci-deployer" }] };
+
+describe("stack configuration", () => {
+  it("fills every default", () => {
+    assert.deepEqual(parseStackConfig(ok), {
+      users: [
+        {
+          name: "ci-deployer",
+          policyArns: [],
+          rotation: { everyDays: 30, overlapDays: 7, maxAgeDays: 90 },
+          tags: {},
+        },
+      ],
+      rotation: { everyDays: 30, overlapDays: 7, maxAgeDays: 90 },
+      path: "/key-rotation/",
+      secretPrefix: "key-rotation/",
+      waitForNewKey: true,
+    });
+  });
+
+  it("keeps a user's revocation date", () => {
+    assert.equal(
+      parseStackConfig({ users: [{ name: "ci", revokeIssuedBefore: "2026-11-22" }] }).users[0]
+        .revokeIssuedBefore,
+      "2026-11-22",
+    );
+    assert.equal("revokeIssuedBefore" in parseStackConfig(ok).users[0], false);
+  });
+
+  it("merges a user's rotation over the stack's", () => {
+    const config = parseStackConfig({
+      rotation: { everyDays: 45, maxAgeDays: 60 },
+      users: [{ name: "a" }, { name: "b", rotation: { overlapDays: 2 } }],
+    });
+    assert.deepEqual(config.rotation, { everyDays: 45, overlapDays: 7, maxAgeDays: 60 });
+    assert.deepEqual(config.users[1].rotation, { everyDays: 45, overlapDays: 2, maxAgeDays: 60 });
+  });
+
+  const cases: [string, Record<string, unknown>, string[]][] = [
+    [
+      "no users",
+      {},
+      [
+        '[users] must be a non-empty list of users, e.g. [{ name: "ci-deployer" }] (got undefined).',
+      ],
+    ],
+    [
+      "an empty list",
+      { users: [] },
+      ['[users] must be a non-empty list of users, e.g. [{ name: "ci-deployer" }] (got []).'],
+    ],
+    [
+      "users not a list",
+      { users: "ci" },
+      ['[users] must be a non-empty list of users, e.g. [{ name: "ci-deployer" }] (got "ci").'],
+    ],
+    [
+      "a user that is not an object",
+      { users: ["ci"] },
+      ['[users[0]] must be an object with at least a name (got "ci").'],
+    ],
+    [
+      "an invalid IAM user name",
+      { users: [{ name: "ci deployer" }] },
+      [
+        '[users[0].name] must be an IAM user name: 1 to 64 letters, digits or +=,.@_- (got "ci deployer").',
+      ],
+    ],
+    [
+      "a user name over 64 characters",
+      { users: [{ name: "u".repeat(65) }] },
+      [
+        `[users[0].name] must be an IAM user name: 1 to 64 letters, digits or +=,.@_- (got "${"u".repeat(65)}").`,
+      ],
+    ],
+    [
+      "duplicate users, whatever the case",
+      { users: [{ name: "ci" }, { name: "CI" }] },
+      [
+        'user "CI": [users[1].name] duplicates [users[0].name] (IAM user names are unique regardless of case).',
+      ],
+    ],
+    [
+      "everyDays out of range",
+      { users: [{ name: "ci", rotation: { everyDays: 400, maxAgeDays: 365 } }] },
+      ['user "ci": [users[0].rotation.everyDays] must be an integer from 1 to 365 (got 400).'],
+    ],
+    [
+      "everyDays not an integer",
+      { rotation: { everyDays: 7.5 }, users: [{ name: "ci" }] },
+      ["[rotation.everyDays] must be an integer from 1 to 365 (got 7.5)."],
+    ],
+    [
+      "overlapDays negative",
+      { users: [{ name: "ci", rotation: { overlapDays: -2 } }] },
+      ['user "ci": [users[0].rotation.overlapDays] must be an integer of 0 or more (got -2).'],
+    ],
+    [
+      "overlapDays not below everyDays",
+      { users: [{ name: "ci", rotation: { everyDays: 7, overlapDays: 7 } }] },
+      [
+        'user "ci": [users[0].rotation.overlapDays] must be smaller than [users[0].rotation.everyDays] (got 7 and 7).',
+      ],
+    ],
+    [
+      "maxAgeDays below everyDays + overlapDays",
+      { rotation: { everyDays: 85 }, users: [{ name: "ci" }] },
+      [
+        "[rotation.maxAgeDays] must be at least [rotation.everyDays] + [rotation.overlapDays] = 92, or a key outlives it (got 90).",
+      ],
+    ],
+    [
+      "a bad path",
+      { path: "key-rotation", users: [{ name: "ci" }] },
+      [
+        '[path] must be an IAM path that starts and ends with "/" (e.g. "/key-rotation/") (got "key-rotation").',
+      ],
+    ],
+    [
+      "a path with a space",
+      { path: "/key rotation/", users: [{ name: "ci" }] },
+      [
+        '[path] must be an IAM path that starts and ends with "/" (e.g. "/key-rotation/") (got "/key rotation/").',
+      ],
+    ],
+    [
+      "a bad secret prefix",
+      { secretPrefix: "keys rotation/", users: [{ name: "ci" }] },
+      [
+        '[secretPrefix] must be a non-empty Secrets Manager name prefix of letters, digits and /_+=.@- (got "keys rotation/").',
+      ],
+    ],
+    [
+      "a bad policy ARN",
+      {
+        users: [
+          { name: "ci", policyArns: ["ReadOnlyAccess", "arn:aws:iam::aws:policy/ReadOnlyAccess"] },
+        ],
+      },
+      [
+        'user "ci": [users[0].policyArns[0]] must be an IAM policy ARN like arn:aws:iam::aws:policy/ReadOnlyAccess (got "ReadOnlyAccess").',
+      ],
+    ],
+    [
+      "a role ARN where a policy ARN goes",
+      { users: [{ name: "ci", policyArns: ["arn:aws:iam::123456789012:role/deploy"] }] },
+      [
+        'user "ci": [users[0].policyArns[0]] must be an IAM policy ARN like arn:aws:iam::aws:policy/ReadOnlyAccess (got "arn:aws:iam::123456789012:role/deploy").',
+      ],
+    ],
+    [
+      "a policy listed twice",
+      {
+        users: [
+          {
+            name: "ci",
+            policyArns: [
+              "arn:aws:iam::aws:policy/ReadOnlyAccess",
+              "arn:aws:iam::aws:policy/ReadOnlyAccess",
+            ],
+          },
+        ],
+      },
+      ['user "ci": [users[0].policyArns] lists "arn:aws:iam::aws:policy/ReadOnlyAccess" twice.'],
+    ],
+    [
+      "policyArns not a list",
+      { users: [{ name: "ci", policyArns: "arn:aws:iam::aws:policy/ReadOnlyAccess" }] },
+      [
+        'user "ci": [users[0].policyArns] must be a list of IAM policy ARNs (got "arn:aws:iam::aws:policy/ReadOnlyAccess").',
+      ],
+    ],
+    [
+      "a reserved tag",
+      { users: [{ name: "ci", tags: { "key-rotation:current": "green" } }] },
+      [
+        'user "ci": [users[0].tags.key-rotation:current] uses a reserved prefix (key-rotation: or aws:).',
+      ],
+    ],
+    [
+      "a tag value that is not a string",
+      { users: [{ name: "ci", tags: { cost: 12 } }] },
+      ['user "ci": [users[0].tags.cost] must be a string of at most 256 characters (got 12).'],
+    ],
+    [
+      "an unknown top-level key",
+      { users: [{ name: "ci" }], rotate: true },
+      [
+        "[rotate] is not a known setting of iam-key-rotation (known: users, rotation, path, secretPrefix, waitForNewKey, compliance, github).",
+      ],
+    ],
+    [
+      "an unknown user key",
+      { users: [{ name: "ci", group: "admins" }] },
+      [
+        'user "ci": [users[0].group] is not a known setting (known: name, policyArns, rotation, tags, revokeIssuedBefore).',
+      ],
+    ],
+    [
+      "an unknown rotation key",
+      { rotation: { every: 30 }, users: [{ name: "ci" }] },
+      ["[rotation.every] is not a known setting (known: everyDays, overlapDays, maxAgeDays)."],
+    ],
+    [
+      "rotation not an object",
+      { rotation: 30, users: [{ name: "ci" }] },
+      ["[rotation] must be an object with everyDays, overlapDays, maxAgeDays (got 30)."],
+    ],
+    [
+      "a revocation date that is not a date",
+      { users: [{ name: "ci", revokeIssuedBefore: "yesterday" }] },
+      [
+        'user "ci": [users[0].revokeIssuedBefore] must be a date written YYYY-MM-DD (got "yesterday").',
+      ],
+    ],
+    [
+      "waitForNewKey not a boolean",
+      { waitForNewKey: "yes", users: [{ name: "ci" }] },
+      ['[waitForNewKey] must be true or false (got "yes").'],
+    ],
+  ];
+  for (const [title, raw, expected] of cases) {
+    it(`rejects ${title}`, () => assert.deepEqual(problems(raw), expected));
+  }
+
+  it("reports every problem at once, in one error that says nothing was changed", () => {
+    try {
+      parseStackConfig({
+        path: "x",
+        users: [{ name: "ci", rotation: { everyDays: 0 } }, { name: "ci" }],
+      });
+      assert.fail("expected a ConfigError");
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(
+        err.message,
+        "Invalid stack configuration (3 problems); nothing was changed:\n" +
+          '  - [path] must be an IAM path that starts and ends with "/" (e.g. "/key-rotation/") (got "x").\n' +
+          '  - user "ci": [users[0].rotation.everyDays] must be an integer from 1 to 365 (got 0).\n' +
+          '  - user "ci": [users[1].name] duplicates [users[0].name] (IAM user names are unique regardless of case).',
+      );
+    }
+  });
+
+  it("decodes values the way Pulumi hands them to a program", () => {
+    assert.deepEqual(decodeProgramValue("users", '[{"name":"ci"}]'), [{ name: "ci" }]);
+    assert.equal(decodeProgramValue("path", "/x/"), "/x/");
+    assert.equal(decodeProgramValue("waitForNewKey", "false"), false);
+    assert.equal(decodeProgramValue("waitForNewKey", "maybe"), "maybe");
+    assert.equal(decodeProgramValue("users", "not json"), "not json");
+  });
+});

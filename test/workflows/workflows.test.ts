@@ -1,0 +1,202 @@
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { ROOT } from "../support/root";
+
+const ROTATE = ".github/workflows/rotate-keys.yml";
+const PREVIEW = ".github/workflows/preview.yml";
+
+function lint(...files: string[]) {
+  const result = spawnSync(process.execPath, ["scripts/lint-workflows.js", ...files], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const load = (file: string): any => parse(readFileSync(path.join(ROOT, file), "utf8"));
+const usesOf = (workflow: any): string[] =>
+  Object.values<any>(workflow.jobs).flatMap((job) =>
+    job.steps.filter((s: any) => s.uses !== undefined).map((s: any) => s.uses),
+  );
+const runsOf = (job: any): string[] =>
+  job.steps.filter((s: any) => s.run !== undefined).map((s: any) => s.run.trim());
+const step = (job: any, prefix: string): any => {
+  const found = job.steps.filter((s: any) => s.uses?.startsWith(prefix));
+  assert.equal(found.length, 1, prefix);
+  return found[0];
+};
+
+describe("workflow lint (npm run lint:workflows)", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "workflows-"));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("passes the project's workflows", () => {
+    assert.deepEqual(lint(), {
+      code: 0,
+      stdout: "lint-workflows: 2 workflow files, no problems\n",
+      stderr: "",
+    });
+  });
+
+  it("fails a broken workflow, printing each problem", () => {
+    const file = path.join(dir, "broken.yml");
+    writeFileSync(
+      file,
+      [
+        "on:",
+        "  push:",
+        "    branch: [main]",
+        "jobs:",
+        "  rotate:",
+        "    steps:",
+        "      - run: echo ${{ secrets }}",
+        "",
+      ].join("\n"),
+    );
+    assert.deepEqual(lint(file), {
+      code: 1,
+      stdout:
+        `${file}:3:5: unexpected key "branch" for "push" section. expected one of "branches", "branches-ignore", "paths", "paths-ignore", "tags", "tags-ignore", "types", "workflows" [syntax-check]\n` +
+        `${file}:5:3: "runs-on" section is missing in job "rotate" [syntax-check]\n` +
+        `${file}:7:19: object, array, and null values should not be evaluated in template with \${{ }} but evaluating the value of type {string => string} [expression]\n`,
+      stderr: "lint-workflows: 3 problem(s) in 1 workflow file\n",
+    });
+  });
+
+  it("fails an action pinned to a tag or a SHA without its version", () => {
+    const file = path.join(dir, "unpinned.yml");
+    const sha = "3d3c42e5aac5ba805825da76410c181273ba90b1";
+    writeFileSync(
+      file,
+      [
+        "on: push",
+        "jobs:",
+        "  a:",
+        "    runs-on: ubuntu-latest",
+        "    steps:",
+        "      - uses: actions/checkout@v4",
+        `      - uses: actions/checkout@${sha}`,
+        `      - uses: "actions/checkout@${sha}" # v7.0.1`,
+        "      - uses: ./local-action",
+        "",
+      ].join("\n"),
+    );
+    const message = (ref: string) =>
+      `action "${ref}" must be pinned to a full commit SHA with its version in a comment, e.g. actions/checkout@<40-hex commit> # v1.2.3 [pin]`;
+    assert.deepEqual(lint(file), {
+      code: 1,
+      stdout:
+        `${file}:6:15: ${message("actions/checkout@v4")}\n` +
+        `${file}:7:15: ${message(`actions/checkout@${sha}`)}\n`,
+      stderr: "lint-workflows: 2 problem(s) in 1 workflow file\n",
+    });
+  });
+
+  it("fails when a file cannot be read", () => {
+    const missing = path.join(dir, "missing.yml");
+    const result = lint(missing);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /^lint-workflows: cannot read .*missing\.yml: ENOENT/);
+  });
+});
+
+describe("rotate-keys workflow", () => {
+  const workflow = load(ROTATE);
+  const job = workflow.jobs.rotate;
+
+  it("runs daily and on demand, never two at once, never cancelled midway", () => {
+    assert.deepEqual(workflow.on, {
+      schedule: [{ cron: "17 5 * * *" }],
+      workflow_dispatch: {},
+    });
+    assert.deepEqual(workflow.concurrency, {
+      group: "rotate-keys-prod",
+      "cancel-in-progress": false,
+    });
+    assert.deepEqual(Object.keys(workflow.jobs), ["rotate"]);
+  });
+
+  it("asks for an OIDC token and nothing it does not use", () => {
+    assert.deepEqual(workflow.permissions, {});
+    assert.deepEqual(job.permissions, { contents: "read", "id-token": "write" });
+    assert.equal(job.environment, "prod");
+  });
+
+  it("assumes the apply role, applies with the policy pack, then verifies and audits", () => {
+    assert.deepEqual(step(job, "aws-actions/configure-aws-credentials@").with, {
+      "role-to-assume": "${{ secrets.AWS_APPLY_ROLE_ARN }}",
+      "role-session-name": "iam-key-rotation-${{ github.run_id }}",
+      "role-duration-seconds": 3600,
+      "aws-region": "us-east-1",
+    });
+    assert.deepEqual(runsOf(job), [
+      "npm ci\nnpm ci --prefix policies",
+      "pulumi up --stack prod --yes --refresh --policy-pack policies --diff",
+      "npm run --silent cli -- verify --stack prod",
+      "npm run --silent cli -- audit --path-prefix /key-rotation/ --fail-on stale",
+    ]);
+    const names = job.steps.map((s: any) => s.name ?? s.uses.split("@")[0]);
+    assert.ok(names.indexOf("Assume the apply role (OIDC)") < names.indexOf("pulumi up"));
+    for (const name of ["Verify the published keys work", "Audit the managed users' keys"]) {
+      const s = job.steps.find((x: any) => x.name === name);
+      assert.equal(s.if, "${{ !cancelled() && steps.aws.outcome == 'success' }}");
+    }
+    assert.equal(step(job, "pulumi/actions@").with["pulumi-version"], "3.248.0");
+  });
+
+  it("keeps no credential in the checkout", () => {
+    assert.deepEqual(step(job, "actions/checkout@").with, { "persist-credentials": false });
+  });
+});
+
+describe("preview workflow", () => {
+  const workflow = load(PREVIEW);
+  const job = workflow.jobs.preview;
+
+  it("runs for pull requests of this repository only, never with pull_request_target", () => {
+    assert.deepEqual(workflow.on, { pull_request: { branches: ["main"] } });
+    assert.equal(job.if, "github.event.pull_request.head.repo.full_name == github.repository");
+    assert.deepEqual(workflow.permissions, {});
+    assert.deepEqual(job.permissions, { contents: "read", "id-token": "write" });
+    assert.equal(job.environment, undefined);
+  });
+
+  it("previews with the policy pack under the preview role and changes nothing", () => {
+    assert.equal(
+      step(job, "aws-actions/configure-aws-credentials@").with["role-to-assume"],
+      "${{ secrets.AWS_PREVIEW_ROLE_ARN }}",
+    );
+    assert.deepEqual(runsOf(job), [
+      "npm ci\nnpm ci --prefix policies",
+      "pulumi preview --stack prod --refresh --policy-pack policies --diff",
+    ]);
+    assert.doesNotMatch(readFileSync(path.join(ROOT, PREVIEW), "utf8"), /pulumi up|APPLY_ROLE/);
+  });
+});
+
+describe("both workflows", () => {
+  it("pin each action to the same commit", () => {
+    const pins = new Map<string, Set<string>>();
+    for (const uses of [...usesOf(load(ROTATE)), ...usesOf(load(PREVIEW))]) {
+      const [action, ref] = uses.split("@");
+      assert.match(ref, /^[0-9a-f]{40}$/, uses);
+      pins.set(action, (pins.get(action) ?? new Set()).add(ref));
+    }
+    assert.deepEqual(
+      [...pins].map(([action, refs]) => [action, refs.size]),
+      [
+        ["actions/checkout", 1],
+        ["actions/setup-node", 1],
+        ["pulumi/actions", 1],
+        ["aws-actions/configure-aws-credentials", 1],
+      ],
+    );
+  });
+});
