@@ -1,11 +1,39 @@
 /**
- * The iam-key-rotation CrossGuard policy pack. Only constructs the pack: every policy lives in
- * rules.ts, which the tests import (constructing a PolicyPack starts the gRPC server the Pulumi
- * engine talks to, and reads the version from ./package.json).
+ * The policies of the iam-key-rotation pack, in the order the engine reports them. Each lives in
+ * the file named after it (`iam-access-key-max-age` in accessKeyMaxAge.ts); pack.ts serves this
+ * list. Tests import this module (as "policies/index", not "policies", which package.json's
+ * `main` resolves to pack.ts) and call `validateResource` / `validateStack` with arguments built
+ * the way the policy server builds them (test/support/policyHarness.ts); nothing here starts a
+ * server.
  *
- *   npm ci --prefix policies && pulumi preview --policy-pack policies
+ * What a policy sees (pulumi/pulumi pkg/resource/deploy/step_generator.go):
+ * - `validateResource` gets a resource's *inputs* as it is registered, with `opts.parent`
+ *   (the parent's URN); components are analyzed too, with the inputs they register
+ *   (RotatedKeyUser registers its settings).
+ * - `validateStack` gets every resource's *outputs* once the plan is complete. During preview
+ *   those are the old outputs of resources the update leaves alone or updates in place, and
+ *   unknown for computed outputs of resources it creates or replaces: an AccessKey's
+ *   `createDate` and `id` are unknown exactly when this update issues that key.
+ * Reading an unknown value throws; unknownValues.ts turns that into UNKNOWN, which no policy
+ * ever reports as a violation.
  */
-import { PolicyPack } from "@pulumi/policy";
-import { policies } from "./rules";
+import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { accessKeyAgeWarning } from "./accessKeyAgeWarning";
+import { accessKeyLiveCheck } from "./accessKeyLiveCheck";
+import { accessKeyManaged } from "./accessKeyManaged";
+import { accessKeyMaxAge } from "./accessKeyMaxAge";
+import { accessKeyOneSlotPerUpdate } from "./accessKeyOneSlotPerUpdate";
+import { configRuleMaxKeyAge } from "./configRuleMaxKeyAge";
+import { githubOidcTrust } from "./githubOidcTrust";
+import { rotationSettings } from "./rotationSettings";
 
-new PolicyPack("iam-key-rotation", { policies });
+export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
+  accessKeyMaxAge,
+  accessKeyAgeWarning,
+  accessKeyManaged,
+  accessKeyOneSlotPerUpdate,
+  rotationSettings,
+  githubOidcTrust,
+  configRuleMaxKeyAge,
+  accessKeyLiveCheck,
+];

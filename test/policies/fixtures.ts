@@ -167,4 +167,11 @@ export function named(resources: ResourceInput[], name: string): ResourceInput {
   return found[0];
 }
 
+/** The deployed fixture with one change to one key's outputs. */
+export function withKey(name: string, change: Record<string, unknown>): ResourceInput[] {
+  const resources = deployedUserStack();
+  Object.assign(named(resources, name).props, change);
+  return resources;
+}
+
 export const UNKNOWN_STRING = UNKNOWN_VALUE.string;

@@ -7,7 +7,9 @@
 import * as assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { accessKeyManaged, accessKeyMaxAge, oneSlotPerUpdate } from "../../policies/rules";
+import { accessKeyManaged } from "../../policies/accessKeyManaged";
+import { accessKeyMaxAge } from "../../policies/accessKeyMaxAge";
+import { accessKeyOneSlotPerUpdate } from "../../policies/accessKeyOneSlotPerUpdate";
 import {
   Outcome,
   PACK_VERSION,
@@ -111,7 +113,7 @@ describe("policy harness", () => {
   });
 
   it("reconciles config like the engine: defaults, then all, then the policy's own entry", () => {
-    const config = reconcileConfig([accessKeyMaxAge, oneSlotPerUpdate], {
+    const config = reconcileConfig([accessKeyMaxAge, accessKeyOneSlotPerUpdate], {
       all: "advisory",
       "iam-access-key-max-age": { enforcementLevel: "mandatory", asOf: "2026-11-22" },
     });
@@ -226,8 +228,8 @@ describe("policy harness against the policy server's handlers", () => {
     }
     const request = new pb.AnalyzeStackRequest();
     request.setResourcesList(resources.map((r) => analyzerResource(r)));
-    const real = fromServer(await call(analyzeStack([oneSlotPerUpdate]), request));
-    const harness = withoutLevel(await runStack(oneSlotPerUpdate, resources));
+    const real = fromServer(await call(analyzeStack([accessKeyOneSlotPerUpdate]), request));
+    const harness = withoutLevel(await runStack(accessKeyOneSlotPerUpdate, resources));
     assert.equal(real.violations.length, 1);
     assert.deepEqual(harness, real);
   });

@@ -3,22 +3,30 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { ROTATED_KEY_USER_TYPE } from "../../components/typeTokens";
-import * as rules from "../../policies/rules";
+import { accessKeyAgeWarning } from "../../policies/accessKeyAgeWarning";
+import { accessKeyLiveCheck } from "../../policies/accessKeyLiveCheck";
+import { accessKeyManaged } from "../../policies/accessKeyManaged";
+import { accessKeyMaxAge } from "../../policies/accessKeyMaxAge";
+import { accessKeyOneSlotPerUpdate } from "../../policies/accessKeyOneSlotPerUpdate";
+import { configRuleMaxKeyAge } from "../../policies/configRuleMaxKeyAge";
+import { githubOidcTrust } from "../../policies/githubOidcTrust";
+import * as index from "../../policies/index";
+import { rotationSettings } from "../../policies/rotationSettings";
 import { POLICY_PACK_DIR, reconcileConfig } from "../support/policyHarness";
 
-const { policies } = rules;
+const { policies } = index;
 
 describe("policy pack metadata", () => {
   it("lists every exported policy once, in order", () => {
     assert.deepEqual(policies, [
-      rules.accessKeyMaxAge,
-      rules.accessKeyAgeWarning,
-      rules.accessKeyManaged,
-      rules.oneSlotPerUpdate,
-      rules.rotationSettings,
-      rules.githubOidcTrust,
-      rules.configRuleMaxKeyAge,
-      rules.accessKeyLiveCheck,
+      accessKeyMaxAge,
+      accessKeyAgeWarning,
+      accessKeyManaged,
+      accessKeyOneSlotPerUpdate,
+      rotationSettings,
+      githubOidcTrust,
+      configRuleMaxKeyAge,
+      accessKeyLiveCheck,
     ]);
   });
 
@@ -111,7 +119,7 @@ describe("policy pack metadata", () => {
     assert.equal(ROTATED_KEY_USER_TYPE, "iam-key-rotation:index:RotatedKeyUser");
   });
 
-  it("is a runnable pack: versioned package.json, PulumiPolicy.yaml, an index that only serves rules", () => {
+  it("is a runnable pack: versioned package.json whose main only constructs the pack from index.ts's list, PulumiPolicy.yaml", () => {
     const read = (file: string) => readFileSync(path.join(POLICY_PACK_DIR, file), "utf8");
     const pkg = JSON.parse(read("package.json"));
     const root = JSON.parse(readFileSync(path.join(POLICY_PACK_DIR, "..", "package.json"), "utf8"));
@@ -123,11 +131,14 @@ describe("policy pack metadata", () => {
       root.devDependencies["@pulumi/policy"].replace(/^\^/, ""),
     );
     assert.equal(parse(read("PulumiPolicy.yaml")).runtime, "nodejs");
-    const code = read("index.ts").replace(/\/\*[\s\S]*?\*\/\s*/, "");
+    // run-policy-pack requires the pack's directory, i.e. package.json's main.
+    assert.equal(pkg.main, "pack.ts");
+    const code = read(pkg.main).replace(/\/\*[\s\S]*?\*\/\s*/, "");
     assert.equal(
       code,
-      'import { PolicyPack } from "@pulumi/policy";\nimport { policies } from "./rules";\n\n' +
+      'import { PolicyPack } from "@pulumi/policy";\nimport { policies } from "./index";\n\n' +
         'new PolicyPack("iam-key-rotation", { policies });\n',
     );
+    assert.deepEqual(Object.keys(index), ["policies"]);
   });
 });

@@ -9,7 +9,7 @@ import * as assert from "node:assert/strict";
 import { ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import * as path from "node:path";
-import { policies } from "../../policies/rules";
+import { policies } from "../../policies/index";
 import {
   PACK_VERSION,
   POLICY_PACK_DIR,

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { rotationSettings } from "../../policies/rules";
+import { rotationSettings } from "../../policies/rotationSettings";
 import { messages, ResourceInput, runResource, UNKNOWN_VALUE } from "../support/policyHarness";
 import { rotatedKeyUser, slotKey } from "./fixtures";
 

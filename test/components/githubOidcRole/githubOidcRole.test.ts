@@ -17,7 +17,7 @@ import {
 import { GITHUB_OIDC_ROLE_TYPE } from "../../../components/typeTokens";
 import { parseStackConfig } from "../../../program/stackConfig";
 import { utcToday } from "../../../lib/days";
-import { githubOidcTrust } from "../../../policies/rules";
+import { githubOidcTrust } from "../../../policies/githubOidcTrust";
 import { STACK_URN } from "../../policies/fixtures";
 import { allRegistered, ComplianceMocks } from "../../support/complianceMocks";
 import { messages, runResource } from "../../support/policyHarness";

@@ -55,17 +55,3 @@ export function knownNumber(get: () => unknown): number | undefined {
   const value = read(get);
   return typeof value === "number" ? value : undefined;
 }
-
-/** A URN's parts: `urn:pulumi:<stack>::<project>::<parent types $ type>::<name>`. */
-export interface ParsedUrn {
-  /** The resource's own type: the last element of the type chain. */
-  type: string;
-  name: string;
-}
-
-export function parseUrn(urn: string): ParsedUrn | undefined {
-  const parts = urn.split("::");
-  if (parts.length < 4 || !parts[0].startsWith("urn:pulumi:")) return undefined;
-  const chain = parts[2].split("$");
-  return { type: chain[chain.length - 1], name: parts.slice(3).join("::") };
-}

@@ -1,7 +1,8 @@
 /**
- * The optional live check: what IAM really holds for the users this stack manages, compared
- * with what the stack knows. It finds Active keys made outside Pulumi (nothing rotates them)
- * and keys the stack deactivated that someone re-activated by hand.
+ * The IAM side of accessKeyLiveCheck.ts, the optional live check: what IAM really holds for the
+ * users this stack manages, compared with what the stack knows. It finds Active keys made
+ * outside Pulumi (nothing rotates them) and keys the stack deactivated that someone re-activated
+ * by hand.
  *
  * `checkLiveKeys` takes an `IamReader`, so tests can point it at moto_server (through
  * `createIamClient` with an endpoint) or at a fake that paginates or fails on purpose.
@@ -35,7 +36,7 @@ export interface IamReader {
   listAccessKeys(userName: string, marker?: string): Promise<Page<LiveKey>>;
 }
 
-export interface IamClientSettings {
+interface IamClientSettings {
   /** IAM is global; any commercial region signs for it. */
   region: string;
   /** Endpoint override (a local moto_server in tests). Defaults to AWS's. */
@@ -101,14 +102,14 @@ export interface ManagedUser {
   keys: StackKey[];
 }
 
-export interface StackKey {
+interface StackKey {
   /** The access key id; undefined while this update creates or replaces the key. */
   id: string | undefined;
   /** The status the stack sets ("Active" / "Inactive"); undefined when not known. */
   status: string | undefined;
 }
 
-export interface LiveCheckOptions {
+interface LiveCheckOptions {
   maxAgeDays: number;
   /** Day number (days since 1970-01-01, UTC) ages are computed at. */
   today: number;
@@ -116,7 +117,7 @@ export interface LiveCheckOptions {
   concurrency: number;
 }
 
-export interface LiveFinding {
+interface LiveFinding {
   urn: string;
   message: string;
 }

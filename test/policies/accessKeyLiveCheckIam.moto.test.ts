@@ -15,7 +15,7 @@ import {
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
 import { fromDay, toDay } from "../../lib/days";
-import { accessKeyLiveCheck } from "../../policies/rules";
+import { accessKeyLiveCheck } from "../../policies/accessKeyLiveCheck";
 import { messages, ResourceInput, runStack, UNKNOWN_VALUE, urnOf } from "../support/policyHarness";
 import { MOTO_CREDENTIALS, MotoServer, useMoto } from "../support/moto";
 

@@ -1,17 +1,17 @@
 /**
- * Reads an IAM role's trust policy (assume role policy) and finds the statements that trust
- * GitHub Actions' OIDC provider without pinning both claims that keep other workflows out:
- * `aud` must be exactly `sts.amazonaws.com` and `sub` must list exact subjects
- * (`repo:ORG/REPO:ref:refs/heads/main`, `repo:ORG/REPO:environment:prod`). Without `sub`, or
- * with a wildcard in it (`repo:ORG/*`, `*`), workflows of other repositories (or of every
- * repository on GitHub) can assume the role.
+ * What githubOidcTrust.ts checks, as a pure analysis: reads an IAM role's trust policy (assume
+ * role policy) and finds the statements that trust GitHub Actions' OIDC provider without pinning
+ * both claims that keep other workflows out: `aud` must be exactly `sts.amazonaws.com` and `sub`
+ * must list exact subjects (`repo:ORG/REPO:ref:refs/heads/main`,
+ * `repo:ORG/REPO:environment:prod`). Without `sub`, or with a wildcard in it (`repo:ORG/*`, `*`),
+ * workflows of other repositories (or of every repository on GitHub) can assume the role.
  *
  * Pure. Accepts the document as a JSON string or an object, `Statement` as a list or a single
  * statement, condition values as a string or a list, and any condition operator; unknown parts
- * (UNKNOWN, see values.ts) are never reported.
+ * (UNKNOWN, see unknownValues.ts) are never reported.
  */
 import { isPlainObject } from "../lib/validation";
-import { UNKNOWN } from "./values";
+import { UNKNOWN } from "./unknownValues";
 import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST } from "../components/githubOidcRole/settings";
 
 type Claim = "aud" | "sub";
@@ -35,7 +35,7 @@ export type TrustProblem =
   | { kind: "wildcard-sub"; statement: string; values: string[] }
   | { kind: "weak-operator"; statement: string; claim: Claim; operators: string[] };
 
-export type TrustAnalysis =
+type TrustAnalysis =
   /** The document (or the part that matters) is not known during this preview. */
   | { kind: "unknown" }
   /** Not a JSON policy document; AWS rejects it anyway. */

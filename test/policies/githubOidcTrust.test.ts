@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { githubOidcTrust } from "../../policies/rules";
+import { githubOidcTrust } from "../../policies/githubOidcTrust";
 import { messages, runResource, UNKNOWN_VALUE } from "../support/policyHarness";
 import { configRule, githubRole, githubTrustDocument, STACK_URN } from "./fixtures";
 

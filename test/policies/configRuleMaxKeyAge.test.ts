@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { configRuleMaxKeyAge } from "../../policies/rules";
+import { configRuleMaxKeyAge } from "../../policies/configRuleMaxKeyAge";
 import { messages, ResourceInput, runResource, UNKNOWN_VALUE } from "../support/policyHarness";
 import { configRule, githubRole, organizationRule } from "./fixtures";
 

@@ -9,7 +9,7 @@ import { PolicyConfigSchema } from "@pulumi/policy";
 import { isIsoDate, toDay, utcToday } from "../lib/days";
 
 /** One property of a configSchema (the SDK does not export the JSON-schema type by name). */
-export type PropertySchema = PolicyConfigSchema["properties"][string];
+type PropertySchema = PolicyConfigSchema["properties"][string];
 
 export const DEFAULT_MAX_AGE_DAYS = 90;
 export const DEFAULT_WARN_DAYS = 14;
