@@ -40,7 +40,7 @@ export function addAwsOptions(
 }
 
 /** Number of AWS API calls by action (`iam:ListUsers`), and of HTTP requests (retries included). */
-export class ApiStats {
+class ApiStats {
   readonly calls = new Map<string, number>();
   requests = 0;
 
@@ -62,7 +62,7 @@ export class ApiStats {
   }
 }
 
-export interface AwsSession {
+interface AwsSession {
   /** The region requests are signed for (IAM is global: us-east-1 when none is configured). */
   readonly region: string | undefined;
   readonly endpoint: string | undefined;
@@ -81,7 +81,7 @@ const SERVICE_OF_CLIENT: Record<string, string> = {
 /** The IAM action a failed call needed, e.g. `iam:GenerateCredentialReport`. */
 const actionOfError = new WeakMap<object, string>();
 
-export function actionOf(clientName = "", commandName = ""): string {
+function actionOf(clientName = "", commandName = ""): string {
   const service = SERVICE_OF_CLIENT[clientName] ?? clientName.replace(/Client$/, "").toLowerCase();
   return `${service}:${commandName.replace(/Command$/, "")}`;
 }

@@ -1,4 +1,4 @@
-/** Option parsers shared by the `audit` and `verify` commands. */
+/** Commander option parsers of the commands; their messages name the option (exit 2). */
 import { UsageError } from "./errors";
 
 /** Commander parser for a whole number within [min, max]; the message names the option. */
@@ -17,4 +17,16 @@ export function wholeNumber(name: string, min: number, max: number) {
 /** Commander collector for a repeatable option. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/**
+ * Commander parser for a whole number of any size: `plan --days`, whose range the plan checks
+ * itself (with the number unquoted in its message: "from 1 to 3650 (got 0)").
+ */
+export function parseInteger(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value))
+      throw new UsageError(`${name} must be a whole number (got "${value}").`);
+    return Number(value);
+  };
 }

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from "@aws-sdk/client-iam";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { AuditDocument } from "../../cli/audit";
+import { AuditDocument } from "../../cli/audit/auditDocument";
 import { ROOT, runCli } from "../support/cli";
 import { useMoto } from "../support/moto";
 

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
-import { AuditDocument, buildAuditDocument, CSV_COLUMNS } from "../../cli/audit";
-import { assessKey } from "../../cli/verdict";
+import { AuditDocument, buildAuditDocument, CSV_COLUMNS } from "../../cli/audit/auditDocument";
+import { assessKey } from "../../cli/audit/verdict";
 import { jsonBlocks, requiredActions, section } from "../support/readme";
 
 /** The structure of a value: its keys, recursively (arrays by their first element). */

@@ -1,8 +1,10 @@
 /**
  * `iam-key-rotation plan`: the rotation calendar of a stack, offline. Simulates one
- * `pulumi up` per day with the same model the program uses (components/rotatedKeyUser/rotationModel.ts).
+ * `pulumi up` per day with the same model the program uses
+ * (components/rotatedKeyUser/rotationModel.ts).
  */
 import { readFileSync } from "node:fs";
+import { Command } from "commander";
 import {
   calendar,
   RotationEvent,
@@ -11,13 +13,15 @@ import {
   RotationState,
   validateRevocation,
   validateState,
-} from "../components/rotatedKeyUser/rotationModel";
-import { addDays, isIsoDate } from "../lib/days";
-import { loadStack } from "./stackFile";
-import { UsageError } from "./errors";
-import { formatTable } from "./table";
+} from "../../components/rotatedKeyUser/rotationModel";
+import { addDays, isIsoDate, utcToday } from "../../lib/days";
+import type { CommandContext } from "../context";
+import { EXIT, UsageError } from "../errors";
+import { formatTable, plural } from "../format";
+import { parseInteger } from "../options";
+import { loadStack } from "../stackFile";
 
-export interface PlanOptions {
+interface PlanOptions {
   stack: string;
   /** First day, YYYY-MM-DD. */
   at: string;
@@ -40,7 +44,7 @@ export interface PlanDocument {
   users: PlanUser[];
 }
 
-export interface PlanUser {
+interface PlanUser {
   name: string;
   policy: RotationPolicy;
   /** Where the simulation starts: the recorded state, or null when the user is planned as new. */
@@ -76,7 +80,7 @@ function readStates(file: string): Map<string, RotationState> {
   return states;
 }
 
-export function buildPlan(options: PlanOptions): PlanDocument {
+function buildPlan(options: PlanOptions): PlanDocument {
   if (!isIsoDate(options.at)) {
     throw new UsageError(
       `--at must be a date written YYYY-MM-DD (got ${JSON.stringify(options.at)}).`,
@@ -136,11 +140,11 @@ const EVENT_TEXT: Record<RotationEvent["kind"], string> = {
   delete: "delete",
 };
 
-export function renderPlan(doc: PlanDocument): string {
+function renderPlan(doc: PlanDocument): string {
   const out: string[] = [];
   out.push(
     `Rotation calendar of stack ${doc.stack}, ${doc.from} to ${doc.to} ` +
-      `(${doc.days} day${doc.days === 1 ? "" : "s"}, one \`pulumi up\` a day).`,
+      `(${plural(doc.days, "day")}, one \`pulumi up\` a day).`,
   );
   const fresh = doc.users.filter((u) => u.recorded === null).map((u) => u.name);
   if (fresh.length > 0) {
@@ -176,4 +180,38 @@ export function renderPlan(doc: PlanDocument): string {
     out.push(formatTable(["DATE", "USER", "EVENT", "SLOT", "KEY ISSUED ON"], rows));
   }
   return out.join("\n") + "\n";
+}
+
+function runPlan(options: PlanOptions, ctx: CommandContext): number {
+  const doc = buildPlan({ ...options });
+  ctx.io.stdout(options.json ? JSON.stringify(doc, null, 2) + "\n" : renderPlan(doc));
+  return EXIT.ok;
+}
+
+export function registerPlan(program: Command, ctx: CommandContext): void {
+  program
+    .command("plan")
+    .description(
+      "Print the rotation calendar of a stack: which key each daily `pulumi up` issues, " +
+        "deactivates or deletes. Offline: reads Pulumi.<stack>.yaml, calls nothing.",
+    )
+    .requiredOption("-s, --stack <name>", "stack whose Pulumi.<stack>.yaml to read, e.g. prod")
+    .option("--at <date>", "first day of the calendar, YYYY-MM-DD (UTC)", utcToday(ctx.io.now()))
+    .option("--days <n>", "number of days to plan", parseInteger("--days"), 90)
+    .option(
+      "--state <file>",
+      "start from the recorded state: the output of `pulumi stack output --json` (default: plan every user as new)",
+    )
+    .option("--dir <path>", "project directory holding Pulumi.yaml", ctx.io.cwd)
+    .option("--json", "print the calendar as JSON (schema in the README)", false)
+    .addHelpText(
+      "after",
+      "\nExamples:\n" +
+        "  iam-key-rotation plan --stack prod\n" +
+        "  pulumi stack output --json -s prod > state.json\n" +
+        "  iam-key-rotation plan --stack prod --state state.json --days 180 --json\n",
+    )
+    .action((opts: PlanOptions) => {
+      ctx.exit(runPlan(opts, ctx));
+    });
 }

@@ -10,7 +10,7 @@ import {
   Verdict,
   VERDICTS,
   wholeDaysBetween,
-} from "../../cli/verdict";
+} from "../../../cli/audit/verdict";
 
 const NOW = new Date("2026-11-22T12:00:00Z");
 const DAY = 86_400_000;
@@ -26,7 +26,7 @@ function key(over: Partial<KeyFacts> & { age: number; used?: number | null }): K
   };
 }
 
-describe("audit verdict rules (cli/verdict.ts)", () => {
+describe("audit verdict rules (cli/audit/verdict.ts)", () => {
   it("has the documented defaults and severity order", () => {
     assert.deepEqual(DEFAULT_THRESHOLDS, { maxAgeDays: 90, warnDays: 14, unusedDays: 45 });
     assert.deepEqual(VERDICTS, ["ok", "rotate-soon", "two-active", "unused", "stale"]);

@@ -1,38 +1,39 @@
 /**
  * `iam-key-rotation verify`: reads each published secret (the document RotatedKeyUser writes,
- * components/rotatedKeyUser/publishedKey.ts) and proves its key works: STS GetCallerIdentity signed with the key,
- * retried for up to --wait seconds (new keys take seconds to be accepted everywhere), must
- * answer with the expected IAM user of the secret's account. During an overlap the previous
- * key is checked the same way. Secret material is never printed: messages never quote a
- * secret's content, and every secret access key read is scrubbed from all output.
+ * components/rotatedKeyUser/publishedKey.ts) and proves its key works: STS GetCallerIdentity
+ * signed with the key, retried for up to --wait seconds (new keys take seconds to be accepted
+ * everywhere), must answer with the expected IAM user of the secret's account. During an
+ * overlap the previous key is checked the same way. Secret material is never printed: messages
+ * never quote a secret's content, and every secret access key read is scrubbed from all output.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { Command, Option } from "commander";
-import { secretNameOf } from "../program/stackConfig";
-import { waitUntilKeyWorks } from "../components/rotatedKeyUser/keyPropagation";
-import { parseKeyDocument, PublishedPreviousKey } from "../components/rotatedKeyUser/publishedKey";
-import { isoSecond } from "./audit";
+import { waitUntilKeyWorks } from "../../components/rotatedKeyUser/keyPropagation";
+import {
+  parseKeyDocument,
+  PublishedPreviousKey,
+} from "../../components/rotatedKeyUser/publishedKey";
+import { accountOf, parseArn } from "../../lib/arn";
+import { mapConcurrent } from "../../lib/pool";
+import { secretNameOf } from "../../program/stackConfig";
 import {
   addAwsOptions,
   AwsOptions,
-  AwsSession,
   describeAwsFailure,
   isAwsFailure,
   openAwsSession,
   REJECTED_CREDENTIALS,
-} from "./aws";
-import { EXIT, UsageError } from "./errors";
-import type { CommandContext } from "./main";
-import { collect, wholeNumber } from "./options";
-import { mapConcurrent } from "../lib/pool";
-import { loadStack } from "./stackFile";
-import { formatTable } from "./table";
-import { accountOf, parseArn } from "../lib/arn";
+} from "../aws";
+import type { CommandContext } from "../context";
+import { EXIT, UsageError } from "../errors";
+import { formatTable, isoSecond, plural } from "../format";
+import { collect, wholeNumber } from "../options";
+import { loadStack } from "../stackFile";
 
 /** ok: proven; failed: the published key is broken (exit 1); error: could not check (exit 3). */
-export type CheckStatus = "ok" | "failed" | "error";
+type CheckStatus = "ok" | "failed" | "error";
 
-export interface VerifyKeyResult {
+interface VerifyKeyResult {
   role: "current" | "previous";
   accessKeyId: string;
   slot: string;
@@ -47,7 +48,7 @@ export interface VerifyKeyResult {
   problem: string | null;
 }
 
-export interface VerifySecretResult {
+interface VerifySecretResult {
   secretId: string;
   secretArn: string | null;
   /** The IAM user the key must belong to: from the stack, else from the document. */
@@ -67,7 +68,7 @@ export interface VerifyDocument {
   summary: { secrets: number; ok: number; failed: number; error: number };
 }
 
-export interface VerifyTarget {
+interface VerifyTarget {
   secretId: string;
   /** Set when the stack says whose key the secret must hold. */
   expectedUser?: string;
@@ -81,7 +82,7 @@ const worst = (statuses: CheckStatus[]): CheckStatus =>
  * Null when `arn` is IAM user `userName` (of `account`, when known); else what is wrong.
  * `arn:aws:iam::123456789012:user/key-rotation/alice` is user alice at path /key-rotation/.
  */
-export function arnMismatch(arn: string, userName: string, account?: string): string | null {
+function arnMismatch(arn: string, userName: string, account?: string): string | null {
   const parsed = parseArn(arn);
   const isUser =
     parsed !== undefined &&
@@ -211,7 +212,7 @@ async function verifyTarget(
   };
 }
 
-export function renderVerifyTable(doc: VerifyDocument, waitSeconds: number): string {
+function renderVerifyTable(doc: VerifyDocument, waitSeconds: number): string {
   const out: string[] = [];
   out.push(
     `Published keys checked on ${doc.checkedAt} with STS GetCallerIdentity ` +
@@ -250,11 +251,7 @@ export function renderVerifyTable(doc: VerifyDocument, waitSeconds: number): str
   const parts = (["ok", "failed", "error"] as const)
     .filter((k) => s[k] > 0)
     .map((k) => `${s[k]} ${k}`);
-  out.push(
-    `${s.secrets} secret${s.secrets === 1 ? "" : "s"}` +
-      (parts.length > 0 ? `: ${parts.join(", ")}` : "") +
-      ".",
-  );
+  out.push(plural(s.secrets, "secret") + (parts.length > 0 ? `: ${parts.join(", ")}` : "") + ".");
   return out.join("\n") + "\n";
 }
 
@@ -267,7 +264,7 @@ function scrubber(secrets: Set<string>): (text: string) => string {
   };
 }
 
-export interface VerifyOptions extends AwsOptions {
+interface VerifyOptions extends AwsOptions {
   stack?: string;
   secretId?: string[];
   dir: string;
@@ -275,7 +272,7 @@ export interface VerifyOptions extends AwsOptions {
   format: "table" | "json";
 }
 
-export async function runVerify(options: VerifyOptions, ctx: CommandContext): Promise<number> {
+async function runVerify(options: VerifyOptions, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
   const targets: VerifyTarget[] = [];
   let stackRegion: string | undefined;
@@ -293,7 +290,7 @@ export async function runVerify(options: VerifyOptions, ctx: CommandContext): Pr
   if (targets.length === 0) {
     throw new UsageError("pass --stack <name> or --secret-id <id> (repeatable).");
   }
-  const session: AwsSession = await openAwsSession(options, io.env, { region: stackRegion });
+  const session = await openAwsSession(options, io.env, { region: stackRegion });
   const secrets = new Set<string>();
   const scrub = scrubber(secrets);
   try {

@@ -6,7 +6,8 @@
  * a key NON_COMPLIANT once it is more than `maxAccessKeyAge` days old. Only Active keys can sign
  * requests, so an Inactive key is always `ok`.
  */
-import { DEFAULT_POLICY } from "../components/rotatedKeyUser/rotationModel";
+import { DEFAULT_POLICY } from "../../components/rotatedKeyUser/rotationModel";
+import { plural } from "../format";
 
 /** Every verdict, least severe first: the order `--fail-on` compares with. */
 export const VERDICTS = ["ok", "rotate-soon", "two-active", "unused", "stale"] as const;
@@ -59,7 +60,7 @@ export function wholeDaysBetween(from: Date, to: Date): number {
   return Math.max(0, Math.floor((to.getTime() - from.getTime()) / DAY_MS));
 }
 
-export function severity(verdict: Verdict): number {
+function severity(verdict: Verdict): number {
   return VERDICTS.indexOf(verdict);
 }
 
@@ -85,8 +86,6 @@ export function validateThresholds(t: Thresholds): string[] {
   }
   return problems;
 }
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /**
  * Rules, for an Active key of age A (whole days), with max age M, warn days W, unused days U:

@@ -4,8 +4,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { ROOT, runCli as cli } from "../support/cli";
-import type { PlanDocument } from "../../cli/plan";
+import { ROOT, runCli as cli } from "../../support/cli";
+import type { PlanDocument } from "../../../cli/commands/plan";
 
 function project(files: Record<string, string>): string {
   const dir = mkdtempSync(path.join(tmpdir(), "ikr-plan-"));

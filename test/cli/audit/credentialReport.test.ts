@@ -4,7 +4,7 @@ import {
   ReportFormatError,
   REQUIRED_COLUMNS,
   userPathFromArn,
-} from "../../cli/credentialReport";
+} from "../../../cli/audit/credentialReport";
 
 const HEADER =
   "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed," +
@@ -23,7 +23,7 @@ const REPORT = [
   "", // trailing newline
 ].join("\n");
 
-describe("credential report parser (cli/credentialReport.ts)", () => {
+describe("credential report parser (cli/audit/credentialReport.ts)", () => {
   it("reads users and keys, leaves out the root row, turns N/A into null", () => {
     assert.deepEqual(parseCredentialReport(REPORT), [
       {

@@ -1,9 +1,10 @@
 /**
- * Every IAM user and access key of the account (or of a path prefix), the cheap way when
- * possible: the credential report costs a handful of calls for any number of users
- * (GenerateCredentialReport until COMPLETE, GetCredentialReport). `fresh`, a report not ready
- * within the wait, a report older than the threshold, or one this parser cannot read fall
- * back to ListUsers + ListAccessKeys + GetAccessKeyLastUsed per user, with bounded concurrency.
+ * Reads the audit's inventory (cli/audit/inventory.ts): every IAM user and access key of the
+ * account (or of a path prefix), the cheap way when possible: the credential report costs a
+ * handful of calls for any number of users (GenerateCredentialReport until COMPLETE,
+ * GetCredentialReport). `fresh`, a report not ready within the wait, a report older than the
+ * threshold, or one this parser cannot read fall back to ListUsers + ListAccessKeys +
+ * GetAccessKeyLastUsed per user, with bounded concurrency.
  */
 import {
   GenerateCredentialReportCommand,
@@ -14,39 +15,13 @@ import {
   paginateListUsers,
   User,
 } from "@aws-sdk/client-iam";
+import { mapConcurrent } from "../../lib/pool";
+import { isoSecond } from "../format";
+import { Progress } from "../progress";
 import { parseCredentialReport, ReportFormatError } from "./credentialReport";
-import { mapConcurrent } from "../lib/pool";
-import { Progress } from "./progress";
+import type { Inventory, InventoryKey, InventoryUser } from "./inventory";
 
-export interface InventoryKey {
-  /** null when read from the credential report, which does not name keys. */
-  accessKeyId: string | null;
-  status: "Active" | "Inactive";
-  createdAt: Date;
-  /** null: never used (or AWS has no information). */
-  lastUsedAt: Date | null;
-  lastUsedService: string | null;
-  lastUsedRegion: string | null;
-}
-
-export interface InventoryUser {
-  name: string;
-  arn: string;
-  /** IAM path, e.g. `/key-rotation/`. */
-  path: string;
-  createdAt: Date;
-  keys: InventoryKey[];
-}
-
-export interface Inventory {
-  source: "credential-report" | "api";
-  /** When the credential report was generated; null when read user by user. */
-  reportGeneratedAt: Date | null;
-  /** Users sorted by name; keys by creation time. */
-  users: InventoryUser[];
-}
-
-export interface InventoryOptions {
+interface InventoryOptions {
   /** Only users whose path starts with this ("/" for all). */
   pathPrefix: string;
   /** Skip the credential report. */
@@ -134,7 +109,7 @@ async function fetchReport(
 }
 
 /** "12 min", "4 h 1 min" below two days, "4311 days" above. */
-export function formatAge(ms: number): string {
+function formatAge(ms: number): string {
   const minutes = Math.max(0, Math.floor(ms / 60_000));
   if (minutes < 60) return `${minutes} min`;
   if (minutes < 48 * 60) return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
@@ -156,7 +131,7 @@ async function fromReport(
   const age = options.now.getTime() - report.generatedAt.getTime();
   if (age > options.maxReportAgeHours * 3_600_000) {
     options.notice(
-      `the credential report was generated ${report.generatedAt.toISOString().replace(/\.\d{3}Z$/, "Z")}, ` +
+      `the credential report was generated ${isoSecond(report.generatedAt)}, ` +
         `${formatAge(age)} ago (more than --max-report-age ${options.maxReportAgeHours} h); ` +
         `reading every user's keys instead.`,
     );

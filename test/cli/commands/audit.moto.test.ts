@@ -12,12 +12,13 @@ import {
 } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { parse } from "csv-parse/sync";
-import { AuditDocument, CSV_COLUMNS, isoSecond } from "../../cli/audit";
-import { AwsProxy, pageListUsers, queryError } from "../support/awsProxy";
-import { MOTO_ENV, runCli, setMotoAuth } from "../support/cli";
-import { useMoto } from "../support/moto";
-import { requiredActions } from "../support/readme";
-import { alignTimes } from "../support/times";
+import { AuditDocument, CSV_COLUMNS } from "../../../cli/audit/auditDocument";
+import { isoSecond } from "../../../cli/format";
+import { AwsProxy, pageListUsers, queryError } from "../../support/awsProxy";
+import { MOTO_ENV, runCli, setMotoAuth } from "../../support/cli";
+import { useMoto } from "../../support/moto";
+import { requiredActions } from "../../support/readme";
+import { alignTimes } from "../../support/times";
 
 const DAY = 86_400_000;
 const MOTO_REPORT_TIME = "2015-02-02T20:02:02Z"; // moto stamps every credential report so

@@ -10,11 +10,11 @@ import {
   PutUserPolicyCommand,
 } from "@aws-sdk/client-iam";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { VerifyDocument } from "../../cli/verify";
-import { AwsProxy, queryError } from "../support/awsProxy";
-import { CliRun, CliRunOptions, MOTO_ENV, runCli, setMotoAuth } from "../support/cli";
-import { MotoServer, useMoto } from "../support/moto";
-import { requiredActions } from "../support/readme";
+import { VerifyDocument } from "../../../cli/commands/verify";
+import { AwsProxy, queryError } from "../../support/awsProxy";
+import { CliRun, CliRunOptions, MOTO_ENV, runCli, setMotoAuth } from "../../support/cli";
+import { MotoServer, useMoto } from "../../support/moto";
+import { requiredActions } from "../../support/readme";
 
 const ACCOUNT = "123456789012";
 const NOW = new Date("2026-11-22T10:00:00Z");

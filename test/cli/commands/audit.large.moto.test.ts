@@ -6,11 +6,11 @@
  */
 import * as assert from "node:assert/strict";
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from "@aws-sdk/client-iam";
-import { AuditDocument } from "../../cli/audit";
-import { AwsProxy, pageListUsers } from "../support/awsProxy";
-import { runCli } from "../support/cli";
-import { alignTimes } from "../support/times";
-import { useMoto } from "../support/moto";
+import { AuditDocument } from "../../../cli/audit/auditDocument";
+import { AwsProxy, pageListUsers } from "../../support/awsProxy";
+import { runCli } from "../../support/cli";
+import { alignTimes } from "../../support/times";
+import { useMoto } from "../../support/moto";
 
 const USERS = 1500;
 const name = (i: number) => `user-${String(i).padStart(4, "0")}`;

@@ -4,11 +4,11 @@
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_getting-report.html
  */
 import { parse } from "csv-parse/sync";
+import { parseArn } from "../../lib/arn";
 import type { InventoryKey, InventoryUser } from "./inventory";
-import { parseArn } from "../lib/arn";
 
 /** The report's name for the account root user, whose keys ListUsers cannot see either. */
-export const ROOT_ROW = "<root_account>";
+const ROOT_ROW = "<root_account>";
 
 const KEY_COLUMNS = (n: 1 | 2) =>
   [

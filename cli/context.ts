@@ -1,0 +1,34 @@
+/**
+ * What every command is handed: where to write, the environment and the clock (Io), and where
+ * to put its exit code. Commands never touch `process` themselves, so tests run them in process
+ * with their own output streams and a pinned clock.
+ */
+
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Whether stderr is a terminal (progress output). */
+  stderrIsTTY: boolean;
+  /** The clock; tests pin it. */
+  now: () => Date;
+}
+
+/** The real process: its streams, working directory, environment and clock. */
+export function processIo(): Io {
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    cwd: process.cwd(),
+    env: process.env,
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+    now: () => new Date(),
+  };
+}
+
+/** Context handed to every command: where to write, and where to put the exit code. */
+export interface CommandContext {
+  io: Io;
+  exit: (code: number) => void;
+}
