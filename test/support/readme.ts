@@ -23,7 +23,7 @@ export function doc(file: string): string {
 }
 
 /** A heading of a documentation file: its level (1 for `#`), its text, its line (0-based). */
-export interface Heading {
+interface Heading {
   level: number;
   text: string;
   line: number;
