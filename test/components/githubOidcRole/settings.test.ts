@@ -292,11 +292,11 @@ describe("github stack config", () => {
       });
     });
 
-    it("every github setting has a row in the README's configuration table and Pulumi.yaml", () => {
-      const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+    it("every github setting has a row in docs/configuration.md and Pulumi.yaml", () => {
+      const reference = readFileSync(path.join(ROOT, "docs", "configuration.md"), "utf8");
       const project = readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8");
       for (const key of GITHUB_KEYS) {
-        assert.match(readme, new RegExp(`^\\| \`github\\.${key}\` +\\|`, "m"), key);
+        assert.match(reference, new RegExp(`^\\| \`github\\.${key}\` +\\|`, "m"), key);
         assert.match(project, new RegExp(`^#\\s+${key}:`, "m"), key);
       }
     });

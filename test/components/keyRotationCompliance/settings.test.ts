@@ -323,10 +323,9 @@ describe("compliance warnings", () => {
 });
 
 describe("the compliance setting's documentation", () => {
-  it("has a README row for every compliance key, and none for keys that do not exist", () => {
-    const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
-    const section = readme.split("\n## Stack configuration")[1].split("\n## ")[0];
-    const rows = [...section.matchAll(/^\| `(compliance[^`]*)`\s*\|/gm)].map((m) => m[1]);
+  it("has a docs/configuration.md row for every compliance key, and none for keys that do not exist", () => {
+    const reference = readFileSync(path.join(ROOT, "docs", "configuration.md"), "utf8");
+    const rows = [...reference.matchAll(/^\| `(compliance[^`]*)`\s*\|/gm)].map((m) => m[1]);
     assert.deepEqual(rows, ["compliance", ...COMPLIANCE_KEYS.map((k) => `compliance.${k}`)]);
   });
 

@@ -1,27 +1,23 @@
 /**
- * The docs cannot drift from the code: every setting the parser knows has a row in the README's
- * configuration table, and Pulumi.yaml declares every primitive setting with the parser's default.
+ * docs/configuration.md cannot drift from the code: every setting the parser knows has a row in
+ * its tables, and Pulumi.yaml declares every primitive setting with the parser's default.
  */
 import * as assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { parse } from "yaml";
 import { CONFIG_KEYS, parseStackConfig, POLICY_KEYS, USER_KEYS } from "../../program/stackConfig";
-import { ROOT } from "../support/root";
+import { doc } from "../support/readme";
 
-const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
-const project = parse(readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
+const project = parse(doc("Pulumi.yaml")) as {
   config: Record<string, { type: string; default: unknown; description: string }>;
 };
 
-/** The first cell of every row of the "Stack configuration" table. */
+/** The first cell of every row of the tables of docs/configuration.md. */
 function documentedKeys(): string[] {
-  const section = readme.split("\n## Stack configuration")[1].split("\n## ")[0];
-  return [...section.matchAll(/^\| `([^`]+)`\s*\|/gm)].map((m) => m[1]);
+  return [...doc("docs/configuration.md").matchAll(/^\| `([^`]+)`\s*\|/gm)].map((m) => m[1]);
 }
 
-describe("documentation", () => {
-  it("documents every stack setting in the README table", () => {
+describe("docs/configuration.md", () => {
+  it("documents every stack setting in its tables", () => {
     const documented = documentedKeys();
     const expected = [
       ...Object.keys(CONFIG_KEYS),
@@ -31,13 +27,13 @@ describe("documentation", () => {
     assert.deepEqual(
       expected.filter((k) => !documented.includes(k)),
       [],
-      "settings missing from the README",
+      "settings missing from docs/configuration.md",
     );
     const knownPrefixes = [...Object.keys(CONFIG_KEYS), "users[]"];
     assert.deepEqual(
       documented.filter((k) => !knownPrefixes.some((p) => k === p || k.startsWith(`${p}.`))),
       [],
-      "README rows for settings that do not exist",
+      "docs/configuration.md rows for settings that do not exist",
     );
   });
 

@@ -1,3 +1,8 @@
+/**
+ * docs/cli.md cannot drift from the code: the `audit` JSON example and CSV columns are what the
+ * command prints, and the permissions policy names the actions the commands call (the moto
+ * tests of `audit` and `verify` grant exactly that policy's actions, through requiredActions).
+ */
 import * as assert from "node:assert/strict";
 import { AuditDocument, buildAuditDocument, CSV_COLUMNS } from "../../cli/audit/auditDocument";
 import { assessKey } from "../../cli/audit/verdict";
@@ -16,8 +21,8 @@ function shape(value: unknown): unknown {
   return typeof value;
 }
 
-describe("README: Auditing and verifying keys", () => {
-  const audit = section("### `audit`: every access key of the account");
+describe("docs/cli.md", () => {
+  const audit = section("docs/cli.md", "## `audit`: every access key of the account");
 
   it("the JSON example has the fields audit prints, and verdicts the rules give", () => {
     const [example] = jsonBlocks(audit) as AuditDocument[];
