@@ -18,7 +18,8 @@ import {
   DEFAULT_RULE_NAME,
   NON_COMPLIANT_SUFFIX,
 } from "../keyRotationCompliance/settings";
-import { DEFAULT_PATH, DEFAULT_SECRET_PREFIX, StackConfig } from "../../program/stackConfig";
+import { StackConfig } from "../../program/stackConfig";
+import { DEFAULT_PATH, DEFAULT_SECRET_PREFIX } from "../rotatedKeyUser/settings";
 import {
   checkSubject,
   DEFAULT_APPLY_ROLE_NAME,
