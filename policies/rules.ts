@@ -24,7 +24,7 @@ import {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import { fromDay, toDay } from "../lib/days";
-import { GITHUB_OIDC_AUDIENCE } from "../components/githubOidcRole/settings";
+import { GITHUB_OIDC_AUDIENCE } from "../components/githubOidcRole/trust";
 import { analyzeGithubTrust, TrustProblem } from "./githubTrust";
 import {
   checkLiveKeys,
