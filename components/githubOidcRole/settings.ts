@@ -10,8 +10,8 @@ import { CiScope, MAX_USER_POLICIES_PER_ROLE, usersPolicyChunks } from "./permis
 import { DEFAULT_RULE_NAME, COMPLIANCE_COMPONENT_NAME } from "../keyRotationCompliance/settings";
 import { DEFAULT_PATH, DEFAULT_SECRET_PREFIX } from "../rotatedKeyUser/settings";
 
-export const DEFAULT_APPLY_ROLE_NAME = "key-rotation-github-apply";
-export const DEFAULT_PREVIEW_ROLE_NAME = "key-rotation-github-preview";
+const DEFAULT_APPLY_ROLE_NAME = "key-rotation-github-apply";
+const DEFAULT_PREVIEW_ROLE_NAME = "key-rotation-github-preview";
 /** Maximum session of the CI roles, in seconds, unless set. */
 const DEFAULT_MAX_SESSION_DURATION = 3600;
 
@@ -65,7 +65,7 @@ const KMS_KEY_ARN_RE =
   /^arn:aws(?:-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:key\/(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 /** The parts of a well-formed subject. */
-export type Subject =
+type Subject =
   | { kind: "branch"; repository: string; branch: string }
   | { kind: "environment"; repository: string; environment: string }
   | { kind: "pull_request"; repository: string };

@@ -6,12 +6,12 @@
  */
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 
-export interface KeyCredentials {
+interface KeyCredentials {
   accessKeyId: string;
   secretAccessKey: string;
 }
 
-export interface KeyCheckOptions {
+interface KeyCheckOptions {
   /** AWS region for STS. Defaults to us-east-1. */
   region?: string;
   /** STS endpoint URL (a local emulator in tests). Defaults to the region's endpoint. */
