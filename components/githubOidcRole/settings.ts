@@ -1,8 +1,9 @@
 /**
  * Settings of the GithubOidcRole component: the `github` stack config section (who may run this
  * stack from GitHub Actions, keyless, through GitHub's OIDC provider), the component's defaults
- * and the validation of its arguments. Pure: no Pulumi import, so the CLI can parse stack files
- * without loading the AWS SDK. Every problem is a sentence naming its field.
+ * and the validation of its arguments (the users' grants sized with ./permissions.ts). Pure:
+ * nothing from Pulumi at run time (its documents only use Pulumi's types), so the CLI can parse
+ * stack files without loading the AWS SDK. Every problem is a sentence naming its field.
  */
 import { got, isPlainObject, unknownKeys } from "../../lib/validation";
 import { GITHUB_OIDC_HOST } from "./trust";
