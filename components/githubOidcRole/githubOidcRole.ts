@@ -93,6 +93,35 @@ interface RoleSpec {
   write: boolean;
 }
 
+/** The apply role, and the preview role when there are preview subjects. */
+function roleSpecs(
+  settings: GithubOidcRoleSettings,
+  stack: string,
+): { apply: RoleSpec; preview?: RoleSpec } {
+  const apply: RoleSpec = {
+    suffix: "apply",
+    roleName: settings.applyRoleName,
+    subjects: settings.applySubjects,
+    description: `GitHub Actions: pulumi up of iam-key-rotation stack ${stack}. Changed only by an administrator's apply.`,
+    policyName: APPLY_POLICY_NAME,
+    policy: applyRolePolicy,
+    write: true,
+  };
+  if (settings.previewRoleName === undefined) return { apply };
+  return {
+    apply,
+    preview: {
+      suffix: "preview",
+      roleName: settings.previewRoleName,
+      subjects: settings.previewSubjects,
+      description: `GitHub Actions: read-only pulumi preview of iam-key-rotation stack ${stack}.`,
+      policyName: PREVIEW_POLICY_NAME,
+      policy: previewRolePolicy,
+      write: false,
+    },
+  };
+}
+
 export class GithubOidcRole extends pulumi.ComponentResource {
   /** ARN of the GitHub Actions OIDC provider (created or reused). */
   public readonly providerArn: pulumi.Output<string>;
@@ -114,28 +143,7 @@ export class GithubOidcRole extends pulumi.ComponentResource {
     const provider = this.provider(name, settings);
     const providerArn: pulumi.Output<string> =
       provider?.arn ?? pulumi.output(settings.providerArn!);
-    const stack = pulumi.getStack();
-    const apply: RoleSpec = {
-      suffix: "apply",
-      roleName: settings.applyRoleName,
-      subjects: settings.applySubjects,
-      description: `GitHub Actions: pulumi up of iam-key-rotation stack ${stack}. Changed only by an administrator's apply.`,
-      policyName: APPLY_POLICY_NAME,
-      policy: applyRolePolicy,
-      write: true,
-    };
-    const preview: RoleSpec | undefined =
-      settings.previewRoleName === undefined
-        ? undefined
-        : {
-            suffix: "preview",
-            roleName: settings.previewRoleName,
-            subjects: settings.previewSubjects,
-            description: `GitHub Actions: read-only pulumi preview of iam-key-rotation stack ${stack}.`,
-            policyName: PREVIEW_POLICY_NAME,
-            policy: previewRolePolicy,
-            write: false,
-          };
+    const { apply, preview } = roleSpecs(settings, pulumi.getStack());
     const applyRole = this.role(name, apply, settings, providerArn);
     const previewRole = preview && this.role(name, preview, settings, providerArn);
     const scope = this.scope(settings, applyRole, providerArn, provider !== undefined);

@@ -329,65 +329,13 @@ export class KeyRotationCompliance extends pulumi.ComponentResource {
 
   /** The configuration recorder and what it needs, ordered with dependsOn. */
   private recorder(name: string, settings: ComplianceSettings, where: pulumi.Output<Place>) {
-    const partition = where.partition;
-    const accountId = where.accountId;
-    const bucket = new aws.s3.Bucket(`${name}-config-bucket`, {}, { parent: this });
-    const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-config-bucket-encryption`,
-      {
-        bucket: bucket.id,
-        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-      },
-      { parent: this },
+    const { bucket, encryption, publicAccess, bucketPolicy } = this.configBucket(name);
+    const { role, managedPolicy, deliveryPolicy } = this.recorderRole(
+      name,
+      settings,
+      where,
+      bucket,
     );
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(
-      `${name}-config-bucket-public-access`,
-      {
-        bucket: bucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      { parent: this },
-    );
-    const bucketPolicy = new aws.s3.BucketPolicy(
-      `${name}-config-bucket-policy`,
-      {
-        bucket: bucket.id,
-        policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))),
-      },
-      // S3 rejects concurrent changes to a bucket's access block and policy.
-      { parent: this, dependsOn: [publicAccess] },
-    );
-
-    const role = new aws.iam.Role(
-      `${name}-recorder-role`,
-      {
-        description: `Role of the AWS Config recorder ${settings.ruleName}-recorder (iam-key-rotation).`,
-        assumeRolePolicy: accountId.apply((a) => JSON.stringify(recorderTrustPolicy(a))),
-      },
-      { parent: this },
-    );
-    const managedPolicy = new aws.iam.RolePolicyAttachment(
-      `${name}-recorder-role-config`,
-      {
-        role: role.name,
-        policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/service-role/AWS_ConfigRole`,
-      },
-      { parent: this },
-    );
-    const deliveryPolicy = new aws.iam.RolePolicy(
-      `${name}-recorder-role-delivery`,
-      {
-        role: role.name,
-        policy: pulumi
-          .all([bucket.arn, accountId])
-          .apply(([arn, a]) => JSON.stringify(recorderDeliveryPolicy(arn, a))),
-      },
-      { parent: this },
-    );
-
     const recorder = new aws.cfg.Recorder(
       `${name}-recorder`,
       {
@@ -419,5 +367,75 @@ export class KeyRotationCompliance extends pulumi.ComponentResource {
       { parent: this, dependsOn: [channel] },
     );
     return { bucket, recorder, status };
+  }
+
+  /** The recorder's bucket: encrypted, private, TLS only. */
+  private configBucket(name: string) {
+    const bucket = new aws.s3.Bucket(`${name}-config-bucket`, {}, { parent: this });
+    const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-config-bucket-encryption`,
+      {
+        bucket: bucket.id,
+        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+      },
+      { parent: this },
+    );
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+      `${name}-config-bucket-public-access`,
+      {
+        bucket: bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      { parent: this },
+    );
+    const bucketPolicy = new aws.s3.BucketPolicy(
+      `${name}-config-bucket-policy`,
+      {
+        bucket: bucket.id,
+        policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))),
+      },
+      // S3 rejects concurrent changes to a bucket's access block and policy.
+      { parent: this, dependsOn: [publicAccess] },
+    );
+    return { bucket, encryption, publicAccess, bucketPolicy };
+  }
+
+  /** The recorder's role: AWS_ConfigRole, and delivery to its bucket. */
+  private recorderRole(
+    name: string,
+    settings: ComplianceSettings,
+    where: pulumi.Output<Place>,
+    bucket: aws.s3.Bucket,
+  ) {
+    const role = new aws.iam.Role(
+      `${name}-recorder-role`,
+      {
+        description: `Role of the AWS Config recorder ${settings.ruleName}-recorder (iam-key-rotation).`,
+        assumeRolePolicy: where.apply((w) => JSON.stringify(recorderTrustPolicy(w.accountId))),
+      },
+      { parent: this },
+    );
+    const managedPolicy = new aws.iam.RolePolicyAttachment(
+      `${name}-recorder-role-config`,
+      {
+        role: role.name,
+        policyArn: pulumi.interpolate`arn:${where.partition}:iam::aws:policy/service-role/AWS_ConfigRole`,
+      },
+      { parent: this },
+    );
+    const deliveryPolicy = new aws.iam.RolePolicy(
+      `${name}-recorder-role-delivery`,
+      {
+        role: role.name,
+        policy: pulumi
+          .all([bucket.arn, where])
+          .apply(([arn, w]) => JSON.stringify(recorderDeliveryPolicy(arn, w.accountId))),
+      },
+      { parent: this },
+    );
+    return { role, managedPolicy, deliveryPolicy };
   }
 }
