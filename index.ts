@@ -14,10 +14,9 @@ import {
   COMPLIANCE_COMPONENT_NAME,
   complianceWarnings,
 } from "./components/keyRotationCompliance/settings";
-import { GithubOidcRole, githubOidcRoleArgs } from "./components/githubOidcRole/githubOidcRole";
-import { KeyRotationCompliance } from "./components/keyRotationCompliance/keyRotationCompliance";
+import { GithubOidcRole, KeyRotationCompliance, RotatedKeyUser } from "./components";
+import { githubOidcRoleArgs } from "./program/githubOidcRoleArgs";
 import { LiveState, readLiveState } from "./components/rotatedKeyUser/liveReads";
-import { RotatedKeyUser } from "./components/rotatedKeyUser/rotatedKeyUser";
 import { validateRevocation } from "./components/rotatedKeyUser/rotationModel";
 import { utcToday } from "./lib/days";
 

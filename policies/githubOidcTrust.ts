@@ -1,5 +1,5 @@
 import { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { GITHUB_OIDC_AUDIENCE } from "../components/githubOidcRole/settings";
+import { GITHUB_OIDC_AUDIENCE } from "../components/githubOidcRole/trust";
 import { analyzeGithubTrust, TrustProblem } from "./githubOidcTrustAnalysis";
 import { onlyFor, ROLE_TYPE } from "./resourceTypes";
 import { plain, read, UNKNOWN } from "./unknownValues";

@@ -12,7 +12,7 @@
  */
 import { isPlainObject } from "../lib/validation";
 import { UNKNOWN } from "./unknownValues";
-import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST } from "../components/githubOidcRole/settings";
+import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST } from "../components/githubOidcRole/trust";
 
 type Claim = "aud" | "sub";
 

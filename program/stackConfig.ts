@@ -10,6 +10,7 @@ import {
 } from "../components/rotatedKeyUser/rotationModel";
 import { isIsoDate } from "../lib/days";
 import { TAG_PREFIX } from "../components/rotatedKeyUser/rotationRecord";
+import { DEFAULT_PATH, DEFAULT_SECRET_PREFIX } from "../components/rotatedKeyUser/settings";
 import {
   ComplianceSettings,
   parseComplianceConfig,
@@ -19,9 +20,6 @@ import { got, isPlainObject, unknownKeys } from "../lib/validation";
 
 /** The Pulumi project name: config keys live in this namespace (`iam-key-rotation:users`). */
 export const PROJECT = "iam-key-rotation";
-
-export const DEFAULT_PATH = "/key-rotation/";
-export const DEFAULT_SECRET_PREFIX = "key-rotation/";
 
 export interface UserConfig {
   /** IAM user name. */

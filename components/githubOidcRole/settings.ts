@@ -1,17 +1,20 @@
 /**
- * The `github` stack config section: who may run this stack from GitHub Actions (keyless, through
- * GitHub's OIDC provider). Pure: no Pulumi import, so the CLI can parse stack files without
- * loading the AWS SDK. Problems are collected into the caller's list, each naming its field.
+ * Settings of the GithubOidcRole component: the `github` stack config section (who may run this
+ * stack from GitHub Actions, keyless, through GitHub's OIDC provider), the component's defaults
+ * and the validation of its arguments (the users' grants sized with ./permissions.ts). Pure:
+ * nothing from Pulumi at run time (its documents only use Pulumi's types), so the CLI can parse
+ * stack files without loading the AWS SDK. Every problem is a sentence naming its field.
  */
 import { got, isPlainObject, unknownKeys } from "../../lib/validation";
+import { GITHUB_OIDC_HOST } from "./trust";
+import { CiScope, MAX_USER_POLICIES_PER_ROLE, usersPolicyChunks } from "./permissions";
+import { DEFAULT_RULE_NAME, COMPLIANCE_COMPONENT_NAME } from "../keyRotationCompliance/settings";
+import { DEFAULT_PATH, DEFAULT_SECRET_PREFIX } from "../rotatedKeyUser/settings";
 
-/** GitHub Actions' OIDC issuer (host and path, as IAM condition keys and provider ARNs spell it). */
-export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
-/** The audience GitHub puts in tokens requested by aws-actions/configure-aws-credentials. */
-export const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
-
-export const DEFAULT_APPLY_ROLE_NAME = "key-rotation-github-apply";
-export const DEFAULT_PREVIEW_ROLE_NAME = "key-rotation-github-preview";
+const DEFAULT_APPLY_ROLE_NAME = "key-rotation-github-apply";
+const DEFAULT_PREVIEW_ROLE_NAME = "key-rotation-github-preview";
+/** Maximum session of the CI roles, in seconds, unless set. */
+const DEFAULT_MAX_SESSION_DURATION = 3600;
 
 export interface GithubConfig {
   /** OIDC subjects allowed to assume the apply role (runs `pulumi up`). */
@@ -63,7 +66,7 @@ const KMS_KEY_ARN_RE =
   /^arn:aws(?:-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:key\/(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 /** The parts of a well-formed subject. */
-export type Subject =
+type Subject =
   | { kind: "branch"; repository: string; branch: string }
   | { kind: "environment"; repository: string; environment: string }
   | { kind: "pull_request"; repository: string };
@@ -291,4 +294,120 @@ export function parseGithubConfig(raw: unknown, problems: string[]): GithubConfi
     ...(stateBucket !== undefined && { stateBucket }),
     ...(secretsProviderKmsKeyArn !== undefined && { secretsProviderKmsKeyArn }),
   };
+}
+
+/** The settings of a GithubOidcRole, every default applied: what it registers as its inputs. */
+export interface GithubOidcRoleSettings {
+  readonly applySubjects: readonly string[];
+  readonly previewSubjects: readonly string[];
+  /** The existing provider's ARN; undefined: the component creates the provider. */
+  readonly providerArn: string | undefined;
+  readonly applyRoleName: string;
+  /** Undefined without preview subjects: then there is no preview role. */
+  readonly previewRoleName: string | undefined;
+  readonly users: readonly string[];
+  readonly path: string;
+  readonly secretPrefix: string;
+  readonly policyArns: readonly string[];
+  readonly userTagKeys: readonly string[];
+  readonly stateBucket: string | undefined;
+  readonly stateKeyPrefix: string;
+  readonly secretsProviderKmsKeyArn: string | undefined;
+  /** The KeyRotationCompliance resources the apply role may manage; undefined: none. */
+  readonly compliance: CiScope["compliance"];
+  readonly maxSessionDuration: number;
+}
+
+/**
+ * The plain arguments the settings are made from (GithubOidcRoleArgs, in ./githubOidcRole.ts,
+ * documents each and its default): any setting but the compliance scope, which comes as flat
+ * fields; only the subjects and the users are required.
+ */
+type GithubOidcRoleGiven = Partial<Omit<GithubOidcRoleSettings, "compliance">> &
+  Pick<GithubOidcRoleSettings, "applySubjects" | "users"> & {
+    readonly compliance?: boolean;
+    readonly complianceComponentName?: string;
+    readonly complianceRuleName?: string;
+    readonly complianceRecorder?: boolean;
+    readonly complianceOrganization?: boolean;
+  };
+
+/**
+ * The settings with every default applied: role names "key-rotation-github-apply" and (with
+ * preview subjects only) "key-rotation-github-preview", path "/key-rotation/", secret prefix
+ * "key-rotation/", no policies or tag keys, state key prefix "", a one-hour session, and the
+ * compliance scope of the "key-rotation-compliance" component when `compliance` is true.
+ */
+export function githubOidcRoleSettings(args: GithubOidcRoleGiven): GithubOidcRoleSettings {
+  const previewSubjects = [...(args.previewSubjects ?? [])];
+  return {
+    applySubjects: [...args.applySubjects],
+    previewSubjects,
+    providerArn: args.providerArn,
+    applyRoleName: args.applyRoleName ?? DEFAULT_APPLY_ROLE_NAME,
+    previewRoleName:
+      previewSubjects.length > 0 ? (args.previewRoleName ?? DEFAULT_PREVIEW_ROLE_NAME) : undefined,
+    users: [...args.users],
+    path: args.path ?? DEFAULT_PATH,
+    secretPrefix: args.secretPrefix ?? DEFAULT_SECRET_PREFIX,
+    policyArns: [...(args.policyArns ?? [])],
+    userTagKeys: [...(args.userTagKeys ?? [])],
+    stateBucket: args.stateBucket,
+    stateKeyPrefix: args.stateKeyPrefix ?? "",
+    secretsProviderKmsKeyArn: args.secretsProviderKmsKeyArn,
+    compliance: args.compliance
+      ? {
+          componentName: args.complianceComponentName ?? COMPLIANCE_COMPONENT_NAME,
+          ruleName: args.complianceRuleName ?? DEFAULT_RULE_NAME,
+          recorder: args.complianceRecorder ?? false,
+          organization: args.complianceOrganization ?? false,
+        }
+      : undefined,
+    maxSessionDuration: args.maxSessionDuration ?? DEFAULT_MAX_SESSION_DURATION,
+  };
+}
+
+/**
+ * Problems with the plain arguments, each naming its field: every subject must be exact and
+ * well-formed (checkSubject), the apply role must not trust pull requests, the users' grants
+ * must fit the managed policies IAM attaches to a role, and the session length must be one IAM
+ * accepts.
+ */
+export function validateGithubOidcRoleArgs(args: GithubOidcRoleGiven): string[] {
+  const settings = githubOidcRoleSettings(args);
+  const problems: string[] = [];
+  if (settings.applySubjects.length === 0) {
+    problems.push("[applySubjects] must list at least one subject.");
+  }
+  if (settings.users.length === 0) {
+    problems.push("[users] must list at least one managed user: the roles manage exactly these.");
+  }
+  const policies = usersPolicyChunks(settings, settings.users, true).length;
+  if (policies > MAX_USER_POLICIES_PER_ROLE) {
+    problems.push(
+      `[users] lists ${settings.users.length} users: their grants need ${policies} managed ` +
+        `policies, more than the ${MAX_USER_POLICIES_PER_ROLE} IAM attaches to a role; split ` +
+        `the users across stacks.`,
+    );
+  }
+  settings.applySubjects.forEach((value, i) => {
+    const checked = checkSubject(value, `applySubjects[${i}]`);
+    if (typeof checked === "string") problems.push(checked);
+    else if (checked.kind === "pull_request") {
+      problems.push(
+        `[applySubjects[${i}]] must not be a pull_request subject: the apply role changes AWS.`,
+      );
+    }
+  });
+  settings.previewSubjects.forEach((value, i) => {
+    const checked = checkSubject(value, `previewSubjects[${i}]`);
+    if (typeof checked === "string") problems.push(checked);
+  });
+  const session = settings.maxSessionDuration;
+  if (!Number.isInteger(session) || session < 3600 || session > 43200) {
+    problems.push(
+      `[maxSessionDuration] must be an integer from 3600 to 43200 seconds (got ${session}).`,
+    );
+  }
+  return problems;
 }

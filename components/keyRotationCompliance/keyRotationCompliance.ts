@@ -10,6 +10,9 @@
  *   matches this rule's "Config Rules Compliance Change" events with NON_COMPLIANT and sends
  *   them to an encrypted SNS topic, and a CloudWatch alarm on that EventBridge rule's
  *   AWS/Events TriggeredRules metric notifies the same topic.
+ *
+ * The component only declares resources: defaults and validation are in ./settings.ts, the
+ * event pattern and policy documents in ./documents.ts.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -17,16 +20,26 @@ import {
   ComplianceSettings,
   complianceDefaults,
   ExecutionFrequency,
-  NON_COMPLIANT_SUFFIX,
   RULE_IDENTIFIER,
   validateComplianceSettings,
 } from "./settings";
+import {
+  alarmArnOf,
+  nonCompliantEventPattern,
+  nonCompliantName,
+  notificationTransformer,
+  recorderDeliveryPolicy,
+  recorderTrustPolicy,
+  tlsOnlyBucketPolicy,
+  topicKeyPolicy,
+  topicPolicy,
+} from "./documents";
 import { DEFAULT_POLICY } from "../rotatedKeyUser/rotationModel";
 import { parseArn } from "../../lib/arn";
 import { KEY_ROTATION_COMPLIANCE_TYPE } from "../typeTokens";
 
 /** The resource type the recorder records: IAM users are what ACCESS_KEYS_ROTATED evaluates. */
-export const RECORDED_RESOURCE_TYPES = ["AWS::IAM::User"];
+const RECORDED_RESOURCE_TYPES = ["AWS::IAM::User"];
 
 export interface KeyRotationComplianceArgs {
   /**
@@ -60,210 +73,18 @@ export interface KeyRotationComplianceArgs {
   readonly excludedAccounts?: readonly string[];
 }
 
-// ---------------------------------------------------------------------------------------------
-// Pure helpers: names, the event pattern and the policy documents.
-
-/** Name of the EventBridge rule and of the CloudWatch alarm. */
-export function nonCompliantName(ruleName: string): string {
-  return `${ruleName}${NON_COMPLIANT_SUFFIX}`;
-}
-
-/**
- * AWS Config names the rule it creates in each account for an organization rule
- * `OrgConfigRule-<organization rule name>-<random suffix>` (e.g.
- * `OrgConfigRule-s3-bucket-versioning-enabled-dbgzf8ba`, AWS Audit Manager API reference,
- * SourceKeyword.keywordValue); compliance events carry that name.
- */
-export function organizationMemberRulePrefix(ruleName: string): string {
-  return `OrgConfigRule-${ruleName}-`;
-}
-
-/** The EventBridge pattern: this rule's compliance changes to NON_COMPLIANT. */
-export function nonCompliantEventPattern(ruleName: string, organization: boolean) {
-  return {
-    source: ["aws.config"],
-    "detail-type": ["Config Rules Compliance Change"],
-    detail: {
-      messageType: ["ComplianceChangeNotification"],
-      configRuleName: organization
-        ? [{ prefix: organizationMemberRulePrefix(ruleName) }]
-        : [ruleName],
-      newEvaluationResult: { complianceType: ["NON_COMPLIANT"] },
-    },
-  };
-}
-
-/** What the EventBridge target sends to the topic: one readable sentence per event. */
-export function notificationTransformer(maxAccessKeyAge: number) {
-  return {
-    inputPaths: {
-      rule: "$.detail.configRuleName",
-      resourceType: "$.detail.resourceType",
-      resourceId: "$.detail.resourceId",
-      account: "$.detail.awsAccountId",
-      region: "$.detail.awsRegion",
-    },
-    // A JSON string: SNS delivers it as plain text.
-    inputTemplate: JSON.stringify(
-      `AWS Config rule <rule> reports <resourceType> <resourceId> in account <account> ` +
-        `(<region>) NON_COMPLIANT: it has an active access key older than ${maxAccessKeyAge} ` +
-        `days. Rotate or deactivate that key; for users managed by iam-key-rotation, check that ` +
-        `the daily pulumi up still succeeds.`,
-    ),
-  };
-}
-
-export function alarmArnOf(
-  partition: string,
-  region: string,
-  accountId: string,
-  alarmName: string,
-): string {
-  return `arn:${partition}:cloudwatch:${region}:${accountId}:alarm:${alarmName}`;
-}
-
-const PUBLISH_KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey*"];
-
-/**
- * Key policy of the topic's KMS key. An encrypted topic needs a customer managed key whose
- * policy lets the publishing services use it (SNS Developer Guide, "Enable compatibility
- * between event sources from AWS services and encrypted topics"); the AWS managed aws/sns key
- * cannot be changed. The grants carry no condition, as in AWS's examples: the topic policy
- * already decides who may publish (this rule, this alarm), the key only lets the services
- * encrypt for it, and a condition that the service's call through SNS does not carry would drop
- * the page silently (AWS documents that aws:SourceArn/aws:SourceAccount are not supported in
- * KMS policies for EventBridge delivery).
- */
-export function topicKeyPolicy(p: {
+/** Partition, region and account of an ARN (the event rule's). */
+interface Place {
   partition: string;
+  region: string;
   accountId: string;
-}): aws.iam.PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "AccountAdministersKey",
-        Effect: "Allow",
-        Principal: { AWS: `arn:${p.partition}:iam::${p.accountId}:root` },
-        Action: "kms:*",
-        Resource: "*",
-      },
-      {
-        Sid: "EventBridgePublishesToTopic",
-        Effect: "Allow",
-        Principal: { Service: "events.amazonaws.com" },
-        Action: PUBLISH_KEY_ACTIONS,
-        Resource: "*",
-      },
-      {
-        Sid: "AlarmPublishesToTopic",
-        Effect: "Allow",
-        Principal: { Service: "cloudwatch.amazonaws.com" },
-        Action: PUBLISH_KEY_ACTIONS,
-        Resource: "*",
-      },
-    ],
-  };
 }
 
-/** Topic policy: only this EventBridge rule and this alarm may publish. */
-export function topicPolicy(p: {
-  topicArn: string;
-  eventRuleArn: string;
-  alarmArn: string;
-  accountId: string;
-}): aws.iam.PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "NonCompliantEventsPublish",
-        Effect: "Allow",
-        Principal: { Service: "events.amazonaws.com" },
-        Action: "sns:Publish",
-        Resource: p.topicArn,
-        Condition: { ArnEquals: { "aws:SourceArn": p.eventRuleArn } },
-      },
-      {
-        Sid: "AlarmPublishes",
-        Effect: "Allow",
-        Principal: { Service: "cloudwatch.amazonaws.com" },
-        Action: "sns:Publish",
-        Resource: p.topicArn,
-        Condition: {
-          ArnEquals: { "aws:SourceArn": p.alarmArn },
-          StringEquals: { "aws:SourceAccount": p.accountId },
-        },
-      },
-    ],
-  };
-}
-
-/** Trust policy of the recorder role: AWS Config, for this account only. */
-export function recorderTrustPolicy(accountId: string): aws.iam.PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Service: "config.amazonaws.com" },
-        Action: "sts:AssumeRole",
-        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-      },
-    ],
-  };
-}
-
-/** What the recorder role needs to deliver to its bucket (AWS Config Developer Guide). */
-export function recorderDeliveryPolicy(
-  bucketArn: string,
-  accountId: string,
-): aws.iam.PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "DeliverConfigurationItems",
-        Effect: "Allow",
-        Action: ["s3:PutObject", "s3:PutObjectAcl"],
-        Resource: `${bucketArn}/AWSLogs/${accountId}/*`,
-        Condition: { StringLike: { "s3:x-amz-acl": "bucket-owner-full-control" } },
-      },
-      {
-        Sid: "CheckBucket",
-        Effect: "Allow",
-        Action: ["s3:GetBucketAcl", "s3:ListBucket"],
-        Resource: bucketArn,
-      },
-    ],
-  };
-}
-
-/** Bucket policy of the recorder bucket: TLS only. */
-export function tlsOnlyBucketPolicy(bucketArn: string): aws.iam.PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
-    ],
-  };
-}
-
-/** Partition, region and account of the event rule's ARN. */
-function arnParts(arn: string): { partition: string; region: string; accountId: string } {
+function arnParts(arn: string): Place {
   const parsed = parseArn(arn);
   if (parsed === undefined) throw new Error(`Not an ARN: ${JSON.stringify(arn)}.`);
   return { partition: parsed.partition, region: parsed.region, accountId: parsed.accountId };
 }
-
-// ---------------------------------------------------------------------------------------------
 
 export class KeyRotationCompliance extends pulumi.ComponentResource {
   /** Name of the Config rule (in organization mode, of the organization rule). */
@@ -288,6 +109,7 @@ export class KeyRotationCompliance extends pulumi.ComponentResource {
     args: KeyRotationComplianceArgs,
     opts?: pulumi.ComponentResourceOptions,
   ) {
+    // Checked before anything is registered, the component itself included.
     const settings: ComplianceSettings = complianceDefaults(
       {
         ...args,
@@ -296,7 +118,6 @@ export class KeyRotationCompliance extends pulumi.ComponentResource {
       },
       DEFAULT_POLICY.maxAgeDays,
     );
-    // Checked before anything is registered, the component itself included.
     const problems = validateComplianceSettings(settings);
     if (problems.length > 0) {
       throw new Error(`KeyRotationCompliance "${name}": ${problems.join(" ")}`);
@@ -306,7 +127,43 @@ export class KeyRotationCompliance extends pulumi.ComponentResource {
 
     // The EventBridge rule comes first: its ARN tells the partition, region and account every
     // other policy names (no invoke needed, so nothing extra to grant or to mock).
-    const eventRule = new aws.cloudwatch.EventRule(
+    const eventRule = this.eventRule(name, settings);
+    const where = eventRule.arn.apply(arnParts);
+    const recorder = settings.createRecorder ? this.recorder(name, settings, where) : undefined;
+    const rule = this.rule(name, settings, recorder?.status);
+
+    // The notification: the topic, what publishes to it, who it notifies.
+    const alarmName = nonCompliantName(settings.ruleName);
+    const alarmArn = where.apply((w) => alarmArnOf(w.partition, w.region, w.accountId, alarmName));
+    const { topic, policy } = this.topic(name, settings, where, eventRule, alarmArn);
+    this.eventTarget(name, settings, eventRule, topic, policy);
+    this.subscriptions(name, settings, topic);
+    const alarm = this.alarm(name, settings, eventRule, topic, policy);
+
+    this.ruleName = rule.name;
+    this.ruleArn = rule.arn;
+    this.topicArn = topic.arn;
+    this.eventRuleName = eventRule.name;
+    this.alarmName = alarm.name;
+    this.alarmArn = alarm.arn;
+    this.recorderName = recorder ? recorder.recorder.name : pulumi.output(undefined);
+    this.recorderBucket = recorder ? recorder.bucket.bucket : pulumi.output(undefined);
+
+    this.registerOutputs({
+      ruleName: this.ruleName,
+      ruleArn: this.ruleArn,
+      topicArn: this.topicArn,
+      eventRuleName: this.eventRuleName,
+      alarmName: this.alarmName,
+      alarmArn: this.alarmArn,
+      recorderName: this.recorderName,
+      recorderBucket: this.recorderBucket,
+    });
+  }
+
+  /** The EventBridge rule matching this Config rule's NON_COMPLIANT changes. */
+  private eventRule(name: string, settings: ComplianceSettings): aws.cloudwatch.EventRule {
+    return new aws.cloudwatch.EventRule(
       `${name}-event-rule`,
       {
         name: nonCompliantName(settings.ruleName),
@@ -317,24 +174,23 @@ export class KeyRotationCompliance extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const where = eventRule.arn.apply(arnParts);
-    const partition = where.partition;
-    const accountId = where.accountId;
+  }
 
-    const recorder = settings.createRecorder
-      ? this.createRecorder(name, settings, partition, accountId)
-      : undefined;
-
-    // The rule ----------------------------------------------------------------------------
+  /** The Config rule, or the organization rule; after the recorder starts, when there is one. */
+  private rule(
+    name: string,
+    settings: ComplianceSettings,
+    recorderStatus: aws.cfg.RecorderStatus | undefined,
+  ): aws.cfg.Rule | aws.cfg.OrganizationManagedRule {
     const description =
       `Active IAM access keys must be rotated within ${settings.maxAccessKeyAge} days ` +
       `(iam-key-rotation).`;
     const inputParameters = JSON.stringify({ maxAccessKeyAge: String(settings.maxAccessKeyAge) });
     const ruleOpts: pulumi.CustomResourceOptions = {
       parent: this,
-      ...(recorder ? { dependsOn: [recorder.status] } : {}),
+      ...(recorderStatus ? { dependsOn: [recorderStatus] } : {}),
     };
-    const rule: aws.cfg.Rule | aws.cfg.OrganizationManagedRule = settings.organization
+    return settings.organization
       ? new aws.cfg.OrganizationManagedRule(
           `${name}-rule`,
           {
@@ -360,24 +216,28 @@ export class KeyRotationCompliance extends pulumi.ComponentResource {
           },
           ruleOpts,
         );
+  }
 
-    // The notification --------------------------------------------------------------------
-    const alarmName = nonCompliantName(settings.ruleName);
-    const alarmArn = where.apply((w) => alarmArnOf(w.partition, w.region, w.accountId, alarmName));
-
+  /** The topic, its customer managed key and its policy (only this rule and alarm publish). */
+  private topic(
+    name: string,
+    settings: ComplianceSettings,
+    where: pulumi.Output<Place>,
+    eventRule: aws.cloudwatch.EventRule,
+    alarmArn: pulumi.Output<string>,
+  ): { topic: aws.sns.Topic; policy: aws.sns.TopicPolicy } {
     const key = new aws.kms.Key(
       `${name}-topic-key`,
       {
         description: `Encrypts the SNS topic of Config rule ${settings.ruleName} (iam-key-rotation).`,
         enableKeyRotation: true,
         deletionWindowInDays: 30,
-        policy: pulumi
-          .all([partition, accountId])
-          .apply(([p, a]) => JSON.stringify(topicKeyPolicy({ partition: p, accountId: a }))),
+        policy: where.apply((w) =>
+          JSON.stringify(topicKeyPolicy({ partition: w.partition, accountId: w.accountId })),
+        ),
       },
       { parent: this },
     );
-
     const topic = new aws.sns.Topic(
       `${name}-topic`,
       {
@@ -386,20 +246,31 @@ export class KeyRotationCompliance extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-
     const policy = new aws.sns.TopicPolicy(
       `${name}-topic-policy`,
       {
         arn: topic.arn,
         policy: pulumi
-          .all([topic.arn, eventRule.arn, alarmArn, accountId])
-          .apply(([topicArn, eventRuleArn, arn, a]) =>
-            JSON.stringify(topicPolicy({ topicArn, eventRuleArn, alarmArn: arn, accountId: a })),
+          .all([topic.arn, eventRule.arn, alarmArn, where])
+          .apply(([topicArn, eventRuleArn, arn, w]) =>
+            JSON.stringify(
+              topicPolicy({ topicArn, eventRuleArn, alarmArn: arn, accountId: w.accountId }),
+            ),
           ),
       },
       { parent: this },
     );
+    return { topic, policy };
+  }
 
+  /** Sends each matched event to the topic as one sentence, once the topic policy allows it. */
+  private eventTarget(
+    name: string,
+    settings: ComplianceSettings,
+    eventRule: aws.cloudwatch.EventRule,
+    topic: aws.sns.Topic,
+    policy: aws.sns.TopicPolicy,
+  ): void {
     new aws.cloudwatch.EventTarget(
       `${name}-event-target`,
       {
@@ -409,7 +280,10 @@ export class KeyRotationCompliance extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [policy] },
     );
+  }
 
+  /** One email subscription per address (each must confirm). */
+  private subscriptions(name: string, settings: ComplianceSettings, topic: aws.sns.Topic): void {
     for (const email of settings.emails) {
       new aws.sns.TopicSubscription(
         `${name}-email-${email.toLowerCase()}`,
@@ -417,11 +291,20 @@ export class KeyRotationCompliance extends pulumi.ComponentResource {
         { parent: this },
       );
     }
+  }
 
-    const alarm = new aws.cloudwatch.MetricAlarm(
+  /** The alarm on the EventBridge rule's AWS/Events TriggeredRules metric, notifying the topic. */
+  private alarm(
+    name: string,
+    settings: ComplianceSettings,
+    eventRule: aws.cloudwatch.EventRule,
+    topic: aws.sns.Topic,
+    policy: aws.sns.TopicPolicy,
+  ): aws.cloudwatch.MetricAlarm {
+    return new aws.cloudwatch.MetricAlarm(
       `${name}-alarm`,
       {
-        name: alarmName,
+        name: nonCompliantName(settings.ruleName),
         alarmDescription:
           `An access key is older than ${settings.maxAccessKeyAge} days: AWS Config rule ` +
           `${settings.ruleName} reported a NON_COMPLIANT IAM user (EventBridge rule ` +
@@ -442,92 +325,17 @@ export class KeyRotationCompliance extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [policy] },
     );
-
-    this.ruleName = rule.name;
-    this.ruleArn = rule.arn;
-    this.topicArn = topic.arn;
-    this.eventRuleName = eventRule.name;
-    this.alarmName = alarm.name;
-    this.alarmArn = alarm.arn;
-    this.recorderName = recorder ? recorder.recorder.name : pulumi.output(undefined);
-    this.recorderBucket = recorder ? recorder.bucket.bucket : pulumi.output(undefined);
-
-    this.registerOutputs({
-      ruleName: this.ruleName,
-      ruleArn: this.ruleArn,
-      topicArn: this.topicArn,
-      eventRuleName: this.eventRuleName,
-      alarmName: this.alarmName,
-      alarmArn: this.alarmArn,
-      recorderName: this.recorderName,
-      recorderBucket: this.recorderBucket,
-    });
   }
 
   /** The configuration recorder and what it needs, ordered with dependsOn. */
-  private createRecorder(
-    name: string,
-    settings: ComplianceSettings,
-    partition: pulumi.Output<string>,
-    accountId: pulumi.Output<string>,
-  ) {
-    const bucket = new aws.s3.Bucket(`${name}-config-bucket`, {}, { parent: this });
-    const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-config-bucket-encryption`,
-      {
-        bucket: bucket.id,
-        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-      },
-      { parent: this },
+  private recorder(name: string, settings: ComplianceSettings, where: pulumi.Output<Place>) {
+    const { bucket, encryption, publicAccess, bucketPolicy } = this.configBucket(name);
+    const { role, managedPolicy, deliveryPolicy } = this.recorderRole(
+      name,
+      settings,
+      where,
+      bucket,
     );
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(
-      `${name}-config-bucket-public-access`,
-      {
-        bucket: bucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      { parent: this },
-    );
-    const bucketPolicy = new aws.s3.BucketPolicy(
-      `${name}-config-bucket-policy`,
-      {
-        bucket: bucket.id,
-        policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))),
-      },
-      // S3 rejects concurrent changes to a bucket's access block and policy.
-      { parent: this, dependsOn: [publicAccess] },
-    );
-
-    const role = new aws.iam.Role(
-      `${name}-recorder-role`,
-      {
-        description: `Role of the AWS Config recorder ${settings.ruleName}-recorder (iam-key-rotation).`,
-        assumeRolePolicy: accountId.apply((a) => JSON.stringify(recorderTrustPolicy(a))),
-      },
-      { parent: this },
-    );
-    const managedPolicy = new aws.iam.RolePolicyAttachment(
-      `${name}-recorder-role-config`,
-      {
-        role: role.name,
-        policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/service-role/AWS_ConfigRole`,
-      },
-      { parent: this },
-    );
-    const deliveryPolicy = new aws.iam.RolePolicy(
-      `${name}-recorder-role-delivery`,
-      {
-        role: role.name,
-        policy: pulumi
-          .all([bucket.arn, accountId])
-          .apply(([arn, a]) => JSON.stringify(recorderDeliveryPolicy(arn, a))),
-      },
-      { parent: this },
-    );
-
     const recorder = new aws.cfg.Recorder(
       `${name}-recorder`,
       {
@@ -559,5 +367,75 @@ export class KeyRotationCompliance extends pulumi.ComponentResource {
       { parent: this, dependsOn: [channel] },
     );
     return { bucket, recorder, status };
+  }
+
+  /** The recorder's bucket: encrypted, private, TLS only. */
+  private configBucket(name: string) {
+    const bucket = new aws.s3.Bucket(`${name}-config-bucket`, {}, { parent: this });
+    const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-config-bucket-encryption`,
+      {
+        bucket: bucket.id,
+        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+      },
+      { parent: this },
+    );
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+      `${name}-config-bucket-public-access`,
+      {
+        bucket: bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      { parent: this },
+    );
+    const bucketPolicy = new aws.s3.BucketPolicy(
+      `${name}-config-bucket-policy`,
+      {
+        bucket: bucket.id,
+        policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))),
+      },
+      // S3 rejects concurrent changes to a bucket's access block and policy.
+      { parent: this, dependsOn: [publicAccess] },
+    );
+    return { bucket, encryption, publicAccess, bucketPolicy };
+  }
+
+  /** The recorder's role: AWS_ConfigRole, and delivery to its bucket. */
+  private recorderRole(
+    name: string,
+    settings: ComplianceSettings,
+    where: pulumi.Output<Place>,
+    bucket: aws.s3.Bucket,
+  ) {
+    const role = new aws.iam.Role(
+      `${name}-recorder-role`,
+      {
+        description: `Role of the AWS Config recorder ${settings.ruleName}-recorder (iam-key-rotation).`,
+        assumeRolePolicy: where.apply((w) => JSON.stringify(recorderTrustPolicy(w.accountId))),
+      },
+      { parent: this },
+    );
+    const managedPolicy = new aws.iam.RolePolicyAttachment(
+      `${name}-recorder-role-config`,
+      {
+        role: role.name,
+        policyArn: pulumi.interpolate`arn:${where.partition}:iam::aws:policy/service-role/AWS_ConfigRole`,
+      },
+      { parent: this },
+    );
+    const deliveryPolicy = new aws.iam.RolePolicy(
+      `${name}-recorder-role-delivery`,
+      {
+        role: role.name,
+        policy: pulumi
+          .all([bucket.arn, where])
+          .apply(([arn, w]) => JSON.stringify(recorderDeliveryPolicy(arn, w.accountId))),
+      },
+      { parent: this },
+    );
+    return { role, managedPolicy, deliveryPolicy };
   }
 }

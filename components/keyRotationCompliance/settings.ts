@@ -20,7 +20,7 @@ export const COMPLIANCE_COMPONENT_NAME = "key-rotation-compliance";
 export const DEFAULT_RULE_NAME = "iam-key-rotation-access-keys-rotated";
 
 /** Every value of AWS Config's MaximumExecutionFrequency enum (API reference). */
-export const AWS_EXECUTION_FREQUENCIES = [
+const AWS_EXECUTION_FREQUENCIES = [
   "One_Hour",
   "Three_Hours",
   "Six_Hours",
@@ -33,19 +33,19 @@ export const AWS_EXECUTION_FREQUENCIES = [
  * ACCESS_KEYS_ROTATED within 4 hours of an evaluation has no effect on its results (the IAM
  * credential report behind it is regenerated at most every 4 hours).
  */
-export const EXECUTION_FREQUENCIES = ["Six_Hours", "Twelve_Hours", "TwentyFour_Hours"] as const;
+const EXECUTION_FREQUENCIES = ["Six_Hours", "Twelve_Hours", "TwentyFour_Hours"] as const;
 export type ExecutionFrequency = (typeof EXECUTION_FREQUENCIES)[number];
-export const DEFAULT_EXECUTION_FREQUENCY: ExecutionFrequency = "TwentyFour_Hours";
+const DEFAULT_EXECUTION_FREQUENCY: ExecutionFrequency = "TwentyFour_Hours";
 
 /** AWS Config accepts at most this many excluded accounts on an organization rule. */
-export const MAX_EXCLUDED_ACCOUNTS = 1000;
+const MAX_EXCLUDED_ACCOUNTS = 1000;
 
 /**
  * Suffix of the EventBridge rule and CloudWatch alarm names. EventBridge rule names are at most
  * 64 characters, so the Config rule name is at most 64 - 14 = 50.
  */
 export const NON_COMPLIANT_SUFFIX = "-non-compliant";
-export const MAX_RULE_NAME_LENGTH = 64 - NON_COMPLIANT_SUFFIX.length;
+const MAX_RULE_NAME_LENGTH = 64 - NON_COMPLIANT_SUFFIX.length;
 
 /** The settings of a KeyRotationCompliance component, every default applied. */
 export interface ComplianceSettings {
@@ -267,7 +267,7 @@ export function parseComplianceConfig(
  * previous key stays Active for overlapDays after its successor is published, or until the next
  * run when overlapDays is 0.
  */
-export function longestActiveAge(policy: RotationPolicy): number {
+function longestActiveAge(policy: RotationPolicy): number {
   return policy.everyDays + Math.max(policy.overlapDays, 1);
 }
 

@@ -2,16 +2,16 @@
  * New IAM access keys take a few seconds to be accepted everywhere. Before a key is published
  * (or reported as working), call STS GetCallerIdentity with it until AWS accepts it.
  * Used by RotatedKeyUser before publishing a key issued in the current run, and by
- * `iam-key-rotation verify`.
+ * `iam-key-rotation verify`. Not pure: it calls STS with the key.
  */
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 
-export interface KeyCredentials {
+interface KeyCredentials {
   accessKeyId: string;
   secretAccessKey: string;
 }
 
-export interface KeyCheckOptions {
+interface KeyCheckOptions {
   /** AWS region for STS. Defaults to us-east-1. */
   region?: string;
   /** STS endpoint URL (a local emulator in tests). Defaults to the region's endpoint. */

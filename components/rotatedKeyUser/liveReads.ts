@@ -3,7 +3,9 @@
  * the rotation record in the IAM user's tags and the key consumers are being given (the
  * published secret). Only a definite "does not exist" means "nothing there": any other failure
  * (throttling, access denied, network) stops the run before anything changes, because taking a
- * failed read for a new user would re-issue the key consumers are using.
+ * failed read for a new user would re-issue the key consumers are using. Not pure: Pulumi
+ * provider invokes (aws.iam.getUser, aws.secretsmanager.getSecretVersion); what they return is
+ * decoded by the pure ./rotationRecord.ts and ./publishedKey.ts.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";

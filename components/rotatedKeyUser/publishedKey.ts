@@ -29,7 +29,7 @@ export interface PublishedPreviousKey {
 }
 
 /** One key of a document, field by field: a field is set only when it is well-formed. */
-export interface KeyFieldsRead {
+interface KeyFieldsRead {
   accessKeyId?: string;
   secretAccessKey?: string;
   slot?: Slot;
@@ -38,7 +38,7 @@ export interface KeyFieldsRead {
 }
 
 /** What a secret's text says, field by field, with every problem. */
-export interface KeyDocumentReading extends KeyFieldsRead {
+interface KeyDocumentReading extends KeyFieldsRead {
   userName?: string;
   previous?: KeyFieldsRead;
   /** Every problem, naming the field (never quoting a value); empty for a complete document. */

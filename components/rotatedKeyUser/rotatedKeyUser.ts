@@ -1,11 +1,11 @@
 /**
  * RotatedKeyUser: an IAM user whose access keys rotate with no downtime. Two key slots (blue
  * and green), the current key published to a Secrets Manager secret, the rotation record kept
- * in the user's own tags. See ./rotationModel.ts for the rotation model.
+ * in the user's own tags. The component only declares resources: the plan comes from the pure
+ * rotation model (./rotationModel.ts), the defaults and validation from ./settings.ts.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_PATH, DEFAULT_SECRET_PREFIX } from "../../program/stackConfig";
 import { waitUntilKeyWorks } from "./keyPropagation";
 import { readPublication, readRecordedState } from "./liveReads";
 import { PublishedKeyDocument } from "./publishedKey";
@@ -13,16 +13,18 @@ import { encodeRecord, TAG_PREFIX } from "./rotationRecord";
 import {
   advance,
   awaitsPublication,
-  DEFAULT_POLICY,
   otherSlot,
   Publication,
   RotationPlan,
   RotationPolicy,
   RotationState,
   Slot,
-  validatePolicy,
-  validateRevocation,
 } from "./rotationModel";
+import {
+  RotatedKeyUserSettings,
+  rotatedKeyUserSettings,
+  validateRotatedKeyUserArgs,
+} from "./settings";
 import { utcToday } from "../../lib/days";
 import { parseArn } from "../../lib/arn";
 import { ROTATED_KEY_USER_TYPE } from "../typeTokens";
@@ -68,14 +70,6 @@ export interface RotatedKeyUserArgs {
   readonly published?: Publication | null;
 }
 
-/** The settings a RotatedKeyUser registers as its inputs (what a policy pack sees). */
-export interface RotatedKeyUserSettings {
-  userName: string;
-  path: string;
-  secretName: string;
-  rotation: RotationPolicy;
-}
-
 interface Children {
   user: aws.iam.User;
   keys: Partial<Record<Slot, aws.iam.AccessKey>>;
@@ -100,27 +94,14 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
   public readonly rotationState: pulumi.Output<RotationState>;
 
   constructor(name: string, args: RotatedKeyUserArgs, opts?: pulumi.ComponentResourceOptions) {
-    const policy: RotationPolicy = { ...DEFAULT_POLICY, ...args.rotation };
-    const secretName = args.secretName ?? `${DEFAULT_SECRET_PREFIX}${args.userName}`;
-    const path = args.path ?? DEFAULT_PATH;
-    // Registered as the component's inputs, so policy packs see the settings at preview.
-    const settings: RotatedKeyUserSettings = {
-      userName: args.userName,
-      path,
-      secretName,
-      rotation: policy,
-    };
     // Checked before anything is registered, the component itself included.
+    const settings = rotatedKeyUserSettings(args);
     const today = args.today ?? utcToday();
-    const problems = [
-      ...validatePolicy(policy),
-      ...(args.revokeIssuedBefore === undefined
-        ? []
-        : validateRevocation(args.revokeIssuedBefore, today)),
-    ];
+    const problems = validateRotatedKeyUserArgs(settings, args.revokeIssuedBefore, today);
     if (problems.length > 0) {
       throw new Error(`RotatedKeyUser "${name}": ${problems.join(" ")}`);
     }
+    // Registered as the component's inputs, so policy packs see the settings at preview.
     super(ROTATED_KEY_USER_TYPE, name, settings, opts);
 
     // With both seams given the plan is known now; otherwise read the live state first.
@@ -129,13 +110,13 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
         ? Promise.resolve(
             advance(
               args.recorded ?? undefined,
-              policy,
+              settings.rotation,
               today,
               args.published,
               args.revokeIssuedBefore,
             ),
           )
-        : this.readPlan(args, policy, today, secretName);
+        : this.readPlan(args, settings, today);
     const children = plan.then((p) => this.build(name, args, settings, p, today));
 
     const fromChildren = <T>(f: (c: Children) => pulumi.Input<T>) =>
@@ -162,11 +143,11 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
     });
   }
 
+  /** The plan, from the recorded state and (while an overlap waits) the published key. */
   private async readPlan(
     args: RotatedKeyUserArgs,
-    policy: RotationPolicy,
+    settings: RotatedKeyUserSettings,
     today: string,
-    secretName: string,
   ): Promise<RotationPlan> {
     const recorded =
       args.recorded !== undefined
@@ -176,11 +157,18 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
       args.published !== undefined
         ? args.published
         : awaitsPublication(recorded)
-          ? await readPublication(secretName, { parent: this })
+          ? await readPublication(settings.secretName, { parent: this })
           : null;
-    return advance(recorded ?? undefined, policy, today, published, args.revokeIssuedBefore);
+    return advance(
+      recorded ?? undefined,
+      settings.rotation,
+      today,
+      published,
+      args.revokeIssuedBefore,
+    );
   }
 
+  /** Every child the plan calls for, in the order they depend on each other. */
   private build(
     name: string,
     args: RotatedKeyUserArgs,
@@ -188,66 +176,121 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
     plan: RotationPlan,
     today: string,
   ): Children {
-    const tags = { ...args.tags };
-    const user = new aws.iam.User(
+    const user = this.user(name, args, settings, plan);
+    this.policyAttachments(name, args.policyArns ?? [], user);
+
+    const previousSlot = otherSlot(plan.current);
+    const previousStatus = plan.slots[previousSlot]?.status;
+    const keys: Partial<Record<Slot, aws.iam.AccessKey>> = {
+      [plan.current]: this.slotKey(name, user, plan, plan.current),
+    };
+    // An Active previous key is published with the current one; an Inactive one is not.
+    if (previousStatus === "Active")
+      keys[previousSlot] = this.slotKey(name, user, plan, previousSlot);
+
+    const secret = this.secret(name, args, settings);
+    const version = new aws.secretsmanager.SecretVersion(
+      `${name}-secret-version`,
+      { secretId: secret.id, secretString: pulumi.secret(this.document(args, plan, keys, today)) },
+      { parent: this },
+    );
+    // Deactivating the previous key waits for this run's publication to succeed: if the new
+    // key could not be published, consumers still have the old one.
+    if (previousStatus === "Inactive") {
+      keys[previousSlot] = this.slotKey(name, user, plan, previousSlot, [version]);
+    }
+    return { user, keys, secret, version };
+  }
+
+  /** The IAM user, its tags carrying the rotation record. */
+  private user(
+    name: string,
+    args: RotatedKeyUserArgs,
+    settings: RotatedKeyUserSettings,
+    plan: RotationPlan,
+  ): aws.iam.User {
+    return new aws.iam.User(
       `${name}-user`,
       {
         name: args.userName,
         path: settings.path,
-        tags: { ...tags, ...encodeRecord(plan.state) },
+        tags: { ...args.tags, ...encodeRecord(plan.state) },
       },
       { parent: this },
     );
+  }
 
-    for (const arn of args.policyArns ?? []) {
+  /** One attachment per managed policy, named by owner and policy name (see policyLabel). */
+  private policyAttachments(name: string, policyArns: readonly string[], user: aws.iam.User) {
+    for (const arn of policyArns) {
       new aws.iam.UserPolicyAttachment(
         `${name}-${policyLabel(arn)}`,
         { user: user.name, policyArn: arn },
         { parent: this },
       );
     }
+  }
 
-    const slotKey = (slot: Slot, dependsOn?: pulumi.Resource[]) =>
-      new aws.iam.AccessKey(
-        `${name}-${slot}`,
-        { user: user.name, status: plan.slots[slot]!.status },
-        {
-          parent: this,
-          // A calendar date known at preview and identical on retries: a new date re-issues
-          // the slot, anything else updates it in place.
-          replacementTrigger: plan.slots[slot]!.issuedOn,
-          // IAM allows two keys per user, Inactive ones included: free the slot first.
-          deleteBeforeReplace: true,
-          dependsOn,
-          // (@pulumi/aws itself marks `secret` and `sesSmtpPasswordV4` as secret outputs.)
-        },
-      );
-    const previousSlot = otherSlot(plan.current);
-    const previousStatus = plan.slots[previousSlot]?.status;
-    const keys: Partial<Record<Slot, aws.iam.AccessKey>> = {
-      [plan.current]: slotKey(plan.current),
-    };
-    // An Active previous key is published with the current one; an Inactive one is not.
-    if (previousStatus === "Active") keys[previousSlot] = slotKey(previousSlot);
+  /** The access key of one slot. */
+  private slotKey(
+    name: string,
+    user: aws.iam.User,
+    plan: RotationPlan,
+    slot: Slot,
+    dependsOn?: pulumi.Resource[],
+  ): aws.iam.AccessKey {
+    return new aws.iam.AccessKey(
+      `${name}-${slot}`,
+      { user: user.name, status: plan.slots[slot]!.status },
+      {
+        parent: this,
+        // A calendar date known at preview and identical on retries: a new date re-issues
+        // the slot, anything else updates it in place.
+        replacementTrigger: plan.slots[slot]!.issuedOn,
+        // IAM allows two keys per user, Inactive ones included: free the slot first.
+        deleteBeforeReplace: true,
+        dependsOn,
+        // (@pulumi/aws itself marks `secret` and `sesSmtpPasswordV4` as secret outputs.)
+      },
+    );
+  }
 
-    const secret = new aws.secretsmanager.Secret(
+  /** The secret the current key is published to. */
+  private secret(
+    name: string,
+    args: RotatedKeyUserArgs,
+    settings: RotatedKeyUserSettings,
+  ): aws.secretsmanager.Secret {
+    return new aws.secretsmanager.Secret(
       `${name}-secret`,
       {
         name: settings.secretName,
         description: `Current access key of IAM user ${args.userName}, rotated by iam-key-rotation.`,
         kmsKeyId: args.kmsKeyId,
-        tags: { ...tags, [`${TAG_PREFIX}user`]: args.userName },
+        tags: { ...args.tags, [`${TAG_PREFIX}user`]: args.userName },
       },
       { parent: this },
     );
+  }
 
+  /**
+   * The published-key document (./publishedKey.ts): the current key and, while it is Active,
+   * the previous one. A key issued in this run is first checked with STS (not at preview).
+   */
+  private document(
+    args: RotatedKeyUserArgs,
+    plan: RotationPlan,
+    keys: Partial<Record<Slot, aws.iam.AccessKey>>,
+    today: string,
+  ): pulumi.Output<string> {
     const current = keys[plan.current]!;
+    const previousSlot = otherSlot(plan.current);
     const previousKey = keys[previousSlot];
     const issuedToday = plan.slots[plan.current]!.issuedOn === today;
     const waitForNewKey = (args.waitForNewKey ?? true) && issuedToday;
     const region = aws.config.region;
 
-    const document = pulumi
+    return pulumi
       .all([current.id, current.secret, previousKey?.id, previousKey?.secret])
       .apply(async ([id, secretKey, previousId, previousSecret]) => {
         if (waitForNewKey && !pulumi.runtime.isDryRun()) {
@@ -273,16 +316,6 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
         }
         return JSON.stringify(doc);
       });
-
-    const version = new aws.secretsmanager.SecretVersion(
-      `${name}-secret-version`,
-      { secretId: secret.id, secretString: pulumi.secret(document) },
-      { parent: this },
-    );
-    // Deactivating the previous key waits for this run's publication to succeed: if the new
-    // key could not be published, consumers still have the old one.
-    if (previousStatus === "Inactive") keys[previousSlot] = slotKey(previousSlot, [version]);
-    return { user, keys, secret, version };
   }
 }
 
@@ -290,7 +323,7 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
  * A stable child-name suffix for a policy attachment: owner and policy name
  * (`aws-ReadOnlyAccess`, `123456789012-deploy`), so reordering the list changes nothing.
  */
-export function policyLabel(arn: string): string {
+function policyLabel(arn: string): string {
   const parsed = parseArn(arn);
   const resource = parsed?.resource ?? "";
   const policyName = resource.split("/").pop() ?? resource;

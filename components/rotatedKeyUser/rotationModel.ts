@@ -43,7 +43,7 @@ export const DEFAULT_POLICY: Readonly<RotationPolicy> = Object.freeze({
 /** Upper bound of every day count; also the AWS Config rule's maxAccessKeyAge limit. */
 export const MAX_DAYS = 365;
 
-export interface SlotRecord {
+interface SlotRecord {
   /** YYYY-MM-DD (UTC) the key in this slot was issued. */
   issuedOn: string;
 }
@@ -78,7 +78,7 @@ export interface Publication {
 
 export type KeyStatus = "Active" | "Inactive";
 
-export interface SlotPlan {
+interface SlotPlan {
   issuedOn: string;
   status: KeyStatus;
 }
@@ -397,7 +397,7 @@ function dueDay(state: RotationState, policy: RotationPolicy, now: number): numb
 // ---------------------------------------------------------------------------------------------
 // Calendar: what daily runs will do
 
-export type RotationEventKind = "issue" | "deactivate" | "delete";
+type RotationEventKind = "issue" | "deactivate" | "delete";
 
 export interface RotationEvent {
   /** YYYY-MM-DD of the run that makes the change. */
@@ -409,7 +409,7 @@ export interface RotationEvent {
 }
 
 /** The changes between two consecutive plans (ordered: delete, issue, deactivate). */
-export function diffPlans(
+function diffPlans(
   before: RotationPlan | undefined,
   after: RotationPlan,
   date: string,

@@ -14,10 +14,10 @@ import { RotationState, Slot, SLOTS } from "./rotationModel";
 import { isIsoDate } from "../../lib/days";
 
 export const TAG_PREFIX = "key-rotation:";
-export const CURRENT_TAG = `${TAG_PREFIX}current`;
-export const PREVIOUS_ACTIVE_UNTIL_TAG = `${TAG_PREFIX}previous-active-until`;
-export const REVOKED_BEFORE_TAG = `${TAG_PREFIX}revoked-before`;
-export const slotTag = (slot: Slot): string => `${TAG_PREFIX}${slot}`;
+const CURRENT_TAG = `${TAG_PREFIX}current`;
+const PREVIOUS_ACTIVE_UNTIL_TAG = `${TAG_PREFIX}previous-active-until`;
+const REVOKED_BEFORE_TAG = `${TAG_PREFIX}revoked-before`;
+const slotTag = (slot: Slot): string => `${TAG_PREFIX}${slot}`;
 
 /** Every tag of the record, sorted (the CI role may set exactly these on managed users). */
 export const RECORD_TAG_KEYS: readonly string[] = [
@@ -42,7 +42,7 @@ export function encodeRecord(state: RotationState): Record<string, string> {
   return tags;
 }
 
-export type DecodedRecord =
+type DecodedRecord =
   | { kind: "none" }
   | { kind: "ok"; state: RotationState }
   | { kind: "malformed"; problems: string[] };

@@ -7,9 +7,13 @@ import {
   checkSubject,
   GITHUB_KEYS,
   GithubConfig,
+  githubOidcRoleSettings,
   parseGithubConfig,
+  validateGithubOidcRoleArgs,
 } from "../../../components/githubOidcRole/settings";
+import { usersPolicyChunks } from "../../../components/githubOidcRole/permissions";
 import { ROOT } from "../../support/root";
+import { APPLY_SUB, BASE, ECR, KMS_KEY, PR_SUB, PROVIDER, S3RO } from "./fixtures";
 
 const APPLY = "repo:acme/iam-key-rotation:environment:prod";
 const PR = "repo:acme/iam-key-rotation:pull_request";
@@ -300,5 +304,151 @@ describe("github stack config", () => {
         assert.match(project, new RegExp(`^#\\s+${key}:`, "m"), key);
       }
     });
+  });
+});
+
+describe("GithubOidcRole users", () => {
+  it("needs at least one user, and no more than ten managed policies' worth", () => {
+    assert.deepEqual(validateGithubOidcRoleArgs({ applySubjects: [APPLY_SUB], users: [] }), [
+      "[users] must list at least one managed user: the roles manage exactly these.",
+    ]);
+    const many = Array.from(
+      { length: 400 },
+      (_, i) => `service-account-${String(i).padStart(3, "0")}`,
+    );
+    const needed = usersPolicyChunks(BASE, many, true).length;
+    assert.ok(needed > 10);
+    assert.deepEqual(validateGithubOidcRoleArgs({ applySubjects: [APPLY_SUB], users: many }), [
+      `[users] lists 400 users: their grants need ${needed} managed policies, more than the 10 ` +
+        "IAM attaches to a role; split the users across stacks.",
+    ]);
+  });
+});
+
+describe("GithubOidcRole settings", () => {
+  it("applies every default: no preview role without preview subjects, no compliance scope", () => {
+    assert.deepEqual(githubOidcRoleSettings({ applySubjects: [APPLY_SUB], users: ["a"] }), {
+      applySubjects: [APPLY_SUB],
+      previewSubjects: [],
+      providerArn: undefined,
+      applyRoleName: "key-rotation-github-apply",
+      previewRoleName: undefined,
+      users: ["a"],
+      path: "/key-rotation/",
+      secretPrefix: "key-rotation/",
+      policyArns: [],
+      userTagKeys: [],
+      stateBucket: undefined,
+      stateKeyPrefix: "",
+      secretsProviderKmsKeyArn: undefined,
+      compliance: undefined,
+      maxSessionDuration: 3600,
+    });
+  });
+
+  it("names the preview role once there are preview subjects, and scopes compliance by default names", () => {
+    const settings = githubOidcRoleSettings({
+      applySubjects: [APPLY_SUB],
+      previewSubjects: [PR_SUB],
+      users: ["a"],
+      compliance: true,
+    });
+    assert.equal(settings.previewRoleName, "key-rotation-github-preview");
+    assert.deepEqual(settings.compliance, {
+      componentName: "key-rotation-compliance",
+      ruleName: "iam-key-rotation-access-keys-rotated",
+      recorder: false,
+      organization: false,
+    });
+    // A preview role name without preview subjects names nothing.
+    assert.equal(
+      githubOidcRoleSettings({
+        applySubjects: [APPLY_SUB],
+        previewRoleName: "acme-preview",
+        users: ["a"],
+      }).previewRoleName,
+      undefined,
+    );
+  });
+
+  it("keeps every value given, the compliance fields as one scope, and ignores them without compliance", () => {
+    const given = {
+      applySubjects: [APPLY_SUB],
+      previewSubjects: [PR_SUB],
+      providerArn: PROVIDER,
+      applyRoleName: "acme-apply",
+      previewRoleName: "acme-preview",
+      users: ["b", "a"],
+      path: "/ci/",
+      secretPrefix: "ci/",
+      policyArns: [S3RO, ECR],
+      userTagKeys: ["team"],
+      stateBucket: "acme-state",
+      stateKeyPrefix: "infra/",
+      secretsProviderKmsKeyArn: KMS_KEY,
+      complianceComponentName: "acme-compliance",
+      complianceRuleName: "acme-keys",
+      complianceRecorder: true,
+      complianceOrganization: true,
+      maxSessionDuration: 7200,
+    };
+    const expected = {
+      applySubjects: [APPLY_SUB],
+      previewSubjects: [PR_SUB],
+      providerArn: PROVIDER,
+      applyRoleName: "acme-apply",
+      previewRoleName: "acme-preview",
+      users: ["b", "a"],
+      path: "/ci/",
+      secretPrefix: "ci/",
+      policyArns: [S3RO, ECR],
+      userTagKeys: ["team"],
+      stateBucket: "acme-state",
+      stateKeyPrefix: "infra/",
+      secretsProviderKmsKeyArn: KMS_KEY,
+      maxSessionDuration: 7200,
+    };
+    assert.deepEqual(githubOidcRoleSettings({ ...given, compliance: true }), {
+      ...expected,
+      compliance: {
+        componentName: "acme-compliance",
+        ruleName: "acme-keys",
+        recorder: true,
+        organization: true,
+      },
+    });
+    assert.deepEqual(githubOidcRoleSettings({ ...given, compliance: false }), {
+      ...expected,
+      compliance: undefined,
+    });
+  });
+
+  it("copies the lists it is given", () => {
+    const users = ["a"];
+    const settings = githubOidcRoleSettings({ applySubjects: [APPLY_SUB], users });
+    users.push("b");
+    assert.deepEqual(settings.users, ["a"]);
+  });
+
+  it("accepts valid arguments and the session limits", () => {
+    for (const maxSessionDuration of [undefined, 3600, 43200]) {
+      assert.deepEqual(
+        validateGithubOidcRoleArgs({
+          applySubjects: [APPLY_SUB],
+          previewSubjects: [PR_SUB],
+          users: ["a"],
+          maxSessionDuration,
+        }),
+        [],
+      );
+    }
+    assert.deepEqual(
+      validateGithubOidcRoleArgs({
+        applySubjects: [APPLY_SUB],
+        users: ["a"],
+        maxSessionDuration: 43201,
+      }),
+      ["[maxSessionDuration] must be an integer from 3600 to 43200 seconds (got 43201)."],
+    );
   });
 });

@@ -1,7 +1,7 @@
 /**
  * KeyRotationCompliance under mocks: the exact children, their inputs, parentage and ordering,
  * the event pattern, the policies and the alarm. Which AWS APIs accept these inputs is checked
- * against moto_server in test/integration/keyRotationCompliance.test.ts.
+ * against moto_server in keyRotationCompliance.moto.test.ts; the documents alone in documents.test.ts.
  */
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";

@@ -36,7 +36,7 @@ import {
   CiScope,
   previewRolePolicy,
   usersPolicy,
-} from "../../../components/githubOidcRole/githubOidcRole";
+} from "../../../components/githubOidcRole/permissions";
 import { MOTO_CREDENTIALS, MotoServer, useMoto } from "../../support/moto";
 
 const ACCOUNT = "123456789012";

@@ -1,0 +1,251 @@
+/**
+ * The published-key document's one parser: a complete document, each missing or malformed field
+ * with its exact problem, text that is not JSON, and (property test) no problem ever quoting a
+ * value of the document: the document holds secret access keys.
+ */
+import * as assert from "node:assert/strict";
+import fc from "fast-check";
+import {
+  parseKeyDocument,
+  PublishedKeyDocument,
+  readKeyDocument,
+} from "../../../components/rotatedKeyUser/publishedKey";
+
+const COMPLETE: PublishedKeyDocument = {
+  accessKeyId: "AKIAGREENKEY00000002",
+  secretAccessKey: "green-secret/with+chars=",
+  slot: "green",
+  issuedOn: "2026-11-22",
+  userName: "ci-deployer",
+  previous: {
+    accessKeyId: "AKIABLUEKEY000000001",
+    secretAccessKey: "blue-secret",
+    slot: "blue",
+    issuedOn: "2026-10-23",
+    deactivatesOn: "2026-11-29",
+  },
+};
+
+/** The text of COMPLETE with `change` applied (a value of undefined removes the field). */
+function textWith(change: Record<string, unknown>, previous?: Record<string, unknown>): string {
+  const doc: Record<string, unknown> = { ...COMPLETE, ...change };
+  if (previous !== undefined) doc.previous = { ...COMPLETE.previous, ...previous };
+  return JSON.stringify(doc);
+}
+
+const NOT_A_DOCUMENT = "the secret is not an iam-key-rotation key document: ";
+
+describe("the published-key document", () => {
+  it("reads a complete document, field by field, with no problem", () => {
+    const text = JSON.stringify(COMPLETE);
+    assert.deepEqual(readKeyDocument(text), { ...COMPLETE, problems: [], notJson: false });
+    assert.deepEqual(parseKeyDocument(text), { ok: true, document: COMPLETE });
+  });
+
+  it("reads a document without a previous key (or with previous: null)", () => {
+    const current: PublishedKeyDocument = { ...COMPLETE };
+    delete current.previous;
+    for (const previous of [undefined, null]) {
+      const text = JSON.stringify({ ...current, previous });
+      assert.deepEqual(parseKeyDocument(text), { ok: true, document: current });
+    }
+  });
+
+  it("reads a previous key without a deactivation day (not known yet)", () => {
+    const text = textWith({}, { deactivatesOn: undefined });
+    const previous = { ...COMPLETE.previous! };
+    delete previous.deactivatesOn;
+    assert.deepEqual(parseKeyDocument(text), { ok: true, document: { ...COMPLETE, previous } });
+  });
+
+  const cases: [string, string, string][] = [
+    [
+      "a missing access key id",
+      textWith({ accessKeyId: undefined }),
+      "accessKeyId is missing or not an access key id",
+    ],
+    [
+      "a lowercase access key id",
+      textWith({ accessKeyId: "akiagreenkey00000002" }),
+      "accessKeyId is missing or not an access key id",
+    ],
+    [
+      "a short access key id",
+      textWith({ accessKeyId: "AKIA1234" }),
+      "accessKeyId is missing or not an access key id",
+    ],
+    ["a missing secret", textWith({ secretAccessKey: undefined }), "secretAccessKey is missing"],
+    ["an empty secret", textWith({ secretAccessKey: "" }), "secretAccessKey is missing"],
+    [
+      "a secret that is not a string",
+      textWith({ secretAccessKey: 42 }),
+      "secretAccessKey is missing",
+    ],
+    ["a missing slot", textWith({ slot: undefined }), "slot is not blue or green"],
+    ["another slot", textWith({ slot: "red" }), "slot is not blue or green"],
+    ["a missing issue day", textWith({ issuedOn: undefined }), "issuedOn is not a YYYY-MM-DD date"],
+    [
+      "an issue day not written YYYY-MM-DD",
+      textWith({ issuedOn: "22.11.2026" }),
+      "issuedOn is not a YYYY-MM-DD date",
+    ],
+    [
+      "an impossible issue day",
+      textWith({ issuedOn: "2026-02-30" }),
+      "issuedOn is not a YYYY-MM-DD date",
+    ],
+    [
+      "a bad deactivation day",
+      textWith({ deactivatesOn: "soon" }),
+      "deactivatesOn is not a YYYY-MM-DD date",
+    ],
+    ["a missing user name", textWith({ userName: undefined }), "userName is missing"],
+    ["an empty user name", textWith({ userName: "" }), "userName is missing"],
+    [
+      "a previous key that is not an object",
+      textWith({ previous: "AKIABLUEKEY000000001" }),
+      "previous is not an object",
+    ],
+    [
+      "a bad previous access key id",
+      textWith({}, { accessKeyId: "x" }),
+      "previous.accessKeyId is missing or not an access key id",
+    ],
+    [
+      "a missing previous secret",
+      textWith({}, { secretAccessKey: undefined }),
+      "previous.secretAccessKey is missing",
+    ],
+    ["a bad previous slot", textWith({}, { slot: "Blue" }), "previous.slot is not blue or green"],
+    [
+      "a bad previous issue day",
+      textWith({}, { issuedOn: 20261023 }),
+      "previous.issuedOn is not a YYYY-MM-DD date",
+    ],
+    [
+      "a bad previous deactivation day",
+      textWith({}, { deactivatesOn: "2026-11-31" }),
+      "previous.deactivatesOn is not a YYYY-MM-DD date",
+    ],
+  ];
+  for (const [what, text, problem] of cases) {
+    it(`names the field of ${what}`, () => {
+      const reading = readKeyDocument(text);
+      assert.deepEqual(reading.problems, [problem]);
+      assert.equal(reading.notJson, false);
+      assert.deepEqual(parseKeyDocument(text), { ok: false, problem: NOT_A_DOCUMENT + problem });
+    });
+  }
+
+  it("keeps the well-formed fields of a document with problems", () => {
+    const reading = readKeyDocument(textWith({ slot: "red", userName: undefined }));
+    assert.deepEqual(reading, {
+      accessKeyId: COMPLETE.accessKeyId,
+      secretAccessKey: COMPLETE.secretAccessKey,
+      issuedOn: COMPLETE.issuedOn,
+      previous: COMPLETE.previous,
+      problems: ["slot is not blue or green", "userName is missing"],
+      notJson: false,
+    });
+  });
+
+  it("reports every problem, in field order", () => {
+    assert.deepEqual(parseKeyDocument("{}"), {
+      ok: false,
+      problem:
+        NOT_A_DOCUMENT +
+        "accessKeyId is missing or not an access key id; secretAccessKey is missing; slot is " +
+        "not blue or green; issuedOn is not a YYYY-MM-DD date; userName is missing",
+    });
+  });
+
+  it("takes JSON that is not an object as no document", () => {
+    for (const text of ["null", "[]", '"AKIAGREENKEY00000002"', "42", "true"]) {
+      assert.deepEqual(readKeyDocument(text), {
+        problems: ["the document is not an object"],
+        notJson: false,
+      });
+      assert.deepEqual(parseKeyDocument(text), {
+        ok: false,
+        problem: `${NOT_A_DOCUMENT}the document is not an object`,
+      });
+    }
+  });
+
+  it("takes text that is not JSON as such, giving only its length", () => {
+    const text = "accessKeyId=AKIAGREENKEY00000002 secret=green-secret";
+    assert.deepEqual(readKeyDocument(text), { problems: ["the text is not JSON"], notJson: true });
+    assert.deepEqual(parseKeyDocument(text), {
+      ok: false,
+      problem: "the secret is not JSON (52 characters; content not shown)",
+    });
+    assert.deepEqual(parseKeyDocument(""), {
+      ok: false,
+      problem: "the secret is not JSON (0 characters; content not shown)",
+    });
+  });
+
+  it("never quotes a value of the document in a problem (property test)", () => {
+    // Every free-form value is marked «…»: no problem text contains «, so a value found in a
+    // problem is a value quoted. Field names are not values; the slot names are the only values
+    // a problem may spell ("slot is not blue or green").
+    const marked = fc.string({ minLength: 1, maxLength: 12 }).map((s) => `«${s}»`);
+    const junk = fc.oneof(
+      marked,
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(marked, { maxLength: 2 }),
+      fc.dictionary(marked, marked, { maxKeys: 2 }),
+    );
+    const field = <T>(valid: fc.Arbitrary<T>) =>
+      fc.oneof(fc.constant(undefined), valid, junk, marked);
+    const keyFields = {
+      accessKeyId: field(fc.stringMatching(/^[A-Z0-9]{16,24}$/)),
+      secretAccessKey: field(marked),
+      slot: field(fc.constantFrom("blue", "green")),
+      issuedOn: field(fc.constant("2026-11-22")),
+      deactivatesOn: field(fc.constant("2026-11-29")),
+    };
+    const doc = fc.oneof(
+      fc.record(
+        {
+          ...keyFields,
+          userName: field(marked),
+          previous: fc.oneof(fc.constant(null), junk, fc.record(keyFields, { requiredKeys: [] })),
+        },
+        { requiredKeys: [] },
+      ),
+      junk,
+    );
+    const stringsIn = (value: unknown): string[] =>
+      typeof value === "string"
+        ? [value]
+        : value !== null && typeof value === "object"
+          ? Object.entries(value).flatMap(([k, v]) => [
+              ...(k.startsWith("«") ? [k] : []),
+              ...stringsIn(v),
+            ])
+          : [];
+
+    fc.assert(
+      fc.property(doc, (value) => {
+        const text = JSON.stringify(value);
+        const parsed = parseKeyDocument(text);
+        const problems = [
+          ...readKeyDocument(text).problems,
+          ...(parsed.ok ? [] : [parsed.problem]),
+        ];
+        for (const s of stringsIn(value).filter((s) => s !== "blue" && s !== "green")) {
+          for (const problem of problems) {
+            assert.ok(
+              !problem.includes(s),
+              `${JSON.stringify(problem)} quotes ${JSON.stringify(s)}`,
+            );
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
