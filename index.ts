@@ -104,7 +104,7 @@ export = async () => {
     compliance = new KeyRotationCompliance(COMPLIANCE_COMPONENT_NAME, config.compliance);
   }
 
-  // Keyless CI (README, "Keyless CI"): the OIDC provider and the GitHub Actions roles.
+  // Keyless CI (docs/keyless-ci.md): the OIDC provider and the GitHub Actions roles.
   const ciArgs = githubOidcRoleArgs(config, COMPLIANCE_COMPONENT_NAME);
   const ci = ciArgs === undefined ? undefined : new GithubOidcRole("github", ciArgs);
 

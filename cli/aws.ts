@@ -307,7 +307,7 @@ export function describeAwsFailure(err: unknown): string {
   ) {
     return (
       `AWS denied ${action} (${what}). The credentials in use need the ${action} permission ` +
-      `(README, "Required IAM permissions").`
+      `(docs/cli.md, "Required IAM permissions").`
     );
   }
   if (REJECTED_CREDENTIALS.has(name)) {

@@ -117,7 +117,7 @@ export function registerAudit(program: Command, ctx: CommandContext): void {
     )
     .option("--path-prefix <path>", "only users whose IAM path starts with this", "/")
     .addOption(
-      new Option("--format <format>", "output format (JSON and CSV columns in the README)")
+      new Option("--format <format>", "output format (JSON and CSV columns in docs/cli.md)")
         .choices(["table", "json", "csv"])
         .default("table"),
     )

@@ -203,7 +203,7 @@ export function registerPlan(program: Command, ctx: CommandContext): void {
       "start from the recorded state: the output of `pulumi stack output --json` (default: plan every user as new)",
     )
     .option("--dir <path>", "project directory holding Pulumi.yaml", ctx.io.cwd)
-    .option("--json", "print the calendar as JSON (schema in the README)", false)
+    .option("--json", "print the calendar as JSON (schema in docs/cli.md)", false)
     .addHelpText(
       "after",
       "\nExamples:\n" +

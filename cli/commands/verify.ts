@@ -367,7 +367,7 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
       30,
     )
     .addOption(
-      new Option("--format <format>", "output format (JSON schema in the README)")
+      new Option("--format <format>", "output format (JSON schema in docs/cli.md)")
         .choices(["table", "json"])
         .default("table"),
     );

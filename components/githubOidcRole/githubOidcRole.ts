@@ -9,7 +9,7 @@
  * roles and the OIDC provider). A change that would widen them (a new `policyArns` entry, a new
  * tag key, another path or prefix, the `github` section itself) makes CI's `pulumi up` fail with
  * AccessDenied until an administrator reviews it and runs `pulumi up` with their own credentials:
- * the same way the roles were bootstrapped (README, "Keyless CI").
+ * the same way the roles were bootstrapped (docs/keyless-ci.md, "Bootstrap (once, by an administrator)").
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";

@@ -515,8 +515,8 @@ export function applyRolePolicy(scope: CiScope): Document {
 /**
  * Permissions of the preview role: `pulumi preview --refresh` reads only. It may read the
  * published secrets: the program reads them during preview (while an overlap waits to start),
- * and the stack's state, which a preview must decrypt, holds every key anyway (README, "What the
- * preview role can read").
+ * and the stack's state, which a preview must decrypt, holds every key anyway
+ * (docs/keyless-ci.md, "What the preview role can read").
  */
 export function previewRolePolicy(scope: CiScope): Document {
   const statements: Statement[] = [

@@ -308,7 +308,7 @@ export class KeyRotationCompliance extends pulumi.ComponentResource {
         alarmDescription:
           `An access key is older than ${settings.maxAccessKeyAge} days: AWS Config rule ` +
           `${settings.ruleName} reported a NON_COMPLIANT IAM user (EventBridge rule ` +
-          `${nonCompliantName(settings.ruleName)} matched). See the README, "Compliance".`,
+          `${nonCompliantName(settings.ruleName)} matched). See docs/compliance.md, "What the alarm means".`,
         namespace: "AWS/Events",
         metricName: "TriggeredRules",
         dimensions: { RuleName: eventRule.name },

@@ -72,22 +72,22 @@ export async function readRecordedState(
     if (problems.length === 0) return decoded.state;
     throw new Error(
       `IAM user "${userName}" has an inconsistent rotation record (its ${TAG_PREFIX}* tags): ` +
-        `${problems.join(" ")} Stopping before any change; fix the tags as described in the ` +
-        `README ("Repairing a rotation record").`,
+        `${problems.join(" ")} Stopping before any change; fix the tags as described in ` +
+        `docs/runbooks.md, "Repairing a rotation record".`,
     );
   }
   if (decoded.kind === "none") {
     throw new Error(
       `IAM user "${userName}" exists but has no rotation record (no ${TAG_PREFIX}* tags). ` +
         `Stopping before any change. A user made outside this stack cannot be taken over in ` +
-        `place: see "Adopting existing users" in the README. If the tags were removed by hand, ` +
-        `restore them from the last run (README, "Repairing a rotation record").`,
+        `place: see docs/runbooks.md, "Adopting existing users". If the tags were removed by ` +
+        `hand, restore them from the last run (docs/runbooks.md, "Repairing a rotation record").`,
     );
   }
   throw new Error(
     `IAM user "${userName}" has a malformed rotation record: ${decoded.problems.join(" ")} ` +
-      `Stopping before any change; fix the tags as described in the README ` +
-      `("Repairing a rotation record").`,
+      `Stopping before any change; fix the tags as described in ` +
+      `docs/runbooks.md, "Repairing a rotation record".`,
   );
 }
 

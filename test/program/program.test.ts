@@ -208,8 +208,8 @@ describe("the program", () => {
           "AccessDenied: no. Stopping before any change: taking a failed read for a new user would re-issue the " +
           "key its consumers are using. Check that the deploying role may call iam:GetUser on this user, then run again.\n" +
           'IAM user "c" exists but has no rotation record (no key-rotation:* tags). Stopping before any change. ' +
-          'A user made outside this stack cannot be taken over in place: see "Adopting existing users" in the ' +
-          'README. If the tags were removed by hand, restore them from the last run (README, "Repairing a rotation record").',
+          'A user made outside this stack cannot be taken over in place: see docs/runbooks.md, "Adopting existing users". ' +
+          'If the tags were removed by hand, restore them from the last run (docs/runbooks.md, "Repairing a rotation record").',
       );
       return true;
     });

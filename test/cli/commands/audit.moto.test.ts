@@ -796,10 +796,10 @@ describe("iam-key-rotation audit with moto's request authentication on", functio
     };
   }
 
-  /** The permissions the README lists for `audit`. */
+  /** The permissions docs/cli.md lists for `audit`. */
   const AUDIT_ACTIONS = requiredActions("Audit");
 
-  it("the README's permissions are enough for both paths", async () => {
+  it("the permissions docs/cli.md lists are enough for both paths", async () => {
     const env = await auditor(AUDIT_ACTIONS);
     const at = ["--endpoint-url", moto.server.endpoint, "--format", "json"];
     const report = await runCli(["audit", ...at, ...USE_REPORT], { env });
@@ -819,7 +819,7 @@ describe("iam-key-rotation audit with moto's request authentication on", functio
   const denied = (action: string) =>
     `error: AWS denied ${action} (AccessDenied: User: arn:aws:iam::${ACCOUNT}:user/auditor is not ` +
     `authorized to perform: ${action}). The credentials in use need the ${action} permission ` +
-    `(README, "Required IAM permissions").\n`;
+    `(docs/cli.md, "Required IAM permissions").\n`;
 
   it("AccessDenied on the report names iam:GenerateCredentialReport, exit 3", async () => {
     const env = await auditor(AUDIT_ACTIONS.filter((a) => a !== "iam:GenerateCredentialReport"));

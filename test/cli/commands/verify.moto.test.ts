@@ -510,7 +510,7 @@ describe("iam-key-rotation verify with moto's request authentication on", functi
     assert.equal(
       result.problem,
       "AWS denied secretsmanager:GetSecretValue (HTTP 403). The credentials in use " +
-        'need the secretsmanager:GetSecretValue permission (README, "Required IAM permissions").',
+        'need the secretsmanager:GetSecretValue permission (docs/cli.md, "Required IAM permissions").',
     );
   });
 });

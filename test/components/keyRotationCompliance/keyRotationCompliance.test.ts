@@ -210,8 +210,8 @@ describe("KeyRotationCompliance", () => {
         name: NON_COMPLIANT,
         alarmDescription:
           `An access key is older than 90 days: AWS Config rule ${RULE} reported a ` +
-          `NON_COMPLIANT IAM user (EventBridge rule ${NON_COMPLIANT} matched). See the README, ` +
-          `"Compliance".`,
+          `NON_COMPLIANT IAM user (EventBridge rule ${NON_COMPLIANT} matched). See docs/compliance.md, ` +
+          `"What the alarm means".`,
         namespace: "AWS/Events",
         metricName: "TriggeredRules",
         dimensions: { RuleName: NON_COMPLIANT },

@@ -119,8 +119,8 @@ describe("readRecordedState", () => {
     await assert.rejects(readRecordedState("ci"), {
       message:
         'IAM user "ci" exists but has no rotation record (no key-rotation:* tags). Stopping before any change. ' +
-        'A user made outside this stack cannot be taken over in place: see "Adopting existing users" in the README. ' +
-        'If the tags were removed by hand, restore them from the last run (README, "Repairing a rotation record").',
+        'A user made outside this stack cannot be taken over in place: see docs/runbooks.md, "Adopting existing users". ' +
+        'If the tags were removed by hand, restore them from the last run (docs/runbooks.md, "Repairing a rotation record").',
     });
   });
 
@@ -134,8 +134,8 @@ describe("readRecordedState", () => {
     await assert.rejects(readRecordedState("ci", undefined, "2026-11-22"), {
       message:
         'IAM user "ci" has an inconsistent rotation record (its key-rotation:* tags): blue issue date 2026-12-01 is ' +
-        "after today (2026-11-22). Stopping before any change; fix the tags as described in the README " +
-        '("Repairing a rotation record").',
+        "after today (2026-11-22). Stopping before any change; fix the tags as described in " +
+        'docs/runbooks.md, "Repairing a rotation record".',
     });
   });
 
@@ -150,7 +150,7 @@ describe("readRecordedState", () => {
       message:
         'IAM user "ci" has a malformed rotation record: tag key-rotation:current must be "blue" or "green" (got "purple"). ' +
         'tag key-rotation:blue must be a date YYYY-MM-DD (got "yesterday"). Stopping before any change; fix the tags ' +
-        'as described in the README ("Repairing a rotation record").',
+        'as described in docs/runbooks.md, "Repairing a rotation record".',
     });
   });
 });

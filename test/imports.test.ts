@@ -1,14 +1,14 @@
 /**
- * No import cycles: reads every .ts file under cli/, components/, lib/ and program/, follows
+ * No import cycles: reads every .ts file under cli/, components/, lib/, policies/ and program/, follows
  * their relative imports (type-only ones and re-exports included) and fails naming the cycle.
  */
 import * as assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import * as ts from "typescript";
-import { ROOT } from "../support/root";
+import { ROOT } from "./support/root";
 
-const CHECKED_DIRS = ["cli", "components", "lib", "program"];
+const CHECKED_DIRS = ["cli", "components", "lib", "policies", "program"];
 
 /** Every module specifier of a source file: imports, re-exports, `require()`, `import()`. */
 function specifiersOf(fileName: string, text: string): string[] {
