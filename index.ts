@@ -1,7 +1,8 @@
 /**
- * The iam-key-rotation program: reads and validates the stack configuration, reads every
- * managed user's rotation record, and only then declares the components. Any bad setting or
- * failed read stops the run before a single resource is touched.
+ * The iam-key-rotation program: reads and validates the stack configuration, checks the engine,
+ * plans every managed user (reads its record, keys and published document and cross-checks
+ * them), and only then declares the components. Any bad setting, failed read or disagreement
+ * stops the run before a single resource is touched.
  */
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -9,6 +10,7 @@ import {
   decodeProgramValue,
   parseStackConfig,
   secretNameOf,
+  StackConfig,
 } from "./program/stackConfig";
 import {
   COMPLIANCE_COMPONENT_NAME,
@@ -16,8 +18,9 @@ import {
 } from "./components/keyRotationCompliance/settings";
 import { GithubOidcRole, KeyRotationCompliance, RotatedKeyUser } from "./components";
 import { githubOidcRoleArgs } from "./program/githubOidcRoleArgs";
-import { LiveState, readLiveState } from "./components/rotatedKeyUser/liveReads";
+import { requireEngine } from "./components/rotatedKeyUser/rotatedKeyUser";
 import { validateRevocation } from "./components/rotatedKeyUser/rotationModel";
+import { liveIo, planUserRun, RunStop, UserRunPlan } from "./components/rotatedKeyUser/runPlan";
 import { utcToday } from "./lib/days";
 
 /** The project's config values, keys without the namespace, decoded from Pulumi's strings. */
@@ -32,19 +35,39 @@ function projectConfig(): Record<string, unknown> {
   return raw;
 }
 
-async function readAll(
-  users: readonly string[],
-  secretOf: (user: string) => string,
-  today: string,
-) {
+/** Plans every user; stops, naming every problem of every user, when any cannot go ahead. */
+async function planAll(config: StackConfig, today: string): Promise<UserRunPlan[]> {
+  const stack = `${pulumi.getProject()}/${pulumi.getStack()}`;
+  const io = liveIo();
   const results = await Promise.allSettled(
-    users.map((u) => readLiveState(u, secretOf(u), undefined, today)),
+    config.users.map((user) =>
+      planUserRun(
+        {
+          userName: user.name,
+          stack,
+          path: user.path,
+          policy: user.rotation,
+          secretName: secretNameOf(config, user.name),
+          dryRun: pulumi.runtime.isDryRun(),
+          ...(user.revokeIssuedBefore !== undefined && {
+            revokeIssuedBefore: user.revokeIssuedBefore,
+          }),
+          ...(user.adopt !== undefined && { adopt: user.adopt }),
+          ...(user.rebuildRecord && { rebuildRecord: true }),
+        },
+        today,
+        io,
+      ),
+    ),
   );
-  const failures = results.flatMap((r) => (r.status === "rejected" ? [String(r.reason)] : []));
-  if (failures.length > 0) {
-    throw new pulumi.RunError(failures.map((f) => f.replace(/^Error: /, "")).join("\n"));
-  }
-  return results.map((r) => (r as PromiseFulfilledResult<LiveState>).value);
+  const failures = results.flatMap((r) => {
+    if (r.status === "fulfilled") return [];
+    const err: unknown = r.reason;
+    if (err instanceof RunStop) return [...err.problems];
+    return [err instanceof Error ? err.message : String(err)];
+  });
+  if (failures.length > 0) throw new pulumi.RunError(failures.join("\n"));
+  return results.map((r) => (r as PromiseFulfilledResult<UserRunPlan>).value);
 }
 
 export = async () => {
@@ -64,18 +87,18 @@ export = async () => {
         ),
   );
   if (revocations.length > 0) throw new pulumi.RunError(new ConfigError(revocations).message);
+  await requireEngine();
   const secretOf = (user: string) => secretNameOf(config, user);
-  const live = await readAll(
-    config.users.map((u) => u.name),
-    secretOf,
-    today,
-  );
+  const plans = await planAll(config, today);
+  for (const plan of plans) {
+    for (const warning of plan.warnings) await pulumi.log.warn(warning);
+  }
 
   const users: Record<string, Record<string, pulumi.Output<unknown>>> = {};
   config.users.forEach((user, i) => {
     const component = new RotatedKeyUser(user.name, {
       userName: user.name,
-      path: config.path,
+      path: user.path,
       policyArns: user.policyArns,
       rotation: user.rotation,
       secretName: secretOf(user.name),
@@ -83,8 +106,9 @@ export = async () => {
       revokeIssuedBefore: user.revokeIssuedBefore,
       waitForNewKey: config.waitForNewKey,
       today,
-      recorded: live[i].recorded,
-      published: live[i].published,
+      ...(user.adopt !== undefined && { adopt: user.adopt }),
+      selfRead: user.selfRead,
+      runPlan: plans[i],
     });
     users[user.name] = {
       userArn: component.userArn,
@@ -93,6 +117,7 @@ export = async () => {
       secretArn: component.secretArn,
       nextRotationOn: component.nextRotationOn,
       rotationState: component.rotationState,
+      run: component.run,
     };
   });
 

@@ -9,8 +9,12 @@ import {
   validatePolicy,
 } from "../components/rotatedKeyUser/rotationModel";
 import { isIsoDate } from "../lib/days";
-import { TAG_PREFIX } from "../components/rotatedKeyUser/rotationRecord";
-import { DEFAULT_PATH, DEFAULT_SECRET_PREFIX } from "../components/rotatedKeyUser/settings";
+import { RECORD_TAG_KEYS, TAG_PREFIX } from "../components/rotatedKeyUser/rotationRecord";
+import {
+  DEFAULT_PATH,
+  DEFAULT_SECRET_PREFIX,
+  policyLabel,
+} from "../components/rotatedKeyUser/settings";
 import {
   ComplianceSettings,
   parseComplianceConfig,
@@ -32,6 +36,14 @@ export interface UserConfig {
   readonly tags: Readonly<Record<string, string>>;
   /** Revoke every key of this user issued before this day (YYYY-MM-DD), e.g. after a leak. */
   readonly revokeIssuedBefore?: string;
+  /** IAM path of the user: its own `path`, else the stack's. */
+  readonly path: string;
+  /** Take over the existing user in place; `deleteInactiveKey` lets the run delete an Inactive key. */
+  readonly adopt?: { readonly deleteInactiveKey: boolean };
+  /** Rebuild the rotation record from the published document and IAM's keys, ignoring the tags. */
+  readonly rebuildRecord: boolean;
+  /** The user may read its own secret. */
+  readonly selfRead: boolean;
 }
 
 export interface StackConfig {
@@ -44,6 +56,8 @@ export interface StackConfig {
   readonly secretPrefix: string;
   /** Wait until STS accepts a newly issued key before publishing it. */
   readonly waitForNewKey: boolean;
+  /** Default of every user's selfRead. */
+  readonly selfRead: boolean;
   /** The KeyRotationCompliance settings; undefined when `compliance` is absent or disabled. */
   readonly compliance?: ComplianceSettings;
   /** Keyless CI from GitHub Actions (components/githubOidcRole/settings.ts); undefined: none. */
@@ -68,6 +82,7 @@ export const CONFIG_KEYS = {
   path: "string",
   secretPrefix: "string",
   waitForNewKey: "boolean",
+  selfRead: "boolean",
   compliance: "structured",
   github: "structured",
 } as const;
@@ -94,12 +109,28 @@ export function secretNameOf(config: Pick<StackConfig, "secretPrefix">, userName
   return `${config.secretPrefix}${userName}`;
 }
 
-export const USER_KEYS = ["name", "policyArns", "rotation", "tags", "revokeIssuedBefore"] as const;
+export const USER_KEYS = [
+  "name",
+  "policyArns",
+  "rotation",
+  "tags",
+  "revokeIssuedBefore",
+  "path",
+  "adopt",
+  "selfRead",
+  "rebuildRecord",
+] as const;
+const ADOPT_KEYS = ["deleteInactiveKey"] as const;
 export const POLICY_KEYS = ["everyDays", "overlapDays", "maxAgeDays"] as const;
 
 // IAM limits, from the IAM API reference.
 const USER_NAME_RE = /^[\w+=,.@-]{1,64}$/;
-const PATH_RE = /^\/(?:[\x21-\x7e]+\/)?$/;
+// IAM allows any printable ASCII in a path; "*" and "?" are excluded here: the CI roles' grants
+// put the path into ARN patterns, where they would be wildcards reaching other users.
+const PATH_RE = /^\/(?:[\x21-\x29\x2b-\x3e\x40-\x7e]+\/)?$/;
+// Tag keys and values that IAM and Secrets Manager accept: letters, digits, spaces, _.:/=+-@.
+const TAG_KEY_RE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+const TAG_VALUE_RE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
 const POLICY_ARN_RE =
   /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:iam::(?:aws|\d{12}):policy\/[\w+=,.@/-]{1,512}$/;
 const SECRET_NAME_RE = /^[A-Za-z0-9/_+=.@-]+$/;
@@ -147,11 +178,8 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
   problems.push(...validatePolicy(rotation, "rotation"));
 
   const path = raw.path ?? DEFAULT_PATH;
-  if (typeof path !== "string" || path.length > 512 || !PATH_RE.test(path)) {
-    problems.push(
-      `[path] must be an IAM path that starts and ends with "/" (e.g. "${DEFAULT_PATH}") (got ${got(path)}).`,
-    );
-  }
+  const pathProblem = checkPath(path, "path");
+  if (pathProblem !== undefined) problems.push(pathProblem);
   const secretPrefix = raw.secretPrefix ?? DEFAULT_SECRET_PREFIX;
   if (
     typeof secretPrefix !== "string" ||
@@ -167,6 +195,10 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
   const waitForNewKey = raw.waitForNewKey ?? true;
   if (typeof waitForNewKey !== "boolean") {
     problems.push(`[waitForNewKey] must be true or false (got ${got(waitForNewKey)}).`);
+  }
+  const selfRead = raw.selfRead ?? true;
+  if (typeof selfRead !== "boolean") {
+    problems.push(`[selfRead] must be true or false (got ${got(selfRead)}).`);
   }
 
   const compliance = parseComplianceConfig(raw.compliance, rotation.maxAgeDays, problems);
@@ -190,7 +222,16 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
         return;
       }
       if (name !== undefined) seen.set(name.toLowerCase(), i);
-      const user = readUser(entry, i, rotation, problems);
+      const user = readUser(
+        entry,
+        i,
+        {
+          policy: rotation,
+          path: typeof path === "string" ? path : DEFAULT_PATH,
+          selfRead: selfRead === true,
+        },
+        problems,
+      );
       if (user !== undefined) users.push(user);
     });
   }
@@ -212,17 +253,31 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     path: path as string,
     secretPrefix: secretPrefix as string,
     waitForNewKey: waitForNewKey as boolean,
+    selfRead: selfRead as boolean,
     ...(compliance ? { compliance } : {}),
     ...(github !== undefined && { github }),
   };
 }
 
+/** Problem with an IAM path setting, naming `field`; undefined when it is fine. */
+function checkPath(path: unknown, field: string): string | undefined {
+  if (typeof path === "string" && path.length <= 512 && PATH_RE.test(path)) return undefined;
+  if (typeof path === "string" && /[*?]/.test(path)) {
+    return (
+      `[${field}] must not contain "*" or "?": the CI roles' grants use the path in ARN ` +
+      `patterns, where these are wildcards that reach other users (got ${got(path)}).`
+    );
+  }
+  return `[${field}] must be an IAM path that starts and ends with "/" (e.g. "${DEFAULT_PATH}") (got ${got(path)}).`;
+}
+
 function readUser(
   entry: unknown,
   i: number,
-  stackPolicy: RotationPolicy,
+  stack: { policy: RotationPolicy; path: string; selfRead: boolean },
   problems: string[],
 ): UserConfig | undefined {
+  const stackPolicy = stack.policy;
   const field = `users[${i}]`;
   if (!isPlainObject(entry)) {
     problems.push(`[${field}] must be an object with at least a name (got ${got(entry)}).`);
@@ -252,6 +307,20 @@ function readUser(
     });
     const dupes = policyArns.filter((arn, j) => policyArns.indexOf(arn) !== j);
     for (const arn of new Set(dupes)) local.push(`[${field}.policyArns] lists ${got(arn)} twice.`);
+    // Each attachment is a child named after the policy's owner and name: two ARNs that differ
+    // only in their path would get the same name, and the run would fail half-way.
+    const labels = new Map<string, string>();
+    for (const arn of new Set(policyArns.filter((a): a is string => typeof a === "string"))) {
+      const label = policyLabel(arn);
+      const other = labels.get(label);
+      if (other !== undefined) {
+        local.push(
+          `[${field}.policyArns] lists ${got(other)} and ${got(arn)}: policies of the same owner ` +
+            `and name, whose attachments would both be named "${name}-${label}".`,
+        );
+      }
+      labels.set(label, arn);
+    }
   }
 
   const rotation = readPolicy(entry.rotation, stackPolicy, `${field}.rotation`, local);
@@ -266,17 +335,27 @@ function readUser(
         local.push(`[${field}.tags.${key}] uses a reserved prefix (${TAG_PREFIX} or aws:).`);
       } else if (key.length > 128) {
         local.push(`[${field}.tags.${key}] tag names are at most 128 characters.`);
+      } else if (!TAG_KEY_RE.test(key)) {
+        local.push(
+          `[${field}.tags.${key}] tag names may hold only letters, digits, spaces and _.:/=+-@ ` +
+            `(IAM and Secrets Manager reject the others).`,
+        );
       }
       if (typeof value !== "string" || value.length > 256) {
         local.push(
           `[${field}.tags.${key}] must be a string of at most 256 characters (got ${got(value)}).`,
         );
+      } else if (!TAG_VALUE_RE.test(value)) {
+        local.push(
+          `[${field}.tags.${key}] tag values may hold only letters, digits, spaces and _.:/=+-@ ` +
+            `(got ${got(value)}).`,
+        );
       }
     }
-    // The record takes up to 4 tags.
-    if (Object.keys(tags).length > MAX_USER_TAGS - 4) {
+    const room = MAX_USER_TAGS - RECORD_TAG_KEYS.length;
+    if (Object.keys(tags).length > room) {
       local.push(
-        `[${field}.tags] has ${Object.keys(tags).length} tags; at most ${MAX_USER_TAGS - 4} fit beside the rotation record.`,
+        `[${field}.tags] has ${Object.keys(tags).length} tags; at most ${room} fit beside the rotation record.`,
       );
     }
   }
@@ -288,6 +367,28 @@ function readUser(
     );
   }
 
+  const path = entry.path ?? stack.path;
+  if (entry.path !== undefined) {
+    const problem = checkPath(path, `${field}.path`);
+    if (problem !== undefined) local.push(problem);
+  }
+  const flag = (key: "selfRead" | "rebuildRecord", fallback: boolean): boolean => {
+    const value = entry[key] ?? fallback;
+    if (typeof value !== "boolean") {
+      local.push(`[${field}.${key}] must be true or false (got ${got(value)}).`);
+      return fallback;
+    }
+    return value;
+  };
+  const selfRead = flag("selfRead", stack.selfRead);
+  const rebuildRecord = flag("rebuildRecord", false);
+  const adopt = readAdopt(entry.adopt, `${field}.adopt`, local);
+  if (adopt !== undefined && rebuildRecord) {
+    local.push(
+      `[${field}.rebuildRecord] cannot be used with [${field}.adopt]: adoption writes the first record.`,
+    );
+  }
+
   problems.push(...local.map((p) => `user "${name}": ${p}`));
   if (local.length > 0) return undefined;
   return {
@@ -296,5 +397,31 @@ function readUser(
     rotation,
     tags: tags as Record<string, string>,
     ...(revokeIssuedBefore !== undefined && { revokeIssuedBefore: revokeIssuedBefore as string }),
+    path: path as string,
+    ...(adopt !== undefined && { adopt }),
+    rebuildRecord,
+    selfRead,
   };
+}
+
+/** `adopt: true` or `adopt: { deleteInactiveKey: true }`; undefined when absent or false. */
+function readAdopt(
+  raw: unknown,
+  field: string,
+  problems: string[],
+): { deleteInactiveKey: boolean } | undefined {
+  if (raw === undefined || raw === false) return undefined;
+  if (raw === true) return { deleteInactiveKey: false };
+  if (!isPlainObject(raw)) {
+    problems.push(
+      `[${field}] must be true, false or { deleteInactiveKey: true } (got ${got(raw)}).`,
+    );
+    return undefined;
+  }
+  problems.push(...unknownKeys(raw, ADOPT_KEYS, field));
+  const del = raw.deleteInactiveKey ?? false;
+  if (typeof del !== "boolean") {
+    problems.push(`[${field}.deleteInactiveKey] must be true or false (got ${got(del)}).`);
+  }
+  return { deleteInactiveKey: del === true };
 }

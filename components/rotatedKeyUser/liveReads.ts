@@ -1,17 +1,25 @@
 /**
  * Reads, at the start of every run (preview included), what the previous runs left behind:
- * the rotation record in the IAM user's tags and the key consumers are being given (the
- * published secret). Only a definite "does not exist" means "nothing there": any other failure
- * (throttling, access denied, network) stops the run before anything changes, because taking a
- * failed read for a new user would re-issue the key consumers are using. Not pure: Pulumi
- * provider invokes (aws.iam.getUser, aws.secretsmanager.getSecretVersion); what they return is
- * decoded by the pure ./rotationRecord.ts and ./publishedKey.ts.
+ * the IAM user with its tags (the rotation record), its access keys, and the published secret;
+ * and, where a decision needs it, a key's last use. Only a definite "does not exist" means
+ * "nothing there": any other failure (throttling, access denied, network) stops the run before
+ * anything changes, because taking a failed read for a new user would re-issue the key
+ * consumers are using. Not pure: Pulumi provider invokes (aws.iam.getUser,
+ * aws.iam.getAccessKeys, aws.secretsmanager.getSecretVersion) and, for last use and for
+ * deleting an Inactive key of an adopted user, @aws-sdk/client-iam with the program's own
+ * credentials and the stack's region. ./crossCheck.ts judges what is read.
  */
+import {
+  DeleteAccessKeyCommand,
+  GetAccessKeyLastUsedCommand,
+  IAMClient,
+  ListAccessKeysCommand,
+} from "@aws-sdk/client-iam";
+import { fromIni } from "@aws-sdk/credential-providers";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { readKeyDocument } from "./publishedKey";
-import { decodeRecord, TAG_PREFIX } from "./rotationRecord";
-import { awaitsPublication, Publication, RotationState, validateState } from "./rotationModel";
+import { Observation, ObservedKey, ObservedUse } from "./crossCheck";
+import { TAG_PREFIX } from "./rotationRecord";
 import { utcToday } from "../../lib/days";
 
 function errorText(err: unknown): string {
@@ -45,78 +53,64 @@ function reason(err: unknown): string {
 }
 
 /**
- * The recorded rotation state of a user: `null` when the user does not exist. Throws when the
- * read fails for any other reason, when the user exists without a record, or when the record
- * is malformed; each error names the user and the tag.
+ * Everything a run observes of one managed user (see Observation). Throws, naming the user and
+ * the permission, when a read fails for any reason but "does not exist".
  */
-export async function readRecordedState(
+export async function observe(
   userName: string,
-  opts?: pulumi.InvokeOptions,
-  today: string = utcToday(),
-): Promise<RotationState | null> {
-  let result: aws.iam.GetUserResult;
-  try {
-    result = await aws.iam.getUser({ userName }, opts);
-  } catch (err) {
-    if (isNotFoundError(err, "IAM User", userName)) return null;
-    throw new Error(
-      `Cannot read the rotation record of IAM user "${userName}" (its ${TAG_PREFIX}* tags): ` +
-        `${reason(err)}. Stopping before any change: taking a failed read for a new user would ` +
-        `re-issue the key its consumers are using. Check that the deploying role may call ` +
-        `iam:GetUser on this user, then run again.`,
-    );
-  }
-  const decoded = decodeRecord(result.tags);
-  if (decoded.kind === "ok") {
-    const problems = validateState(decoded.state, today);
-    if (problems.length === 0) return decoded.state;
-    throw new Error(
-      `IAM user "${userName}" has an inconsistent rotation record (its ${TAG_PREFIX}* tags): ` +
-        `${problems.join(" ")} Stopping before any change; fix the tags as described in ` +
-        `docs/runbooks.md, "Repairing a rotation record".`,
-    );
-  }
-  if (decoded.kind === "none") {
-    throw new Error(
-      `IAM user "${userName}" exists but has no rotation record (no ${TAG_PREFIX}* tags). ` +
-        `Stopping before any change. A user made outside this stack cannot be taken over in ` +
-        `place: see docs/runbooks.md, "Adopting existing users". If the tags were removed by ` +
-        `hand, restore them from the last run (docs/runbooks.md, "Repairing a rotation record").`,
-    );
-  }
-  throw new Error(
-    `IAM user "${userName}" has a malformed rotation record: ${decoded.problems.join(" ")} ` +
-      `Stopping before any change; fix the tags as described in ` +
-      `docs/runbooks.md, "Repairing a rotation record".`,
-  );
-}
-
-/**
- * Parses a published secret document into what consumers are being given. Returns undefined
- * when the document is not one this program writes (hand-edited, truncated, not JSON).
- */
-export function parsePublication(
-  secretString: string | undefined,
-  createdDate: string | undefined,
-): Publication | undefined {
-  if (secretString === undefined || createdDate === undefined) return undefined;
-  // Only the slot and issue date matter here: they say which key consumers are given.
-  const { slot, issuedOn } = readKeyDocument(secretString);
-  const written = new Date(createdDate);
-  if (slot === undefined || issuedOn === undefined) return undefined;
-  if (Number.isNaN(written.getTime())) return undefined;
-  return { slot, issuedOn, publishedOn: utcToday(written) };
-}
-
-/**
- * What the user's secret publishes now: `null` when the secret or its current version does
- * not exist, or holds a document this program did not write (then the previous key simply
- * stays Active: the safe direction). Throws on any other read failure.
- */
-export async function readPublication(
   secretName: string,
   opts?: pulumi.InvokeOptions,
-): Promise<Publication | null> {
+): Promise<Observation> {
+  let user: aws.iam.GetUserResult;
+  try {
+    user = await aws.iam.getUser({ userName }, opts);
+  } catch (err) {
+    if (!isNotFoundError(err, "IAM User", userName)) {
+      throw new Error(
+        `Cannot read the rotation record of IAM user "${userName}" (its ${TAG_PREFIX}* tags): ` +
+          `${reason(err)}. Stopping before any change: taking a failed read for a new user would ` +
+          `re-issue the key its consumers are using. Check that the deploying role may call ` +
+          `iam:GetUser on this user, then run again.`,
+      );
+    }
+    return { user: null, keys: [], secret: null };
+  }
+  const [keys, secret] = await Promise.all([
+    readKeys(userName, opts),
+    readSecret(secretName, opts),
+  ]);
+  return {
+    user: {
+      path: user.path,
+      tags: user.tags ?? {},
+      ...(user.permissionsBoundary ? { permissionsBoundary: user.permissionsBoundary } : {}),
+    },
+    keys,
+    secret,
+  };
+}
+
+async function readKeys(userName: string, opts?: pulumi.InvokeOptions): Promise<ObservedKey[]> {
+  try {
+    const result = await aws.iam.getAccessKeys({ user: userName }, opts);
+    return result.accessKeys.map((k) => ({
+      accessKeyId: k.accessKeyId,
+      status: k.status === "Active" ? "Active" : "Inactive",
+      createDate: k.createDate,
+    }));
+  } catch (err) {
+    throw new Error(
+      `Cannot list the access keys of IAM user "${userName}": ${reason(err)}. Stopping before ` +
+        `any change: the run checks its rotation record against the keys IAM holds. Check that ` +
+        `the deploying role may call iam:ListAccessKeys on this user, then run again.`,
+    );
+  }
+}
+
+async function readSecret(
+  secretName: string,
+  opts?: pulumi.InvokeOptions,
+): Promise<Observation["secret"]> {
   let result: aws.secretsmanager.GetSecretVersionResult;
   try {
     result = await aws.secretsmanager.getSecretVersion({ secretId: secretName }, opts);
@@ -129,31 +123,59 @@ export async function readPublication(
         `this secret, then run again.`,
     );
   }
-  const publication = parsePublication(result.secretString, result.createdDate);
-  if (publication === undefined) {
-    void pulumi.log.warn(
-      `Secret "${secretName}" does not hold a document written by iam-key-rotation; the ` +
-        `previous key stays Active until the current key is published again.`,
-    );
-    return null;
+  const written = new Date(result.createdDate);
+  if (result.secretString === undefined || Number.isNaN(written.getTime())) return null;
+  return { text: result.secretString, writtenOn: utcToday(written) };
+}
+
+/**
+ * The IAM calls made with the program's own credentials (the AWS SDK, not the provider): what
+ * the provider has no data source for. Replaceable in tests (`iamCalls.client = ...`).
+ */
+export const iamCalls = {
+  /** The client; built once from the stack's aws:region and aws:profile. */
+  client: undefined as IAMClient | undefined,
+};
+
+function iam(): IAMClient {
+  if (iamCalls.client === undefined) {
+    const profile = aws.config.profile;
+    iamCalls.client = new IAMClient({
+      region: aws.config.region ?? "us-east-1",
+      ...(profile !== undefined && { credentials: fromIni({ profile }) }),
+    });
   }
-  return publication;
+  return iamCalls.client;
 }
 
-/** Everything a run needs to know from the account before planning a user. */
-export interface LiveState {
-  recorded: RotationState | null;
-  published: Publication | null;
+/** A key's last use (date, service, region); null: never used. */
+export async function readLastUse(accessKeyId: string): Promise<ObservedUse> {
+  const out = await iam().send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }));
+  const used = out.AccessKeyLastUsed;
+  if (used?.LastUsedDate === undefined) return null;
+  const known = (v: string | undefined) => (v === undefined || v === "N/A" ? undefined : v);
+  const service = known(used.ServiceName);
+  const region = known(used.Region);
+  return {
+    date: used.LastUsedDate.toISOString(),
+    ...(service !== undefined && { service }),
+    ...(region !== undefined && { region }),
+  };
 }
 
-/** Reads the record of a user and, when the model needs it, what its secret publishes. */
-export async function readLiveState(
-  userName: string,
-  secretName: string,
-  opts?: pulumi.InvokeOptions,
-  today: string = utcToday(),
-): Promise<LiveState> {
-  const recorded = await readRecordedState(userName, opts, today);
-  const published = awaitsPublication(recorded) ? await readPublication(secretName, opts) : null;
-  return { recorded, published };
+/**
+ * Deletes an Inactive key of a user being adopted (only with adopt.deleteInactiveKey), after
+ * checking once more that IAM still has it Inactive: an Active key is never deleted.
+ */
+export async function deleteInactiveKey(userName: string, accessKeyId: string): Promise<void> {
+  const listed = await iam().send(new ListAccessKeysCommand({ UserName: userName }));
+  const key = listed.AccessKeyMetadata?.find((k) => k.AccessKeyId === accessKeyId);
+  if (key === undefined) return;
+  if (key.Status !== "Inactive") {
+    throw new Error(
+      `Access key ${accessKeyId} of IAM user "${userName}" is ${key.Status ?? "not Inactive"} ` +
+        `now: it is not deleted. Stopping; run again to see what adoption will do.`,
+    );
+  }
+  await iam().send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId }));
 }

@@ -17,6 +17,25 @@ export interface PublishedKeyDocument {
   userName: string;
   /** The previous key, present while it is still Active (during the overlap). */
   previous?: PublishedPreviousKey;
+  /**
+   * The rotation record as the publishing run left it (the copy a run trusts over the user's
+   * tags, which anyone who may tag the user can edit). Absent in documents of earlier versions.
+   */
+  record?: PublishedRecord;
+}
+
+/** The rotation record in a published document: the state, the stack, each slot's key id. */
+export interface PublishedRecord {
+  current: Slot;
+  slots: Partial<Record<Slot, { issuedOn: string; accessKeyId?: string }>>;
+  publishedOn?: string;
+  previousActiveUntil?: string;
+  previousWasStale?: boolean;
+  revokedBefore?: string;
+  previousInUse?: string;
+  adopted?: { slot: Slot; accessKeyId: string };
+  /** `project/stack` of the stack that published it. */
+  stack?: string;
 }
 
 export interface PublishedPreviousKey {
@@ -41,6 +60,8 @@ interface KeyFieldsRead {
 interface KeyDocumentReading extends KeyFieldsRead {
   userName?: string;
   previous?: KeyFieldsRead;
+  /** The record, when present and well-formed. */
+  record?: PublishedRecord;
   /** Every problem, naming the field (never quoting a value); empty for a complete document. */
   problems: string[];
   /** The text is not JSON at all. */
@@ -93,8 +114,78 @@ export function readKeyDocument(text: string): KeyDocumentReading {
     if (doc.previous !== undefined && doc.previous !== null) {
       reading.previous = readKey(doc.previous, "previous", problems);
     }
+    if (doc.record !== undefined) {
+      const record = readRecord(doc.record, problems);
+      if (record !== undefined) reading.record = record;
+    }
   }
   return reading;
+}
+
+const isSlot = (value: unknown): value is Slot => value === "blue" || value === "green";
+const STACK_RE = /^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/;
+
+/** The `record` object, or undefined (with a problem naming the field) when malformed. */
+function readRecord(raw: unknown, problems: string[]): PublishedRecord | undefined {
+  const before = problems.length;
+  if (!isPlainObject(raw)) {
+    problems.push("record is not an object");
+    return undefined;
+  }
+  if (!isSlot(raw.current)) problems.push("record.current is not blue or green");
+  const slots: PublishedRecord["slots"] = {};
+  if (!isPlainObject(raw.slots)) problems.push("record.slots is not an object");
+  else {
+    for (const [slot, value] of Object.entries(raw.slots)) {
+      const at = `record.slots.${isSlot(slot) ? slot : "?"}`;
+      if (!isSlot(slot) || !isPlainObject(value)) {
+        problems.push(`${at} is not a blue or green slot`);
+        continue;
+      }
+      if (!isIsoDate(value.issuedOn)) problems.push(`${at}.issuedOn is not a YYYY-MM-DD date`);
+      const id = value.accessKeyId;
+      if (id !== undefined && (typeof id !== "string" || !ACCESS_KEY_ID_RE.test(id))) {
+        problems.push(`${at}.accessKeyId is not an access key id`);
+      }
+      slots[slot] = {
+        issuedOn: value.issuedOn as string,
+        ...(typeof id === "string" && { accessKeyId: id }),
+      };
+    }
+  }
+  const record: PublishedRecord = { current: raw.current as Slot, slots };
+  for (const field of [
+    "publishedOn",
+    "previousActiveUntil",
+    "revokedBefore",
+    "previousInUse",
+  ] as const) {
+    const value = raw[field];
+    if (value === undefined) continue;
+    if (isIsoDate(value)) record[field] = value;
+    else problems.push(`record.${field} is not a YYYY-MM-DD date`);
+  }
+  if (raw.previousWasStale !== undefined) {
+    if (raw.previousWasStale === true) record.previousWasStale = true;
+    else if (raw.previousWasStale !== false)
+      problems.push("record.previousWasStale is not true or false");
+  }
+  if (raw.adopted !== undefined) {
+    const adopted = raw.adopted;
+    if (
+      isPlainObject(adopted) &&
+      isSlot(adopted.slot) &&
+      typeof adopted.accessKeyId === "string" &&
+      ACCESS_KEY_ID_RE.test(adopted.accessKeyId)
+    ) {
+      record.adopted = { slot: adopted.slot, accessKeyId: adopted.accessKeyId };
+    } else problems.push("record.adopted is not a slot and an access key id");
+  }
+  if (raw.stack !== undefined) {
+    if (typeof raw.stack === "string" && STACK_RE.test(raw.stack)) record.stack = raw.stack;
+    else problems.push("record.stack is not PROJECT/STACK");
+  }
+  return problems.length === before ? record : undefined;
 }
 
 /** A complete document, or why the text is not one (never quoting it). */
@@ -125,5 +216,6 @@ export function parseKeyDocument(
   if (reading.previous !== undefined) {
     document.previous = reading.previous as PublishedPreviousKey;
   }
+  if (reading.record !== undefined) document.record = reading.record;
   return { ok: true, document };
 }

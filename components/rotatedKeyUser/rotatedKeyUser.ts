@@ -1,33 +1,39 @@
 /**
  * RotatedKeyUser: an IAM user whose access keys rotate with no downtime. Two key slots (blue
- * and green), the current key published to a Secrets Manager secret, the rotation record kept
- * in the user's own tags. The component only declares resources: the plan comes from the pure
- * rotation model (./rotationModel.ts), the defaults and validation from ./settings.ts.
+ * and green), the current key published to a Secrets Manager secret that the user may read
+ * itself, the rotation record kept in the user's own tags and, authoritatively, in the
+ * published document. The component only declares resources: what the run does comes from
+ * ./runPlan.ts (observation, cross-check, the pure rotation model), the defaults and
+ * validation from ./settings.ts.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { waitUntilKeyWorks } from "./keyPropagation";
-import { readPublication, readRecordedState } from "./liveReads";
-import { PublishedKeyDocument } from "./publishedKey";
+import { PublishedKeyDocument, PublishedRecord } from "./publishedKey";
 import { encodeRecord, TAG_PREFIX } from "./rotationRecord";
 import {
   advance,
-  awaitsPublication,
+  afterPublication,
   otherSlot,
   Publication,
-  RotationPlan,
   RotationPolicy,
   RotationState,
   Slot,
+  SLOTS,
 } from "./rotationModel";
+import { liveIo, planUserRun, UserRunPlan } from "./runPlan";
 import {
   RotatedKeyUserSettings,
+  policyLabel,
   rotatedKeyUserSettings,
+  selfReadPolicy,
   validateRotatedKeyUserArgs,
 } from "./settings";
-import { utcToday } from "../../lib/days";
-import { parseArn } from "../../lib/arn";
+import { fromDay, toDay, utcToday } from "../../lib/days";
 import { ROTATED_KEY_USER_TYPE } from "../typeTokens";
+
+/** The oldest Pulumi CLI whose engine honours `replacementTrigger` (Nov 2025). */
+export const MINIMUM_PULUMI_VERSION = "3.208.0";
 
 export interface RotatedKeyUserArgs {
   /** IAM user name: 1 to 64 letters, digits or +=,.@_-. */
@@ -50,24 +56,59 @@ export interface RotatedKeyUserArgs {
    */
   readonly waitForNewKey?: boolean;
   /**
-   * Revoke every key issued before this day (YYYY-MM-DD, at most tomorrow), e.g. after a leak:
+   * Revoke every key issued before this day (YYYY-MM-DD, at most today), e.g. after a leak:
    * a revoked current key is replaced now and deactivated once its replacement is published; a
    * revoked previous key is deactivated now, with no overlap. Defaults to none.
    */
   readonly revokeIssuedBefore?: string;
+  /**
+   * Take over an existing IAM user and its one Active key in place (its name, path, policies
+   * and tags stay as they are): the key is imported into the blue slot and rotated away at
+   * once, keeping its overlap. `{ deleteInactiveKey: true }` also lets the run delete an
+   * Inactive key the user has. Defaults to false: an existing user without a record stops the run.
+   */
+  readonly adopt?: boolean | { readonly deleteInactiveKey?: boolean };
+  /**
+   * Ignore the record in the user's tags and rebuild it from the published document and the
+   * keys IAM holds (after someone edited or removed the tags). Defaults to false.
+   */
+  readonly rebuildRecord?: boolean;
+  /**
+   * Let the user read its own secret (secretsmanager:GetSecretValue and DescribeSecret on it,
+   * kms:Decrypt through Secrets Manager when it has a customer key): how consumers and
+   * `iam-key-rotation credentials` follow rotations. Defaults to true.
+   */
+  readonly selfRead?: boolean;
+  /** `project/stack` written to the record (who manages the user). Defaults to this stack. */
+  readonly stack?: string;
   /** The day of the run, YYYY-MM-DD (UTC). Defaults to today. */
   readonly today?: string;
   /**
-   * The recorded rotation state; `null` when the user does not exist yet. Defaults to reading
-   * the user's tags with the aws.iam.getUser invoke.
+   * What this run does, decided beforehand (the program plans every user before declaring any).
+   * Defaults to planning here: reading the user, its keys and its secret with provider invokes.
+   */
+  readonly runPlan?: UserRunPlan;
+  /**
+   * Test seam: the recorded rotation state (`null`: the user does not exist yet), taken as is,
+   * without reading or cross-checking anything. Needs `published` too.
    */
   readonly recorded?: RotationState | null;
-  /**
-   * What the secret publishes now; `null` when nothing is published. Defaults to reading the
-   * secret with the aws.secretsmanager.getSecretVersion invoke when the model needs it (while an
-   * overlap waits to start).
-   */
+  /** Test seam: what the secret publishes now (`null`: nothing). Needs `recorded` too. */
   readonly published?: Publication | null;
+}
+
+/** What a run did for one user (stack output `run`): what `iam-key-rotation summary` reports. */
+export interface RunReport {
+  date: string;
+  events: { kind: "issue" | "deactivate" | "delete"; slot: Slot; keyIssuedOn: string }[];
+  keptInUse: {
+    slot: Slot;
+    accessKeyId: string;
+    lastUsed: { date: string; service: string | null; region: string | null };
+  } | null;
+  /** When the previous key goes Inactive (null: no previous key Active). */
+  previousDeactivatesOn: string | null;
+  warnings: string[];
 }
 
 interface Children {
@@ -75,6 +116,27 @@ interface Children {
   keys: Partial<Record<Slot, aws.iam.AccessKey>>;
   secret: aws.secretsmanager.Secret;
   version: aws.secretsmanager.SecretVersion;
+}
+
+let engineChecked: Promise<void> | undefined;
+
+/**
+ * Refuses to run under a Pulumi CLI older than MINIMUM_PULUMI_VERSION: its engine ignores
+ * `replacementTrigger`, so a "rotation" would re-activate the slot's old key. Checked once per
+ * run (no engine under test mocks: nothing to check).
+ */
+export function requireEngine(): Promise<void> {
+  engineChecked ??= pulumi.runtime
+    .requirePulumiVersion(`>=${MINIMUM_PULUMI_VERSION}`)
+    .catch((err: unknown) => {
+      throw new pulumi.RunError(
+        `iam-key-rotation needs Pulumi CLI ${MINIMUM_PULUMI_VERSION} or later: older engines ` +
+          `ignore the replacementTrigger option, so keys would never be re-issued ` +
+          `(${err instanceof Error ? err.message : String(err)}). Upgrade the Pulumi CLI, then ` +
+          `run again. Nothing was changed.`,
+      );
+    });
+  return engineChecked;
 }
 
 export class RotatedKeyUser extends pulumi.ComponentResource {
@@ -90,8 +152,10 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
   public readonly secretArn: pulumi.Output<string>;
   /** YYYY-MM-DD of the next rotation. */
   public readonly nextRotationOn: pulumi.Output<string>;
-  /** The rotation record written by this run (also in the user's tags). */
+  /** The rotation record written by this run (in the user's tags and the published document). */
   public readonly rotationState: pulumi.Output<RotationState>;
+  /** What this run did: keys issued, deactivated, deleted, kept Active because in use. */
+  public readonly run: pulumi.Output<RunReport>;
 
   constructor(name: string, args: RotatedKeyUserArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked before anything is registered, the component itself included.
@@ -103,69 +167,91 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
     }
     // Registered as the component's inputs, so policy packs see the settings at preview.
     super(ROTATED_KEY_USER_TYPE, name, settings, opts);
+    const stack = args.stack ?? `${pulumi.getProject()}/${pulumi.getStack()}`;
 
-    // With both seams given the plan is known now; otherwise read the live state first.
-    const plan: Promise<RotationPlan> =
-      args.recorded !== undefined && args.published !== undefined
-        ? Promise.resolve(
-            advance(
-              args.recorded ?? undefined,
-              settings.rotation,
-              today,
-              args.published,
-              args.revokeIssuedBefore,
-            ),
-          )
-        : this.readPlan(args, settings, today);
-    const children = plan.then((p) => this.build(name, args, settings, p, today));
+    const planned: Promise<UserRunPlan> = requireEngine().then(() =>
+      this.plan(args, settings, today, stack),
+    );
+    const children = planned.then((p) => this.build(name, args, settings, p, today, stack));
 
     const fromChildren = <T>(f: (c: Children) => pulumi.Input<T>) =>
       pulumi.output(children.then(f)) as pulumi.Output<T>;
+    const fromPlan = <T>(f: (p: UserRunPlan) => T) =>
+      pulumi.output(planned.then(f)) as pulumi.Output<T>;
     this.userName = fromChildren((c) => c.user.name);
     this.userArn = fromChildren((c) => c.user.arn);
-    this.currentSlot = pulumi.output(plan.then((p) => p.current));
+    this.currentSlot = fromPlan((p) => p.plan.current);
     this.currentAccessKeyId = pulumi.output(
-      Promise.all([plan, children]).then(([p, c]) => c.keys[p.current]!.id),
+      Promise.all([planned, children]).then(([p, c]) => c.keys[p.plan.current]!.id),
     );
     // From the version, not the secret: it resolves only once the current key is published.
     this.secretArn = fromChildren((c) => c.version.arn);
-    this.nextRotationOn = pulumi.output(plan.then((p) => p.nextRotationOn));
-    this.rotationState = pulumi.output(plan.then((p) => p.state));
+    this.nextRotationOn = fromPlan((p) => p.plan.nextRotationOn);
+    this.rotationState = fromPlan((p) => p.record);
+    this.run = fromPlan((p) => runReport(p, today));
 
     this.registerOutputs({
-      userName: this.userName,
+      // The settings too: a policy's stack validation sees a component's registered outputs.
+      ...settings,
       userArn: this.userArn,
       currentSlot: this.currentSlot,
       currentAccessKeyId: this.currentAccessKeyId,
       secretArn: this.secretArn,
       nextRotationOn: this.nextRotationOn,
       rotationState: this.rotationState,
+      run: this.run,
     });
   }
 
-  /** The plan, from the recorded state and (while an overlap waits) the published key. */
-  private async readPlan(
+  /** What this run does: given by the program, or planned here from live reads. */
+  private async plan(
     args: RotatedKeyUserArgs,
     settings: RotatedKeyUserSettings,
     today: string,
-  ): Promise<RotationPlan> {
-    const recorded =
-      args.recorded !== undefined
-        ? args.recorded
-        : await readRecordedState(args.userName, { parent: this }, today);
-    const published =
-      args.published !== undefined
-        ? args.published
-        : awaitsPublication(recorded)
-          ? await readPublication(settings.secretName, { parent: this })
-          : null;
-    return advance(
-      recorded ?? undefined,
-      settings.rotation,
+    stack: string,
+  ): Promise<UserRunPlan> {
+    if (args.runPlan !== undefined) return args.runPlan;
+    if (args.recorded !== undefined && args.published !== undefined) {
+      const plan = advance(
+        args.recorded ?? undefined,
+        settings.rotation,
+        today,
+        args.published,
+        args.revokeIssuedBefore,
+      );
+      return {
+        before: args.recorded ?? undefined,
+        plan,
+        record: afterPublication(plan.state, settings.rotation, today),
+        keyIds: {},
+        statusBefore: {},
+        warnings: [],
+      };
+    }
+    const run = await planUserRun(
+      {
+        userName: args.userName,
+        stack,
+        path: settings.path,
+        policy: settings.rotation,
+        secretName: settings.secretName,
+        dryRun: pulumi.runtime.isDryRun(),
+        ...(args.revokeIssuedBefore !== undefined && {
+          revokeIssuedBefore: args.revokeIssuedBefore,
+        }),
+        ...(settings.adopt && {
+          adopt: {
+            deleteInactiveKey:
+              typeof args.adopt === "object" && args.adopt.deleteInactiveKey === true,
+          },
+        }),
+        ...(args.rebuildRecord === true && { rebuildRecord: true }),
+      },
       today,
-      published,
-      args.revokeIssuedBefore,
+      liveIo({ parent: this }),
     );
+    for (const warning of run.warnings) void pulumi.log.warn(warning, this);
+    return run;
   }
 
   /** Every child the plan calls for, in the order they depend on each other. */
@@ -173,50 +259,62 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
     name: string,
     args: RotatedKeyUserArgs,
     settings: RotatedKeyUserSettings,
-    plan: RotationPlan,
+    run: UserRunPlan,
     today: string,
+    stack: string,
   ): Children {
-    const user = this.user(name, args, settings, plan);
+    const { plan } = run;
+    const user = this.user(name, args, settings, run, stack);
     this.policyAttachments(name, args.policyArns ?? [], user);
 
     const previousSlot = otherSlot(plan.current);
     const previousStatus = plan.slots[previousSlot]?.status;
     const keys: Partial<Record<Slot, aws.iam.AccessKey>> = {
-      [plan.current]: this.slotKey(name, user, plan, plan.current),
+      [plan.current]: this.slotKey(name, user, run, plan.current),
     };
     // An Active previous key is published with the current one; an Inactive one is not.
     if (previousStatus === "Active")
-      keys[previousSlot] = this.slotKey(name, user, plan, previousSlot);
+      keys[previousSlot] = this.slotKey(name, user, run, previousSlot);
 
     const secret = this.secret(name, args, settings);
     const version = new aws.secretsmanager.SecretVersion(
       `${name}-secret-version`,
-      { secretId: secret.id, secretString: pulumi.secret(this.document(args, plan, keys, today)) },
+      {
+        secretId: secret.id,
+        secretString: pulumi.secret(this.document(args, run, keys, today, stack)),
+      },
       { parent: this },
     );
     // Deactivating the previous key waits for this run's publication to succeed: if the new
     // key could not be published, consumers still have the old one.
     if (previousStatus === "Inactive") {
-      keys[previousSlot] = this.slotKey(name, user, plan, previousSlot, [version]);
+      keys[previousSlot] = this.slotKey(name, user, run, previousSlot, [version]);
     }
+    if (settings.selfRead) this.selfRead(name, args, user, secret);
     return { user, keys, secret, version };
   }
 
-  /** The IAM user, its tags carrying the rotation record. */
+  /** The IAM user, its tags carrying the rotation record; imported when it is adopted. */
   private user(
     name: string,
     args: RotatedKeyUserArgs,
     settings: RotatedKeyUserSettings,
-    plan: RotationPlan,
+    run: UserRunPlan,
+    stack: string,
   ): aws.iam.User {
+    const adoption = run.adoption;
     return new aws.iam.User(
       `${name}-user`,
       {
         name: args.userName,
         path: settings.path,
-        tags: { ...args.tags, ...encodeRecord(plan.state) },
+        tags: { ...adoption?.keepTags, ...args.tags, ...encodeRecord(run.record, stack) },
+        ...(adoption?.permissionsBoundary !== undefined && {
+          permissionsBoundary: adoption.permissionsBoundary,
+        }),
       },
-      { parent: this },
+      // Taking over the existing user: once it is in the state, the option changes nothing.
+      { parent: this, ...(adoption !== undefined && { import: args.userName }) },
     );
   }
 
@@ -231,25 +329,34 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
     }
   }
 
-  /** The access key of one slot. */
+  /** The access key of one slot; an adopted key is imported, never re-created. */
   private slotKey(
     name: string,
     user: aws.iam.User,
-    plan: RotationPlan,
+    run: UserRunPlan,
     slot: Slot,
     dependsOn?: pulumi.Resource[],
   ): aws.iam.AccessKey {
+    const planned = run.plan.slots[slot]!;
+    const adopted = run.plan.state.adopted;
+    const imported =
+      adopted?.slot === slot && run.plan.state.slots[slot]?.issuedOn === planned.issuedOn
+        ? adopted.accessKeyId
+        : undefined;
     return new aws.iam.AccessKey(
       `${name}-${slot}`,
-      { user: user.name, status: plan.slots[slot]!.status },
+      { user: user.name, status: planned.status },
       {
         parent: this,
         // A calendar date known at preview and identical on retries: a new date re-issues
         // the slot, anything else updates it in place.
-        replacementTrigger: plan.slots[slot]!.issuedOn,
+        replacementTrigger: planned.issuedOn,
         // IAM allows two keys per user, Inactive ones included: free the slot first.
         deleteBeforeReplace: true,
         dependsOn,
+        // The key the user had before it was adopted, while it still holds this slot (a no-op
+        // once it is in the state).
+        ...(imported !== undefined && { import: imported }),
         // (@pulumi/aws itself marks `secret` and `sesSmtpPasswordV4` as secret outputs.)
       },
     );
@@ -273,26 +380,80 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
     );
   }
 
+  /** The user may read exactly its own secret (./settings.ts selfReadPolicy). */
+  private selfRead(
+    name: string,
+    args: RotatedKeyUserArgs,
+    user: aws.iam.User,
+    secret: aws.secretsmanager.Secret,
+  ): aws.iam.UserPolicy {
+    const region = aws.config.region ?? "us-east-1";
+    return new aws.iam.UserPolicy(
+      `${name}-self-read`,
+      {
+        name: "iam-key-rotation-self-read",
+        user: user.name,
+        policy: pulumi.jsonStringify(
+          secret.arn.apply((arn) => selfReadPolicy(arn, region, args.kmsKeyId !== undefined)),
+        ),
+      },
+      { parent: this },
+    );
+  }
+
   /**
    * The published-key document (./publishedKey.ts): the current key and, while it is Active,
-   * the previous one. A key issued in this run is first checked with STS (not at preview).
+   * the previous one (not an adopted key: its secret was never known), with the rotation record
+   * this run leaves. Before it is written: a key issued in this run is checked with STS (not at
+   * preview), and every published key must be at least as new as its slot's issue date, or the
+   * engine did not replace it (the engine guard).
    */
   private document(
     args: RotatedKeyUserArgs,
-    plan: RotationPlan,
+    run: UserRunPlan,
     keys: Partial<Record<Slot, aws.iam.AccessKey>>,
     today: string,
+    stack: string,
   ): pulumi.Output<string> {
+    const { plan, record } = run;
     const current = keys[plan.current]!;
     const previousSlot = otherSlot(plan.current);
-    const previousKey = keys[previousSlot];
+    const previousAdopted = plan.state.adopted?.slot === previousSlot;
+    const previousKey = previousAdopted ? undefined : keys[previousSlot];
     const issuedToday = plan.slots[plan.current]!.issuedOn === today;
     const waitForNewKey = (args.waitForNewKey ?? true) && issuedToday;
     const region = aws.config.region;
+    // The keys declared before the document: the current one and an Active previous one.
+    const declared = SLOTS.flatMap((slot) => (keys[slot] === undefined ? [] : [slot]));
+    const checks = pulumi.all(
+      declared.map((slot) => pulumi.all([keys[slot]!.createDate, keys[slot]!.urn])),
+    );
 
     return pulumi
-      .all([current.id, current.secret, previousKey?.id, previousKey?.secret])
-      .apply(async ([id, secretKey, previousId, previousSecret]) => {
+      .all([
+        current.id,
+        current.secret,
+        previousKey?.id,
+        previousKey?.secret,
+        checks,
+        keys[previousSlot]?.id,
+      ])
+      .apply(async ([id, secretKey, previousId, previousSecret, created, previousSlotId]) => {
+        declared.forEach((slot, i) => {
+          const [createDate, urn] = created[i];
+          const issuedOn = plan.slots[slot]!.issuedOn;
+          const createdOn = fromDay(toDay(new Date(createDate)));
+          if (createdOn < issuedOn) {
+            throw new pulumi.RunError(
+              `The ${slot} key of IAM user "${args.userName}" should have been issued on ` +
+                `${issuedOn}, but the key in that slot was created on ${createdOn}: the engine ` +
+                `did not replace it, as Pulumi CLIs older than ${MINIMUM_PULUMI_VERSION} do ` +
+                `(they ignore the replacementTrigger option). Nothing was published. Upgrade ` +
+                `the Pulumi CLI to ${MINIMUM_PULUMI_VERSION} or later, then run ` +
+                `pulumi up --replace "${urn}".`,
+            );
+          }
+        });
         if (waitForNewKey && !pulumi.runtime.isDryRun()) {
           await waitUntilKeyWorks({ accessKeyId: id, secretAccessKey: secretKey }, { region });
         }
@@ -310,22 +471,87 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
             slot: previousSlot,
             issuedOn: plan.slots[previousSlot]!.issuedOn,
           };
-          if (plan.state.previousActiveUntil !== undefined) {
-            doc.previous.deactivatesOn = plan.state.previousActiveUntil;
+          if (record.previousActiveUntil !== undefined) {
+            doc.previous.deactivatesOn = record.previousActiveUntil;
           }
         }
+        // An Inactive previous key is declared after the document: its id is the observed one.
+        const previousIdOfSlot = previousSlotId ?? run.keyIds[previousSlot];
+        doc.record = publishedRecord(record, stack, {
+          [plan.current]: id,
+          ...(previousIdOfSlot !== undefined && { [previousSlot]: previousIdOfSlot }),
+        });
         return JSON.stringify(doc);
       });
   }
 }
 
-/**
- * A stable child-name suffix for a policy attachment: owner and policy name
- * (`aws-ReadOnlyAccess`, `123456789012-deploy`), so reordering the list changes nothing.
- */
-function policyLabel(arn: string): string {
-  const parsed = parseArn(arn);
-  const resource = parsed?.resource ?? "";
-  const policyName = resource.split("/").pop() ?? resource;
-  return `${parsed?.accountId ?? ""}-${policyName}`;
+/** The record as published: the state, the stack, and each slot's access key id. */
+function publishedRecord(
+  state: RotationState,
+  stack: string,
+  ids: Partial<Record<Slot, string>>,
+): PublishedRecord {
+  const slots: PublishedRecord["slots"] = {};
+  for (const slot of SLOTS) {
+    const s = state.slots[slot];
+    if (s !== undefined) {
+      slots[slot] = {
+        issuedOn: s.issuedOn,
+        ...(ids[slot] !== undefined && { accessKeyId: ids[slot] }),
+      };
+    }
+  }
+  const record: PublishedRecord = { current: state.current, slots, stack };
+  if (state.publishedOn !== undefined) record.publishedOn = state.publishedOn;
+  if (state.previousActiveUntil !== undefined) {
+    record.previousActiveUntil = state.previousActiveUntil;
+  }
+  if (state.previousWasStale === true) record.previousWasStale = true;
+  if (state.revokedBefore !== undefined) record.revokedBefore = state.revokedBefore;
+  if (state.previousInUse !== undefined) record.previousInUse = state.previousInUse;
+  if (state.adopted !== undefined) record.adopted = { ...state.adopted };
+  return record;
+}
+
+/** What this run did, from the plan and the record it started from. */
+function runReport(run: UserRunPlan, today: string): RunReport {
+  const { plan, record } = run;
+  const events: RunReport["events"] = [];
+  const before = run.before;
+  for (const slot of SLOTS) {
+    const now = plan.slots[slot];
+    const old = before?.slots[slot];
+    if (now === undefined) continue;
+    if (old === undefined || old.issuedOn !== now.issuedOn) {
+      if (old !== undefined) events.push({ kind: "delete", slot, keyIssuedOn: old.issuedOn });
+      events.push({ kind: "issue", slot, keyIssuedOn: now.issuedOn });
+    } else if (run.statusBefore[slot] === "Active" && now.status === "Inactive") {
+      events.push({ kind: "deactivate", slot, keyIssuedOn: now.issuedOn });
+    }
+  }
+  const previous = plan.slots[otherSlot(plan.current)];
+  return {
+    date: today,
+    events,
+    keptInUse:
+      run.keptInUse === undefined
+        ? null
+        : {
+            slot: run.keptInUse.slot,
+            accessKeyId: run.keptInUse.accessKeyId,
+            lastUsed: {
+              date: run.keptInUse.lastUse.date,
+              service: run.keptInUse.lastUse.service ?? null,
+              region: run.keptInUse.lastUse.region ?? null,
+            },
+          },
+    previousDeactivatesOn:
+      previous?.status === "Active"
+        ? run.keptInUse !== undefined
+          ? fromDay(toDay(today) + 1)
+          : (record.previousActiveUntil ?? null)
+        : null,
+    warnings: run.warnings,
+  };
 }

@@ -7,13 +7,18 @@
  * recorded last time and advances one step:
  *
  * - no record: issue blue today;
- * - the overlap starts when the new key is seen *published* (the secret consumers read holds
- *   it), not when it was planned: a run that fails after recording a rotation but before
- *   publishing never starts the clock that retires the key consumers still use;
+ * - the overlap starts when the new key is *published* (the secret consumers read holds it),
+ *   not when it was planned: a run that fails after recording a rotation but before publishing
+ *   never starts the clock that retires the key consumers still use;
  * - the previous key stays Active until `previousActiveUntil` = publication day + overlapDays
- *   (at least the next day), then Inactive; it is deleted when its slot is next re-issued;
- * - a rotation is due when today >= current.issuedOn + everyDays and the previous key's
- *   overlap is over; then the other slot is re-issued today and becomes current.
+ *   (at least the next day), but never past its issue date + maxAgeDays (maxAgeDays is a hard
+ *   bound; an adopted key, already old when the stack took it over, keeps its overlap); then
+ *   Inactive; it is deleted when its slot is next re-issued;
+ * - a previous key that is still being used when its overlap ends stays Active one more day at
+ *   a time (`previousInUse`), never past the max-age bound;
+ * - a rotation is due when today >= current.issuedOn + everyDays and the previous key is done;
+ *   then the other slot is re-issued today and becomes current. An adopted current key (one
+ *   the stack took over: its secret cannot be published) is rotated away at once.
  *
  * Dates are UTC calendar days, `YYYY-MM-DD`.
  */
@@ -28,7 +33,7 @@ export const SLOTS: readonly Slot[] = ["blue", "green"];
 export interface RotationPolicy {
   /** A new key is issued into the idle slot every N days. */
   everyDays: number;
-  /** Days the previous key stays Active after a new key is issued. */
+  /** Days the previous key stays Active after a new key is published. */
   overlapDays: number;
   /** No key may stay Active longer than this. */
   maxAgeDays: number;
@@ -53,17 +58,33 @@ export interface RotationState {
   slots: Partial<Record<Slot, SlotRecord>>;
   /**
    * The previous slot's key stays Active while today is before this date. Absent while the
-   * current key has not yet been seen published (the previous key then stays Active); set
-   * once, by the first run that sees it published, to publication day + overlapDays. Being
-   * recorded, a later change of overlapDays never cuts a running overlap short. With
-   * overlapDays 0 it is the day after publication: a re-run on the same day retires nothing.
+   * current key has not yet been published (the previous key then stays Active); set by the
+   * run that publishes it, to publication day + overlapDays. Being recorded, a later change of
+   * overlapDays never cuts a running overlap short. With overlapDays 0 it is the day after
+   * publication: a re-run on the same day retires nothing.
    */
   previousActiveUntil?: string;
+  /** The day the current key was published (the overlap's start); absent until it is. */
+  publishedOn?: string;
+  /**
+   * The previous key was already past maxAgeDays when its replacement was published (runs
+   * were missed, or maxAgeDays was lowered below its age): it keeps its overlap instead of
+   * being cut off at once. Otherwise a running overlap ends at the key's max-age bound.
+   */
+  previousWasStale?: boolean;
   /**
    * Keys issued before this day are revoked (a leak): never Active again once their
    * replacement is published. Recorded, so removing the setting does not re-activate them.
    */
   revokedBefore?: string;
+  /**
+   * The slot holding a key that existed before the stack adopted the user (its secret was
+   * never known, so it is never published), with its access key id; gone once that slot is
+   * re-issued.
+   */
+  adopted?: { slot: Slot; accessKeyId: string };
+  /** The last day a run kept the previous key Active past its overlap because it was in use. */
+  previousInUse?: string;
 }
 
 /** What consumers are being given right now: read back from the published secret. */
@@ -74,6 +95,14 @@ export interface Publication {
   issuedOn: string;
   /** UTC day the published value was written. */
   publishedOn: string;
+}
+
+/** What IAM says of the previous key's use, read before it would go Inactive. */
+export interface PreviousKeyUse {
+  /** YYYY-MM-DD of its last use (IAM's GetAccessKeyLastUsed); null: never used. */
+  lastUsedOn: string | null;
+  /** Whether it is Active in IAM now (an Inactive key is never turned back on for its use). */
+  active: boolean;
 }
 
 export type KeyStatus = "Active" | "Inactive";
@@ -143,8 +172,8 @@ export function validatePolicy(policy: RotationPolicy, field = "rotation"): stri
 
 /**
  * Checks a recorded state against today; returns every problem. A state is valid when the
- * current slot has a record, every date is a real date not after today, and the previous key
- * is older than the current one.
+ * current slot has a record, every date is a real date not after today, the previous key is
+ * older than the current one, and a recorded revocation is not in the future.
  */
 export function validateState(state: RotationState, today: string | Date): string[] {
   const problems: string[] = [];
@@ -183,9 +212,9 @@ export function validateState(state: RotationState, today: string | Date): strin
       problems.push(
         `revocation date must be YYYY-MM-DD (got ${JSON.stringify(state.revokedBefore)}).`,
       );
-    } else if (toDay(state.revokedBefore) > now + 1) {
+    } else if (toDay(state.revokedBefore) > now) {
       problems.push(
-        `revocation date ${state.revokedBefore} is after tomorrow (${fromDay(now + 1)}).`,
+        `revocation date ${state.revokedBefore} is in the future (today is ${fromDay(now)}).`,
       );
     }
   }
@@ -193,6 +222,37 @@ export function validateState(state: RotationState, today: string | Date): strin
     problems.push(
       `previous key end of overlap must be YYYY-MM-DD (got ${JSON.stringify(state.previousActiveUntil)}).`,
     );
+  }
+  if (state.publishedOn !== undefined) {
+    if (!isIsoDate(state.publishedOn)) {
+      problems.push(
+        `publication date must be YYYY-MM-DD (got ${JSON.stringify(state.publishedOn)}).`,
+      );
+    } else if (toDay(state.publishedOn) > now) {
+      problems.push(`publication date ${state.publishedOn} is after today (${fromDay(now)}).`);
+    } else if (
+      current !== undefined &&
+      isIsoDate(current.issuedOn) &&
+      state.publishedOn < current.issuedOn
+    ) {
+      problems.push(
+        `publication date ${state.publishedOn} is before the current key's issue date ${current.issuedOn}.`,
+      );
+    }
+  }
+  if (state.previousInUse !== undefined) {
+    if (!isIsoDate(state.previousInUse)) {
+      problems.push(
+        `previous key in-use date must be YYYY-MM-DD (got ${JSON.stringify(state.previousInUse)}).`,
+      );
+    } else if (toDay(state.previousInUse) > now) {
+      problems.push(
+        `previous key in-use date ${state.previousInUse} is after today (${fromDay(now)}).`,
+      );
+    }
+  }
+  if (state.adopted !== undefined && state.slots[state.adopted.slot] === undefined) {
+    problems.push(`adopted slot ${state.adopted.slot} has no issue date.`);
   }
   return problems;
 }
@@ -204,15 +264,19 @@ export function validateState(state: RotationState, today: string | Date): strin
  * Advances the recorded state to `today` under `policy`: at most one slot is re-issued.
  *
  * `published` is what consumers are given now (read back from the secret): `null` when nothing
- * readable is published; `undefined` to assume every earlier run published its key on the
- * day it was issued (forecasts such as `plan`).
+ * readable is published; `undefined` to assume every run publishes its key on the day it is
+ * issued (forecasts such as `plan`).
  *
- * `revokeIssuedBefore` (YYYY-MM-DD, at most tomorrow) revokes every key issued before that day,
+ * `revokeIssuedBefore` (YYYY-MM-DD, at most today) revokes every key issued before that day,
  * e.g. after a leak: a revoked previous key is made Inactive now, with no overlap; a revoked
  * current key is replaced now (the next day if it was issued today), and is then Inactive too
  * (if it was never seen published, its own slot is re-issued, keeping the published one until
- * the replacement is out). Revocation is recorded (`previousActiveUntil`), so removing the
- * setting never re-activates a key.
+ * the replacement is out). Revocation is recorded, so removing the setting never re-activates
+ * a key.
+ *
+ * `previousUse` is what IAM says of the previous key's use (see PreviousKeyUse): when the
+ * previous key would go Inactive today but was used since its replacement was published (or
+ * since the last day it was kept), it stays Active today, never past its max-age bound.
  *
  * Throws a RangeError listing every problem when the policy or the record is invalid.
  */
@@ -222,6 +286,7 @@ export function advance(
   today: string | Date,
   published?: Publication | null,
   revokeIssuedBefore?: string,
+  previousUse?: PreviousKeyUse,
 ): RotationPlan {
   const policyProblems = validatePolicy(policy);
   if (policyProblems.length > 0) throw new RangeError(policyProblems.join(" "));
@@ -248,8 +313,14 @@ export function advance(
         : published;
     if (seen !== null && seen.slot === state.current && seen.issuedOn === current.issuedOn) {
       const publishedDay = Math.max(toDay(seen.publishedOn), toDay(current.issuedOn));
-      state.previousActiveUntil = fromDay(publishedDay + minimumOverlap(policy));
+      state = startOverlap(state, policy, publishedDay);
     }
+  }
+
+  // A previous key still in use when it would go Inactive today stays Active: decided before
+  // the rotation check, since re-issuing its slot would delete it.
+  if (previousUse !== undefined && keepsPreviousInUse(state, policy, now, previousUse)) {
+    state.previousInUse = fromDay(now);
   }
 
   if (now >= dueDay(state, policy, now)) {
@@ -262,13 +333,65 @@ export function advance(
       slots: { ...state.slots, [next]: { issuedOn: fromDay(now) } },
     };
     if (state.revokedBefore !== undefined) rotated.revokedBefore = state.revokedBefore;
-    // A forecast assumes this run publishes the new key today: the overlap starts now.
-    if (published === undefined && hasPrevious(rotated)) {
-      rotated.previousActiveUntil = fromDay(now + minimumOverlap(policy));
+    if (state.adopted !== undefined && state.adopted.slot !== next) {
+      rotated.adopted = { ...state.adopted };
     }
-    state = rotated;
+    // A forecast assumes this run publishes the new key today: the overlap starts now.
+    state = published === undefined ? afterPublication(rotated, policy, fromDay(now)) : rotated;
   }
   return planFor(state, policy, now);
+}
+
+/**
+ * The record as a run leaves it once it has published the current key on `today`: if an
+ * overlap was waiting for that publication, it starts now (publishedOn = today, the previous
+ * key Active until today + overlapDays, at least the next day). The program writes this record
+ * to the user's tags and the published document; until the document confirms the publication,
+ * the next run ignores those two dates (a run that failed before publishing started nothing).
+ */
+export function afterPublication(
+  state: RotationState,
+  policy: RotationPolicy,
+  today: string,
+): RotationState {
+  if (!hasPrevious(state) || state.previousActiveUntil !== undefined) return state;
+  return startOverlap(copyState(state), policy, toDay(today));
+}
+
+/** The overlap starts on `publishedDay`: the record of it (state is modified and returned). */
+function startOverlap(
+  state: RotationState,
+  policy: RotationPolicy,
+  publishedDay: number,
+): RotationState {
+  state.publishedOn = fromDay(publishedDay);
+  state.previousActiveUntil = fromDay(publishedDay + minimumOverlap(policy));
+  const previous = state.slots[otherSlot(state.current)]!;
+  if (publishedDay >= toDay(previous.issuedOn) + policy.maxAgeDays) state.previousWasStale = true;
+  return state;
+}
+
+/**
+ * Whether the previous key, about to go Inactive today, stays Active one more day because it
+ * is still used: it is Active in IAM, was used since its replacement was published (or since
+ * the last day it was kept), and is short of its max-age bound.
+ */
+function keepsPreviousInUse(
+  state: RotationState,
+  policy: RotationPolicy,
+  now: number,
+  use: PreviousKeyUse,
+): boolean {
+  const slot = otherSlot(state.current);
+  if (!hasPrevious(state) || !seenPublished(state) || isRevoked(state, slot)) return false;
+  if (state.previousInUse === fromDay(now)) return true; // decided by an earlier run today
+  if (!use.active || use.lastUsedOn === null || now < previousEnd(state, policy)) return false;
+  if (now >= toDay(state.slots[slot]!.issuedOn) + policy.maxAgeDays) return false;
+  const since =
+    state.previousInUse ??
+    state.publishedOn ??
+    fromDay(toDay(state.previousActiveUntil!) - minimumOverlap(policy));
+  return use.lastUsedOn >= since;
 }
 
 /** Whether a slot holds a key issued before the recorded revocation date. */
@@ -290,8 +413,9 @@ function seenPublished(state: RotationState): boolean {
 }
 
 /**
- * Problems with a revocation date on day `today`: it must be a date no later than tomorrow
- * (only keys that exist can be revoked; a later date would revoke every new key until then).
+ * Problems with a revocation date on day `today`: it must be a date no later than today (only
+ * keys that exist can be revoked; a date in the future would also revoke the replacement this
+ * run issues, and cut its consumers off again the next day).
  */
 export function validateRevocation(revokeIssuedBefore: string, today: string | Date): string[] {
   if (!isIsoDate(revokeIssuedBefore)) {
@@ -299,11 +423,12 @@ export function validateRevocation(revokeIssuedBefore: string, today: string | D
       `revokeIssuedBefore must be a date written YYYY-MM-DD (got ${JSON.stringify(revokeIssuedBefore)}).`,
     ];
   }
-  const tomorrow = toDay(today) + 1;
-  if (toDay(revokeIssuedBefore) <= tomorrow) return [];
+  const now = toDay(today);
+  if (toDay(revokeIssuedBefore) <= now) return [];
   return [
-    `revokeIssuedBefore ${revokeIssuedBefore} is after tomorrow (${fromDay(tomorrow)}): only keys ` +
-      `that exist can be revoked, and a later date would revoke every new key until then.`,
+    `revokeIssuedBefore ${revokeIssuedBefore} is in the future (today is ${fromDay(now)}): only ` +
+      `keys that exist can be revoked, and a later date would also revoke the key issued to ` +
+      `replace them.`,
   ];
 }
 
@@ -322,7 +447,9 @@ function planFor(state: RotationState, policy: RotationPolicy, now: number): Rot
     const record = state.slots[slot];
     if (record === undefined) continue;
     const active =
-      slot === state.current || (!isRevoked(state, slot) && previousIsActive(state, now));
+      slot === state.current ||
+      (!isRevoked(state, slot) &&
+        (now < previousEnd(state, policy) || state.previousInUse === fromDay(now)));
     slots[slot] = { issuedOn: record.issuedOn, status: active ? "Active" : "Inactive" };
   }
   return {
@@ -358,9 +485,47 @@ export function awaitsPublication(recorded: RotationState | null | undefined): b
   );
 }
 
-/** The previous key is Active until its overlap, which starts at publication, is over. */
-function previousIsActive(state: RotationState, now: number): boolean {
-  return state.previousActiveUntil === undefined || now < toDay(state.previousActiveUntil);
+/**
+ * The first day the previous key is no longer Active for its overlap: the recorded end of the
+ * overlap, cut at its max-age bound (issue date + maxAgeDays) unless it is an adopted key or was
+ * already past that bound when the overlap started (previousWasStale);
+ * Infinity while the current key has not been seen published (the previous key is then what
+ * consumers have).
+ */
+function previousEnd(state: RotationState, policy: RotationPolicy): number {
+  if (state.previousActiveUntil === undefined) return Infinity;
+  const slot = otherSlot(state.current);
+  const end = toDay(state.previousActiveUntil);
+  if (state.adopted?.slot === slot || state.previousWasStale === true) return end;
+  return Math.min(end, toDay(state.slots[slot]!.issuedOn) + policy.maxAgeDays);
+}
+
+/**
+ * The day the previous key is no longer kept Active for its overlap (YYYY-MM-DD), or null when
+ * there is no previous key or its overlap has not started (the current key is not yet seen
+ * published). A revoked previous key is done at once.
+ */
+export function previousDoneOn(state: RotationState, policy: RotationPolicy): string | null {
+  if (!hasPrevious(state) || state.previousActiveUntil === undefined) return null;
+  if (isRevoked(state, otherSlot(state.current))) return state.slots[state.current]!.issuedOn;
+  return fromDay(previousEnd(state, policy));
+}
+
+/**
+ * The day the previous key's overlap is cut short by its max-age bound, when it is (null
+ * otherwise): the day a run deactivates it although its overlap would run on. `plan` and the
+ * program warn about it days ahead.
+ */
+export function maxAgeCut(
+  state: RotationState,
+  policy: RotationPolicy,
+): { on: string; overlapEndsOn: string } | null {
+  if (!hasPrevious(state) || state.previousActiveUntil === undefined) return null;
+  const slot = otherSlot(state.current);
+  if (isRevoked(state, slot)) return null;
+  const end = previousEnd(state, policy);
+  if (end >= toDay(state.previousActiveUntil)) return null;
+  return { on: fromDay(end), overlapEndsOn: state.previousActiveUntil };
 }
 
 function copyState(state: RotationState): RotationState {
@@ -371,27 +536,34 @@ function copyState(state: RotationState): RotationState {
   }
   const copy: RotationState = { current: state.current, slots };
   if (state.previousActiveUntil !== undefined) copy.previousActiveUntil = state.previousActiveUntil;
+  if (state.publishedOn !== undefined) copy.publishedOn = state.publishedOn;
+  if (state.previousWasStale === true) copy.previousWasStale = true;
   if (state.revokedBefore !== undefined) copy.revokedBefore = state.revokedBefore;
+  if (state.adopted !== undefined) copy.adopted = { ...state.adopted };
+  if (state.previousInUse !== undefined) copy.previousInUse = state.previousInUse;
   return copy;
 }
 
 /**
  * The day the current key is replaced: its issue date + everyDays, never before the previous
- * key's overlap is over (re-issuing the idle slot deletes the previous key), and never before
- * the current key has been seen published (the overlap can then end at the earliest
- * overlapDays after the later of today and its issue date). A revoked previous key holds no
- * overlap once the current key is seen published. A revoked current key is replaced the day
- * after its issue date. A valid policy has everyDays + overlapDays <= maxAgeDays, so with daily
- * runs the every-days date comes first.
+ * key is done (re-issuing the idle slot deletes the previous key: its overlap over, or its
+ * max-age bound reached, and not kept Active today because it is in use), and never before the
+ * current key has been seen published (the overlap can then end at the earliest overlapDays
+ * after the later of today and its issue date). A revoked previous key holds nothing once the
+ * current key is seen published. A revoked current key is replaced the day after its issue
+ * date; an adopted current key at once. A valid policy has everyDays + overlapDays <=
+ * maxAgeDays, so with daily runs the every-days date comes first.
  */
 function dueDay(state: RotationState, policy: RotationPolicy, now: number): number {
   const issued = toDay(state.slots[state.current]!.issuedOn);
+  if (state.adopted?.slot === state.current) return issued;
   if (isRevoked(state, state.current)) return issued + 1;
   const byAge = issued + policy.everyDays;
   if (!hasPrevious(state)) return byAge;
   if (!seenPublished(state)) return Math.max(byAge, Math.max(now, issued) + minimumOverlap(policy));
   if (isRevoked(state, otherSlot(state.current))) return byAge;
-  return Math.max(byAge, toDay(state.previousActiveUntil!));
+  const kept = state.previousInUse === fromDay(now) ? now + 1 : -Infinity;
+  return Math.max(byAge, previousEnd(state, policy), kept);
 }
 
 // ---------------------------------------------------------------------------------------------

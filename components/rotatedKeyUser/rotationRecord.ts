@@ -7,6 +7,14 @@
  *   key-rotation:green                 = YYYY-MM-DD   (issue date of the green key)
  *   key-rotation:previous-active-until = YYYY-MM-DD   (end of the running overlap)
  *   key-rotation:revoked-before        = YYYY-MM-DD   (keys issued before it are revoked)
+ *   key-rotation:previous-in-use       = YYYY-MM-DD   (last day the previous key was kept
+ *                                                     Active because it was still used)
+ *   key-rotation:adopted               = SLOT:AKIA... (a key the user had before the stack
+ *                                                     adopted it, until its slot is re-issued)
+ *   key-rotation:stack                 = PROJECT/STACK (the stack that manages the user)
+ *
+ * Anyone who may tag the user may edit these, so a run never trusts them alone: it compares
+ * them with the copy in the published document and with the keys IAM holds (./crossCheck.ts).
  *
  * Pure: no Pulumi import.
  */
@@ -17,6 +25,9 @@ export const TAG_PREFIX = "key-rotation:";
 const CURRENT_TAG = `${TAG_PREFIX}current`;
 const PREVIOUS_ACTIVE_UNTIL_TAG = `${TAG_PREFIX}previous-active-until`;
 const REVOKED_BEFORE_TAG = `${TAG_PREFIX}revoked-before`;
+const PREVIOUS_IN_USE_TAG = `${TAG_PREFIX}previous-in-use`;
+const ADOPTED_TAG = `${TAG_PREFIX}adopted`;
+const STACK_TAG = `${TAG_PREFIX}stack`;
 const slotTag = (slot: Slot): string => `${TAG_PREFIX}${slot}`;
 
 /** Every tag of the record, sorted (the CI role may set exactly these on managed users). */
@@ -24,12 +35,22 @@ export const RECORD_TAG_KEYS: readonly string[] = [
   CURRENT_TAG,
   PREVIOUS_ACTIVE_UNTIL_TAG,
   REVOKED_BEFORE_TAG,
+  PREVIOUS_IN_USE_TAG,
+  ADOPTED_TAG,
+  STACK_TAG,
   ...SLOTS.map(slotTag),
 ].sort();
 const KNOWN_TAGS = new Set(RECORD_TAG_KEYS);
 
-/** The record tags for a state. */
-export function encodeRecord(state: RotationState): Record<string, string> {
+const ACCESS_KEY_ID_RE = /^[A-Z0-9]{16,128}$/;
+/** `project/stack`: Pulumi project and stack names. */
+const STACK_RE = /^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/;
+
+/**
+ * The record tags for a state, and the stack that writes it (`project/stack`). The publication
+ * date and previousWasStale are not tags: the published document holds them.
+ */
+export function encodeRecord(state: RotationState, stack?: string): Record<string, string> {
   const tags: Record<string, string> = { [CURRENT_TAG]: state.current };
   for (const slot of SLOTS) {
     const record = state.slots[slot];
@@ -39,12 +60,17 @@ export function encodeRecord(state: RotationState): Record<string, string> {
     tags[PREVIOUS_ACTIVE_UNTIL_TAG] = state.previousActiveUntil;
   }
   if (state.revokedBefore !== undefined) tags[REVOKED_BEFORE_TAG] = state.revokedBefore;
+  if (state.previousInUse !== undefined) tags[PREVIOUS_IN_USE_TAG] = state.previousInUse;
+  if (state.adopted !== undefined) {
+    tags[ADOPTED_TAG] = `${state.adopted.slot}:${state.adopted.accessKeyId}`;
+  }
+  if (stack !== undefined) tags[STACK_TAG] = stack;
   return tags;
 }
 
 type DecodedRecord =
   | { kind: "none" }
-  | { kind: "ok"; state: RotationState }
+  | { kind: "ok"; state: RotationState; stack?: string }
   | { kind: "malformed"; problems: string[] };
 
 /**
@@ -81,22 +107,44 @@ export function decodeRecord(tags: Record<string, string> | undefined): DecodedR
   if ((current === "blue" || current === "green") && get(slotTag(current)) === undefined) {
     problems.push(`tag ${slotTag(current)} is missing: the current slot has no issue date.`);
   }
-  const until = get(PREVIOUS_ACTIVE_UNTIL_TAG);
-  if (until !== undefined && !isIsoDate(until)) {
-    problems.push(
-      `tag ${PREVIOUS_ACTIVE_UNTIL_TAG} must be a date YYYY-MM-DD (got ${JSON.stringify(until)}).`,
-    );
+  const dates: [string, keyof RotationState][] = [
+    [PREVIOUS_ACTIVE_UNTIL_TAG, "previousActiveUntil"],
+    [REVOKED_BEFORE_TAG, "revokedBefore"],
+    [PREVIOUS_IN_USE_TAG, "previousInUse"],
+  ];
+  const dated: Partial<RotationState> = {};
+  for (const [tag, field] of dates) {
+    const value = get(tag);
+    if (value === undefined) continue;
+    if (!isIsoDate(value)) {
+      problems.push(`tag ${tag} must be a date YYYY-MM-DD (got ${JSON.stringify(value)}).`);
+    } else {
+      (dated as Record<string, string>)[field] = value;
+    }
   }
-  const revoked = get(REVOKED_BEFORE_TAG);
-  if (revoked !== undefined && !isIsoDate(revoked)) {
-    problems.push(
-      `tag ${REVOKED_BEFORE_TAG} must be a date YYYY-MM-DD (got ${JSON.stringify(revoked)}).`,
-    );
+  const adoptedTag = get(ADOPTED_TAG);
+  let adopted: RotationState["adopted"];
+  if (adoptedTag !== undefined) {
+    const [slot, accessKeyId = ""] = adoptedTag.split(":");
+    if ((slot === "blue" || slot === "green") && ACCESS_KEY_ID_RE.test(accessKeyId)) {
+      adopted = { slot, accessKeyId };
+      if (slots[slot] === undefined) {
+        problems.push(`tag ${ADOPTED_TAG} names slot ${slot}, which has no issue date.`);
+      }
+    } else {
+      problems.push(
+        `tag ${ADOPTED_TAG} must be SLOT:ACCESS_KEY_ID, e.g. blue:AKIAIOSFODNN7EXAMPLE ` +
+          `(got ${JSON.stringify(adoptedTag)}).`,
+      );
+    }
+  }
+  const stack = get(STACK_TAG);
+  if (stack !== undefined && !STACK_RE.test(stack)) {
+    problems.push(`tag ${STACK_TAG} must be PROJECT/STACK (got ${JSON.stringify(stack)}).`);
   }
   if (problems.length > 0) return { kind: "malformed", problems };
 
-  const state: RotationState = { current: current as Slot, slots };
-  if (until !== undefined) state.previousActiveUntil = until;
-  if (revoked !== undefined) state.revokedBefore = revoked;
-  return { kind: "ok", state };
+  const state: RotationState = { current: current as Slot, slots, ...dated };
+  if (adopted !== undefined) state.adopted = adopted;
+  return { kind: "ok", state, ...(stack !== undefined && { stack }) };
 }

@@ -18,18 +18,36 @@ export interface RecordedResource {
 
 export type InvokeHandler = (inputs: Record<string, any>) => Record<string, any>;
 
+/** What an access key the mock creates looks like: its id and creation time. */
+export type AccessKeyAnswer = { id: string; createDate: string };
+
 export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
   readonly invokes: { token: string; inputs: Record<string, any> }[] = [];
+  /**
+   * Answers for access keys, by logical name: a test that models IAM (ids that persist across
+   * runs, creation dates) sets it. Default: id `AKIA<hash of the name>`, created now.
+   */
+  accessKey?: (name: string, inputs: Record<string, any>) => AccessKeyAnswer;
   constructor(
     private readonly handlers: Record<string, InvokeHandler> = {},
     private readonly preview = false,
   ) {}
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
-    const id = this.preview ? "" : mockId(args);
+    const key =
+      args.type === "aws:iam/accessKey:AccessKey" && !this.preview
+        ? (this.accessKey?.(args.name, args.inputs) ?? {
+            id: `AKIA${hash(args.name).toUpperCase()}`,
+            createDate: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+          })
+        : undefined;
+    const id = this.preview ? "" : (key?.id ?? mockId(args));
     this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, id });
-    const state = this.preview ? { ...args.inputs } : { ...args.inputs, ...computed(args, id) };
+    const extra = key === undefined ? {} : { createDate: key.createDate };
+    const state = this.preview
+      ? { ...args.inputs }
+      : { ...args.inputs, ...computed(args, id), ...extra };
     return { id: this.preview ? (undefined as unknown as string) : id, state };
   }
 
@@ -55,8 +73,6 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
 
 function mockId(args: pulumi.runtime.MockResourceArgs): string {
   switch (args.type) {
-    case "aws:iam/accessKey:AccessKey":
-      return `AKIA${hash(`${args.name}:${String(args.inputs.status)}`).toUpperCase()}`;
     case "aws:iam/user:User":
       return String(args.inputs.name ?? args.name);
     case "aws:secretsmanager/secret:Secret": // the provider's id of a secret is its ARN

@@ -1,9 +1,11 @@
 import * as assert from "node:assert/strict";
 import {
   advance,
+  afterPublication,
   awaitsPublication,
   calendar,
   DEFAULT_POLICY,
+  maxAgeCut,
   RotationState,
   validatePolicy,
   validateState,
@@ -245,7 +247,8 @@ describe("advance", () => {
       slots: { blue: { issuedOn: "2026-11-22" }, green: { issuedOn: "2026-12-22" } },
       previousActiveUntil: "2026-12-29",
     };
-    const tighter = { everyDays: 3, overlapDays: 1, maxAgeDays: 10 };
+    // maxAgeDays 40 keeps blue (issued 11-22) inside its bound until 01-01.
+    const tighter = { everyDays: 3, overlapDays: 1, maxAgeDays: 40 };
     assert.equal(
       advance(state, tighter, "2026-12-28").slots.blue?.status,
       "Active",
@@ -358,21 +361,21 @@ describe("advance with a revocation (a leaked key)", () => {
     assert.equal(plan.current, "green", "blue, which consumers have, is kept until green is out");
   });
 
-  it("replaces a key issued today the next day, when revoked with tomorrow's date", () => {
+  it("revokes a key issued yesterday today, and never the key issued to replace it", () => {
     const fresh: RotationState = { current: "blue", slots: { blue: { issuedOn: "2026-11-22" } } };
-    const today = advance(fresh, P, "2026-11-22", null, "2026-11-23");
-    assert.deepEqual(today.slots, { blue: { issuedOn: "2026-11-22", status: "Active" } });
-    assert.equal(today.nextRotationOn, "2026-11-23");
-    const tomorrow = advance(today.state, P, "2026-11-23", null, "2026-11-23");
-    assert.deepEqual(tomorrow.slots, {
+    const today = advance(fresh, P, "2026-11-23", null, "2026-11-23");
+    assert.deepEqual(today.slots, {
       blue: { issuedOn: "2026-11-22", status: "Inactive" },
       green: { issuedOn: "2026-11-23", status: "Active" },
     });
     assert.deepEqual(
-      advance(tomorrow.state, P, "2026-11-23", null, "2026-11-23"),
-      tomorrow,
+      advance(today.state, P, "2026-11-23", null, "2026-11-23"),
+      today,
       "idempotent",
     );
+    const next = advance(today.state, P, "2026-11-24", null, "2026-11-23");
+    assert.equal(next.current, "green", "the replacement, issued on the revocation day, stays");
+    assert.equal(next.slots.green?.status, "Active");
   });
 
   it("keeps a revoked key Inactive after the setting is removed", () => {
@@ -383,13 +386,23 @@ describe("advance with a revocation (a leaked key)", () => {
     });
   });
 
-  it("rejects a revocation date after tomorrow", () => {
-    assert.throws(() => advance(midCycle, P, "2026-12-25", null, "2026-12-27"), {
+  it("rejects a revocation date in the future, tomorrow included", () => {
+    assert.throws(() => advance(midCycle, P, "2026-12-25", null, "2026-12-26"), {
       name: "RangeError",
       message:
-        "revokeIssuedBefore 2026-12-27 is after tomorrow (2026-12-26): only keys that exist can be " +
-        "revoked, and a later date would revoke every new key until then.",
+        "revokeIssuedBefore 2026-12-26 is in the future (today is 2026-12-25): only keys that " +
+        "exist can be revoked, and a later date would also revoke the key issued to replace them.",
     });
+  });
+
+  it("rejects a recorded revocation in the future", () => {
+    assert.throws(
+      () => advance({ ...midCycle, revokedBefore: "2026-12-26" }, P, "2026-12-25", null),
+      {
+        name: "RangeError",
+        message: "revocation date 2026-12-26 is in the future (today is 2026-12-25).",
+      },
+    );
   });
 });
 
@@ -418,5 +431,183 @@ describe("calendar", () => {
       { date: "2027-01-21", kind: "issue", slot: "blue", keyIssuedOn: "2027-01-21" },
       { date: "2027-01-28", kind: "deactivate", slot: "green", keyIssuedOn: "2026-12-22" },
     ]);
+  });
+});
+
+describe("advance: maxAgeDays is a hard bound", () => {
+  // Blue issued 11-22 (bound 11-22 + 90 = 02-20), green published 12-22, overlap to 12-29.
+  const overlap: RotationState = {
+    current: "green",
+    slots: { blue: { issuedOn: "2026-11-22" }, green: { issuedOn: "2026-12-22" } },
+    publishedOn: "2026-12-22",
+    previousActiveUntil: "2026-12-29",
+  };
+
+  it("cuts a running overlap at the previous key's bound after maxAgeDays is lowered", () => {
+    const tighter = { everyDays: 20, overlapDays: 7, maxAgeDays: 30 }; // blue's bound: 12-22
+    assert.deepEqual(advance(overlap, tighter, "2026-12-23", null).slots, {
+      blue: { issuedOn: "2026-11-22", status: "Inactive" },
+      green: { issuedOn: "2026-12-22", status: "Active" },
+    });
+    assert.deepEqual(maxAgeCut(overlap, tighter), {
+      on: "2026-12-22",
+      overlapEndsOn: "2026-12-29",
+    });
+  });
+
+  it("keeps the overlap up to the bound, and says when the bound cuts it", () => {
+    const tighter = { everyDays: 20, overlapDays: 7, maxAgeDays: 35 }; // bound: 12-27
+    assert.equal(advance(overlap, tighter, "2026-12-26", null).slots.blue?.status, "Active");
+    assert.equal(advance(overlap, tighter, "2026-12-27", null).slots.blue?.status, "Inactive");
+    assert.deepEqual(maxAgeCut(overlap, tighter), {
+      on: "2026-12-27",
+      overlapEndsOn: "2026-12-29",
+    });
+    assert.equal(maxAgeCut(overlap, P), null, "no cut with the default policy");
+  });
+
+  it("gives a key already past its bound when it is rotated away (missed runs) its overlap", () => {
+    const late = advance(overlap, P, "2027-04-01"); // green (12-22) is 100 days old
+    assert.equal(late.current, "blue");
+    assert.equal(late.state.previousWasStale, true);
+    assert.equal(late.slots.green?.status, "Active");
+    assert.equal(advance(late.state, P, "2027-04-07", null).slots.green?.status, "Active");
+    assert.equal(advance(late.state, P, "2027-04-08", null).slots.green?.status, "Inactive");
+    assert.equal(maxAgeCut(late.state, P), null);
+  });
+
+  it("waits for the bound before rotating when the overlap is cut, never past it", () => {
+    const tighter = { everyDays: 20, overlapDays: 7, maxAgeDays: 35 };
+    const plan = advance(overlap, tighter, "2027-01-11", null); // green is 20 days old: due
+    assert.equal(plan.current, "blue");
+    assert.equal(plan.slots.green?.status, "Active");
+  });
+});
+
+describe("advance: a previous key still in use", () => {
+  const overlap: RotationState = {
+    current: "green",
+    slots: { blue: { issuedOn: "2026-11-22" }, green: { issuedOn: "2026-12-22" } },
+    publishedOn: "2026-12-22",
+    previousActiveUntil: "2026-12-29",
+  };
+  const usedOn = (day: string | null, active = true) => ({ lastUsedOn: day, active });
+
+  it("stays Active one more day when used since the new key was published", () => {
+    const plan = advance(overlap, P, "2026-12-29", null, undefined, usedOn("2026-12-28"));
+    assert.equal(plan.slots.blue?.status, "Active");
+    assert.equal(plan.state.previousInUse, "2026-12-29");
+    assert.equal(plan.nextRotationOn, "2027-01-21");
+    assert.deepEqual(
+      advance(plan.state, P, "2026-12-29", null, undefined, usedOn("2026-12-20")),
+      plan,
+      "idempotent: decided once a day",
+    );
+  });
+
+  it("goes Inactive when last used before the publication, or never", () => {
+    for (const use of [usedOn("2026-12-21"), usedOn(null)]) {
+      const plan = advance(overlap, P, "2026-12-29", null, undefined, use);
+      assert.equal(plan.slots.blue?.status, "Inactive", JSON.stringify(use));
+      assert.equal(plan.state.previousInUse, undefined);
+    }
+  });
+
+  it("is kept day by day while it is used, and let go once it is quiet", () => {
+    const day1 = advance(overlap, P, "2026-12-29", null, undefined, usedOn("2026-12-29"));
+    const day2 = advance(day1.state, P, "2026-12-30", null, undefined, usedOn("2026-12-29"));
+    assert.equal(day2.slots.blue?.status, "Active", "used on the day of the last keep");
+    const day3 = advance(day2.state, P, "2026-12-31", null, undefined, usedOn("2026-12-29"));
+    assert.equal(day3.slots.blue?.status, "Inactive", "not used since the last keep");
+  });
+
+  it("never turns an Inactive key back on for its use", () => {
+    const plan = advance(overlap, P, "2026-12-30", null, undefined, usedOn("2026-12-29", false));
+    assert.equal(plan.slots.blue?.status, "Inactive");
+  });
+
+  it("is never kept past its max-age bound, nor delays the rotation that deletes it past it", () => {
+    const bound = "2027-02-20"; // blue issued 11-22 + 90
+    const kept = advance(
+      { ...overlap, previousInUse: "2027-02-18" },
+      P,
+      "2027-02-19",
+      null,
+      undefined,
+      usedOn("2027-02-19"),
+    );
+    assert.equal(kept.slots.blue?.status, "Active");
+    const atBound = advance(kept.state, P, bound, null, undefined, usedOn(bound));
+    assert.equal(atBound.slots.blue?.issuedOn, bound, "rotation due: blue is re-issued");
+    assert.equal(atBound.current, "blue");
+  });
+});
+
+describe("advance: an adopted key", () => {
+  const adopted: RotationState = {
+    current: "blue",
+    slots: { blue: { issuedOn: "2025-01-10" } },
+    adopted: { slot: "blue", accessKeyId: "AKIAADOPTEDKEY000001" },
+  };
+
+  it("is rotated away on the first run, whatever its age", () => {
+    const plan = advance(adopted, P, "2026-11-22", null);
+    assert.deepEqual(plan.slots, {
+      blue: { issuedOn: "2025-01-10", status: "Active" },
+      green: { issuedOn: "2026-11-22", status: "Active" },
+    });
+    assert.deepEqual(plan.state.adopted, adopted.adopted, "still in blue");
+  });
+
+  it("keeps its overlap although it is past maxAgeDays, then goes Inactive, then is deleted", () => {
+    const published = afterPublication(
+      advance(adopted, P, "2026-11-22", null).state,
+      P,
+      "2026-11-22",
+    );
+    assert.equal(published.previousActiveUntil, "2026-11-29");
+    assert.equal(advance(published, P, "2026-11-28", null).slots.blue?.status, "Active");
+    const retired = advance(published, P, "2026-11-29", null);
+    assert.equal(retired.slots.blue?.status, "Inactive");
+    const reissued = advance(retired.state, P, "2026-12-22", null);
+    assert.equal(reissued.slots.blue?.issuedOn, "2026-12-22");
+    assert.equal(reissued.state.adopted, undefined, "the adopted key is gone with its slot");
+  });
+
+  it("is never kept Active for its use once past maxAgeDays", () => {
+    const published = afterPublication(
+      advance(adopted, P, "2026-11-22", null).state,
+      P,
+      "2026-11-22",
+    );
+    const plan = advance(published, P, "2026-11-29", null, undefined, {
+      lastUsedOn: "2026-11-28",
+      active: true,
+    });
+    assert.equal(plan.slots.blue?.status, "Inactive");
+  });
+});
+
+describe("afterPublication", () => {
+  it("starts the overlap on the publication day, at least until the next day", () => {
+    const rotated: RotationState = {
+      current: "green",
+      slots: { blue: { issuedOn: "2026-11-22" }, green: { issuedOn: "2026-12-22" } },
+    };
+    assert.deepEqual(afterPublication(rotated, P, "2026-12-22"), {
+      ...rotated,
+      publishedOn: "2026-12-22",
+      previousActiveUntil: "2026-12-29",
+    });
+    const noOverlap = { everyDays: 30, overlapDays: 0, maxAgeDays: 31 };
+    assert.equal(
+      afterPublication(rotated, noOverlap, "2026-12-22").previousActiveUntil,
+      "2026-12-23",
+    );
+  });
+
+  it("changes nothing when no overlap waits to start", () => {
+    const single: RotationState = { current: "blue", slots: { blue: { issuedOn: "2026-11-22" } } };
+    assert.equal(afterPublication(single, P, "2026-11-22"), single);
   });
 });

@@ -1,0 +1,188 @@
+/**
+ * What one run does for one managed user, decided before any resource is declared: observe
+ * the user (./liveReads.ts), cross-check the record (./crossCheck.ts), advance the rotation
+ * model (./rotationModel.ts), and, when the previous key would go Inactive today, read its last
+ * use and keep it Active one more day while it is still used. Used by the program for every
+ * user before it declares anything (so one bad user stops the whole run), and by a
+ * RotatedKeyUser used on its own.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Adoption, CheckSettings, checkObservation, Observation, ObservedUse } from "./crossCheck";
+import { deleteInactiveKey, observe, readLastUse } from "./liveReads";
+import {
+  advance,
+  afterPublication,
+  KeyStatus,
+  maxAgeCut,
+  otherSlot,
+  PreviousKeyUse,
+  RotationPlan,
+  RotationState,
+  Slot,
+} from "./rotationModel";
+import { addDays, fromDay, toDay } from "../../lib/days";
+
+/** Days ahead a run warns that a previous key's overlap will be cut at its max-age bound. */
+export const MAX_AGE_WARNING_DAYS = 7;
+
+export interface UserRunPlan {
+  /** The state the run started from (undefined: a new user). */
+  before: RotationState | undefined;
+  plan: RotationPlan;
+  /** The record this run writes to the tags and the published document (after publication). */
+  record: RotationState;
+  /** The access key id of each slot whose key exists and is not replaced in this run. */
+  keyIds: Partial<Record<Slot, string>>;
+  /** The status IAM gave each of those keys before the run. */
+  statusBefore: Partial<Record<Slot, KeyStatus>>;
+  /** Set when the run adopts the user. */
+  adoption?: Adoption;
+  /** The previous key kept Active today because it is still used, and by what. */
+  keptInUse?: { slot: Slot; accessKeyId: string; lastUse: NonNullable<ObservedUse> };
+  /** What the run reports: disagreements it tolerates, in-use keys, coming max-age cuts. */
+  warnings: string[];
+}
+
+/** Stops a run: every problem of every user, at once. */
+export class RunStop extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join("\n"));
+    this.name = "RunStop";
+  }
+}
+
+/** The IO a run plan needs; tests replace it. */
+export interface RunPlanIo {
+  observe: (userName: string, secretName: string) => Promise<Observation>;
+  lastUse: (accessKeyId: string) => Promise<ObservedUse>;
+  deleteInactiveKey: (userName: string, accessKeyId: string) => Promise<void>;
+}
+
+export function liveIo(opts?: pulumi.InvokeOptions): RunPlanIo {
+  return {
+    observe: (userName, secretName) => observe(userName, secretName, opts),
+    lastUse: readLastUse,
+    deleteInactiveKey,
+  };
+}
+
+export interface RunPlanSettings extends CheckSettings {
+  secretName: string;
+  /** A dry run (preview) deletes nothing and only says what `pulumi up` will do. */
+  dryRun: boolean;
+}
+
+/** The plan of one user on `today`; throws a RunStop naming every problem. */
+export async function planUserRun(
+  settings: RunPlanSettings,
+  today: string,
+  io: RunPlanIo,
+): Promise<UserRunPlan> {
+  const { userName } = settings;
+  const observed = await io.observe(userName, settings.secretName);
+  const warnings: string[] = [];
+  // Adopting a user with keys: their last use says which one consumers use.
+  if (settings.adopt !== undefined && observed.user !== null && observed.keys.length > 1) {
+    const lastUse: NonNullable<Observation["lastUse"]> = {};
+    for (const key of observed.keys) {
+      try {
+        lastUse[key.accessKeyId] = await io.lastUse(key.accessKeyId);
+      } catch {
+        // Unknown: the message says "last use unknown".
+      }
+    }
+    observed.lastUse = lastUse;
+  }
+  const checked = checkObservation(observed, settings, today);
+  if (checked.kind === "stop") throw new RunStop(checked.problems);
+  warnings.push(...checked.warnings);
+
+  const { recorded, published, keyIds, adoption } = checked;
+  for (const key of adoption?.deleteKeys ?? []) {
+    if (settings.dryRun) {
+      warnings.push(
+        `Adopting IAM user "${userName}": pulumi up deletes its Inactive access key ` +
+          `${key.accessKeyId} (adopt.deleteInactiveKey).`,
+      );
+    } else {
+      await io.deleteInactiveKey(userName, key.accessKeyId);
+    }
+  }
+
+  const advanceWith = (use?: PreviousKeyUse) =>
+    advance(recorded, settings.policy, today, published, settings.revokeIssuedBefore, use);
+  let plan = advanceWith();
+  let keptInUse: UserRunPlan["keptInUse"];
+  // The recorded previous key, Active in IAM, would be deactivated or deleted (its slot
+  // re-issued) today: is it still used?
+  const previousSlot: Slot = recorded === undefined ? "green" : otherSlot(recorded.current);
+  const previousId = recorded?.slots[previousSlot] === undefined ? undefined : keyIds[previousSlot];
+  const previousKey = observed.keys.find((k) => k.accessKeyId === previousId);
+  const planned = plan.slots[previousSlot];
+  if (
+    previousId !== undefined &&
+    previousKey?.status === "Active" &&
+    (planned?.status === "Inactive" ||
+      planned?.issuedOn !== recorded!.slots[previousSlot]!.issuedOn)
+  ) {
+    let use: ObservedUse | undefined;
+    try {
+      use = await io.lastUse(previousId);
+    } catch (err) {
+      warnings.push(
+        `Cannot read the last use of access key ${previousId} of IAM user "${userName}" ` +
+          `(${err instanceof Error ? err.message : String(err)}): it is deactivated on its ` +
+          `calendar date, without checking whether consumers still use it. Allow the deploying ` +
+          `role iam:GetAccessKeyLastUsed on this user.`,
+      );
+    }
+    if (use !== undefined) {
+      plan = advanceWith({ lastUsedOn: use === null ? null : use.date.slice(0, 10), active: true });
+      if (plan.slots[previousSlot]?.status === "Active" && use !== null) {
+        keptInUse = { slot: previousSlot, accessKeyId: previousId, lastUse: use };
+        const bound = addDays(plan.slots[previousSlot]!.issuedOn, settings.policy.maxAgeDays);
+        warnings.push(
+          `The previous access key ${previousId} of IAM user "${userName}" is still used ` +
+            `(last ${use.date.slice(0, 10)}${use.service !== undefined ? ` by ${use.service}` : ""}` +
+            `${use.region !== undefined ? ` in ${use.region}` : ""}) although its replacement was ` +
+            `published: it stays Active one more day. It is deactivated on ${bound} at the ` +
+            `latest (maxAgeDays), used or not: move that consumer to the published key.`,
+        );
+      } else if (use !== null && plan.slots[previousSlot]?.status === "Inactive") {
+        const bound = addDays(recorded!.slots[previousSlot]!.issuedOn, settings.policy.maxAgeDays);
+        if (use.date.slice(0, 10) >= (recorded?.publishedOn ?? "") && today >= bound) {
+          warnings.push(
+            `The previous access key ${previousId} of IAM user "${userName}" was used on ` +
+              `${use.date.slice(0, 10)}${use.service !== undefined ? ` by ${use.service}` : ""}` +
+              `${use.region !== undefined ? ` in ${use.region}` : ""}, but it reached its ` +
+              `maximum age (maxAgeDays) on ${bound}: it is deactivated now.`,
+          );
+        }
+      }
+    }
+  }
+  const cut = maxAgeCut(plan.state, settings.policy);
+  if (cut !== null && toDay(cut.on) - toDay(today) <= MAX_AGE_WARNING_DAYS && cut.on >= today) {
+    warnings.push(
+      `The previous access key of IAM user "${userName}" is deactivated on ${cut.on}, before ` +
+        `its overlap would end on ${cut.overlapEndsOn}: it reaches its maximum age ` +
+        `(rotation.maxAgeDays ${settings.policy.maxAgeDays}) then. Consumers must have moved ` +
+        `to the published key by ${cut.on}.`,
+    );
+  }
+  const statusBefore: Partial<Record<Slot, KeyStatus>> = {};
+  for (const [slot, id] of Object.entries(keyIds) as [Slot, string][]) {
+    const key = observed.keys.find((k) => k.accessKeyId === id);
+    if (key !== undefined) statusBefore[slot] = key.status;
+  }
+  return {
+    before: recorded,
+    plan,
+    statusBefore,
+    record: afterPublication(plan.state, settings.policy, fromDay(toDay(today))),
+    keyIds,
+    ...(adoption !== undefined && { adoption }),
+    ...(keptInUse !== undefined && { keptInUse }),
+    warnings,
+  };
+}
