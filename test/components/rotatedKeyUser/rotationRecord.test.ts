@@ -1,5 +1,9 @@
 import * as assert from "node:assert/strict";
-import { decodeRecord, encodeRecord } from "../../../components/rotatedKeyUser/rotationRecord";
+import {
+  decodeRecord,
+  encodeRecord,
+  RECORD_TAG_KEYS,
+} from "../../../components/rotatedKeyUser/rotationRecord";
 import { RotationState } from "../../../components/rotatedKeyUser/rotationModel";
 
 describe("rotation record in user tags", () => {
@@ -86,5 +90,78 @@ describe("rotation record in user tags", () => {
         ],
       },
     );
+  });
+});
+
+describe("rotation record: the stack, the adopted key, the previous key in use", () => {
+  const state: RotationState = {
+    current: "green",
+    slots: { blue: { issuedOn: "2025-03-01" }, green: { issuedOn: "2026-11-22" } },
+    previousActiveUntil: "2026-11-29",
+    publishedOn: "2026-11-22",
+    previousWasStale: true,
+    previousInUse: "2026-11-30",
+    adopted: { slot: "blue", accessKeyId: "AKIAIOSFODNN7EXAMPLE" },
+  };
+
+  it("writes them as tags (the publication date and staleness stay in the document)", () => {
+    assert.deepEqual(encodeRecord(state, "iam-key-rotation/prod"), {
+      "key-rotation:current": "green",
+      "key-rotation:blue": "2025-03-01",
+      "key-rotation:green": "2026-11-22",
+      "key-rotation:previous-active-until": "2026-11-29",
+      "key-rotation:previous-in-use": "2026-11-30",
+      "key-rotation:adopted": "blue:AKIAIOSFODNN7EXAMPLE",
+      "key-rotation:stack": "iam-key-rotation/prod",
+    });
+  });
+
+  it("reads them back, with the stack apart from the state", () => {
+    const tagged: RotationState = { ...state };
+    delete tagged.publishedOn;
+    delete tagged.previousWasStale;
+    assert.deepEqual(decodeRecord(encodeRecord(state, "iam-key-rotation/prod")), {
+      kind: "ok",
+      state: tagged,
+      stack: "iam-key-rotation/prod",
+    });
+  });
+
+  it("lists every tag it writes, sorted, for the CI role's tag conditions", () => {
+    assert.deepEqual(RECORD_TAG_KEYS, [
+      "key-rotation:adopted",
+      "key-rotation:blue",
+      "key-rotation:current",
+      "key-rotation:green",
+      "key-rotation:previous-active-until",
+      "key-rotation:previous-in-use",
+      "key-rotation:revoked-before",
+      "key-rotation:stack",
+    ]);
+  });
+
+  it("rejects a malformed adopted key, an adopted slot without a date, and a bad stack", () => {
+    const tags = encodeRecord({ current: "blue", slots: { blue: { issuedOn: "2026-11-22" } } });
+    assert.deepEqual(decodeRecord({ ...tags, "key-rotation:adopted": "blue:not-a-key" }), {
+      kind: "malformed",
+      problems: [
+        'tag key-rotation:adopted must be SLOT:ACCESS_KEY_ID, e.g. blue:AKIAIOSFODNN7EXAMPLE (got "blue:not-a-key").',
+      ],
+    });
+    assert.deepEqual(
+      decodeRecord({ ...tags, "key-rotation:adopted": "green:AKIAIOSFODNN7EXAMPLE" }),
+      {
+        kind: "malformed",
+        problems: ["tag key-rotation:adopted names slot green, which has no issue date."],
+      },
+    );
+    assert.deepEqual(decodeRecord({ ...tags, "key-rotation:stack": "prod" }), {
+      kind: "malformed",
+      problems: ['tag key-rotation:stack must be PROJECT/STACK (got "prod").'],
+    });
+    assert.deepEqual(decodeRecord({ ...tags, "key-rotation:previous-in-use": "today" }), {
+      kind: "malformed",
+      problems: ['tag key-rotation:previous-in-use must be a date YYYY-MM-DD (got "today").'],
+    });
   });
 });
