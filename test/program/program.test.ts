@@ -8,7 +8,14 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { invokeFailure, noSuchUser, RecordingMocks, useMocks, valueOf } from "../support/mocks";
+import {
+  invokeFailure,
+  noSuchSecret,
+  noSuchUser,
+  RecordingMocks,
+  useMocks,
+  valueOf,
+} from "../support/mocks";
 import { ROOT } from "../support/root";
 
 type Program = () => Promise<{ users: Record<string, Record<string, pulumi.Output<unknown>>> }>;
@@ -57,18 +64,24 @@ describe("the program", () => {
           path: "/key-rotation/",
           secretName: "key-rotation/onprem-jenkins-ecr",
           rotation: { everyDays: 30, overlapDays: 7, maxAgeDays: 90 },
+          adopt: false,
+          selfRead: true,
         },
         {
           userName: "bi-vendor-athena",
           path: "/key-rotation/",
           secretName: "key-rotation/bi-vendor-athena",
           rotation: { everyDays: 60, overlapDays: 14, maxAgeDays: 90 },
+          adopt: false,
+          selfRead: true,
         },
         {
           userName: "partner-dropbox-sync",
           path: "/key-rotation/",
           secretName: "key-rotation/partner-dropbox-sync",
           rotation: { everyDays: 14, overlapDays: 2, maxAgeDays: 30 },
+          adopt: false,
+          selfRead: true,
         },
       ],
     );
@@ -113,6 +126,7 @@ describe("the program", () => {
       consumer: "bi-vendor",
       "key-rotation:current": "blue",
       "key-rotation:blue": tags["key-rotation:blue"],
+      "key-rotation:stack": "iam-key-rotation/prod",
     });
     const outputs0 = outputs.users["onprem-jenkins-ecr"];
     assert.deepEqual(Object.keys(outputs0), [
@@ -122,6 +136,7 @@ describe("the program", () => {
       "secretArn",
       "nextRotationOn",
       "rotationState",
+      "run",
     ]);
     assert.equal(await valueOf(outputs0.currentSlot), "blue");
   });
@@ -146,7 +161,7 @@ describe("the program", () => {
         "iam-key-rotation:maxAge": "90",
       },
       "Invalid stack configuration (2 problems); nothing was changed:\n" +
-        "  - [maxAge] is not a known setting of iam-key-rotation (known: users, rotation, path, secretPrefix, waitForNewKey, compliance, github).\n" +
+        "  - [maxAge] is not a known setting of iam-key-rotation (known: users, rotation, path, secretPrefix, waitForNewKey, selfRead, compliance, github).\n" +
         '  - user "ci": [users[0].rotation.overlapDays] must be smaller than [users[0].rotation.everyDays] (got 30 and 30).',
     ],
     [
@@ -172,7 +187,7 @@ describe("the program", () => {
     });
   }
 
-  it("stops on a revocation date after tomorrow before reading or creating anything", async () => {
+  it("stops on a revocation date in the future before reading or creating anything", async () => {
     const mocks = new RecordingMocks(allUsersNew);
     const config = {
       "iam-key-rotation:users": JSON.stringify([{ name: "ci", revokeIssuedBefore: "2999-01-01" }]),
@@ -181,7 +196,7 @@ describe("the program", () => {
       assert.ok(err instanceof pulumi.RunError);
       assert.match(
         err.message,
-        /^Invalid stack configuration \(1 problem\); nothing was changed:\n {2}- user "ci": \[users\[0\]\.revokeIssuedBefore\] revokeIssuedBefore 2999-01-01 is after tomorrow \(\d{4}-\d{2}-\d{2}\): only keys that exist can be revoked/,
+        /^Invalid stack configuration \(1 problem\); nothing was changed:\n {2}- user "ci": \[users\[0\]\.revokeIssuedBefore\] revokeIssuedBefore 2999-01-01 is in the future \(today is \d{4}-\d{2}-\d{2}\): only keys that exist can be revoked/,
       );
       return true;
     });
@@ -194,7 +209,11 @@ describe("the program", () => {
       "aws:iam/getUser:getUser": (inputs) => {
         if (inputs.userName === "a") throw noSuchUser("a");
         if (inputs.userName === "b") throw invokeFailure("reading IAM User (b): AccessDenied: no");
-        return { userName: inputs.userName, tags: {} };
+        return { userName: inputs.userName, path: "/key-rotation/", tags: {} };
+      },
+      "aws:iam/getAccessKeys:getAccessKeys": (inputs) => ({ user: inputs.user, accessKeys: [] }),
+      "aws:secretsmanager/getSecretVersion:getSecretVersion": (inputs) => {
+        throw noSuchSecret(inputs.secretId);
       },
     });
     const config = {
@@ -208,15 +227,24 @@ describe("the program", () => {
           "AccessDenied: no. Stopping before any change: taking a failed read for a new user would re-issue the " +
           "key its consumers are using. Check that the deploying role may call iam:GetUser on this user, then run again.\n" +
           'IAM user "c" exists but has no rotation record (no key-rotation:* tags). Stopping before any change. ' +
-          'A user made outside this stack cannot be taken over in place: see docs/runbooks.md, "Adopting existing users". ' +
-          'If the tags were removed by hand, restore them from the last run (docs/runbooks.md, "Repairing a rotation record").',
+          'A user made outside this stack is taken over with adopt: true (docs/runbooks.md, "Adopting existing users"). ' +
+          'If the tags were removed by hand, rebuild them with rebuildRecord (docs/runbooks.md, "Repairing a rotation record").',
       );
       return true;
     });
     assert.deepEqual(mocks.resources, []);
     assert.deepEqual(
-      mocks.invokes.map((i) => i.inputs.userName),
-      ["a", "b", "c"],
+      mocks.invokes.map((i) => [
+        i.token.split(":").pop(),
+        i.inputs.userName ?? i.inputs.user ?? i.inputs.secretId,
+      ]),
+      [
+        ["getUser", "a"],
+        ["getUser", "b"],
+        ["getUser", "c"],
+        ["getAccessKeys", "c"],
+        ["getSecretVersion", "key-rotation/c"],
+      ],
     );
   });
 });

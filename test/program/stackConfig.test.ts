@@ -23,13 +23,37 @@ describe("stack configuration", () => {
           policyArns: [],
           rotation: { everyDays: 30, overlapDays: 7, maxAgeDays: 90 },
           tags: {},
+          path: "/key-rotation/",
+          rebuildRecord: false,
+          selfRead: true,
         },
       ],
       rotation: { everyDays: 30, overlapDays: 7, maxAgeDays: 90 },
       path: "/key-rotation/",
       secretPrefix: "key-rotation/",
       waitForNewKey: true,
+      selfRead: true,
     });
+  });
+
+  it("reads adoption, a user's own path, self-read and rebuildRecord", () => {
+    const config = parseStackConfig({
+      selfRead: false,
+      users: [
+        { name: "a", adopt: true, path: "/legacy/" },
+        { name: "b", adopt: { deleteInactiveKey: true }, selfRead: true },
+        { name: "c", rebuildRecord: true, adopt: false },
+      ],
+    });
+    assert.deepEqual(
+      config.users.map((u) => [u.name, u.path, u.adopt, u.selfRead, u.rebuildRecord]),
+      [
+        ["a", "/legacy/", { deleteInactiveKey: false }, false, false],
+        ["b", "/key-rotation/", { deleteInactiveKey: true }, true, false],
+        ["c", "/key-rotation/", undefined, false, true],
+      ],
+    );
+    assert.equal(config.selfRead, false);
   });
 
   it("keeps a user's revocation date", () => {
@@ -200,14 +224,14 @@ describe("stack configuration", () => {
       "an unknown top-level key",
       { users: [{ name: "ci" }], rotate: true },
       [
-        "[rotate] is not a known setting of iam-key-rotation (known: users, rotation, path, secretPrefix, waitForNewKey, compliance, github).",
+        "[rotate] is not a known setting of iam-key-rotation (known: users, rotation, path, secretPrefix, waitForNewKey, selfRead, compliance, github).",
       ],
     ],
     [
       "an unknown user key",
       { users: [{ name: "ci", group: "admins" }] },
       [
-        'user "ci": [users[0].group] is not a known setting (known: name, policyArns, rotation, tags, revokeIssuedBefore).',
+        'user "ci": [users[0].group] is not a known setting (known: name, policyArns, rotation, tags, revokeIssuedBefore, path, adopt, selfRead, rebuildRecord).',
       ],
     ],
     [
@@ -225,6 +249,92 @@ describe("stack configuration", () => {
       { users: [{ name: "ci", revokeIssuedBefore: "yesterday" }] },
       [
         'user "ci": [users[0].revokeIssuedBefore] must be a date written YYYY-MM-DD (got "yesterday").',
+      ],
+    ],
+    [
+      "a path with a wildcard",
+      { path: "/key-rotation/*/", users: [{ name: "ci" }] },
+      [
+        '[path] must not contain "*" or "?": the CI roles\' grants use the path in ARN patterns, where these are wildcards that reach other users (got "/key-rotation/*/").',
+      ],
+    ],
+    [
+      "a user's path with a wildcard",
+      { users: [{ name: "ci", path: "/team?/" }] },
+      [
+        'user "ci": [users[0].path] must not contain "*" or "?": the CI roles\' grants use the path in ARN patterns, where these are wildcards that reach other users (got "/team?/").',
+      ],
+    ],
+    [
+      "two policies whose attachments would get the same name",
+      {
+        users: [
+          {
+            name: "ci",
+            policyArns: [
+              "arn:aws:iam::123456789012:policy/a/deploy",
+              "arn:aws:iam::123456789012:policy/b/deploy",
+            ],
+          },
+        ],
+      },
+      [
+        'user "ci": [users[0].policyArns] lists "arn:aws:iam::123456789012:policy/a/deploy" and "arn:aws:iam::123456789012:policy/b/deploy": policies of the same owner and name, whose attachments would both be named "ci-123456789012-deploy".',
+      ],
+    ],
+    [
+      "a tag name IAM rejects",
+      { users: [{ name: "ci", tags: { "cost#center": "x" } }] },
+      [
+        'user "ci": [users[0].tags.cost#center] tag names may hold only letters, digits, spaces and _.:/=+-@ (IAM and Secrets Manager reject the others).',
+      ],
+    ],
+    [
+      "a tag value IAM rejects",
+      { users: [{ name: "ci", tags: { team: "data & bi" } }] },
+      [
+        'user "ci": [users[0].tags.team] tag values may hold only letters, digits, spaces and _.:/=+-@ (got "data & bi").',
+      ],
+    ],
+    [
+      "more tags than fit beside the record",
+      {
+        users: [
+          {
+            name: "ci",
+            tags: Object.fromEntries(Array.from({ length: 43 }, (_, i) => [`t${i}`, "x"])),
+          },
+        ],
+      },
+      ['user "ci": [users[0].tags] has 43 tags; at most 42 fit beside the rotation record.'],
+    ],
+    [
+      "adopt of the wrong type",
+      { users: [{ name: "ci", adopt: "yes" }] },
+      [
+        'user "ci": [users[0].adopt] must be true, false or { deleteInactiveKey: true } (got "yes").',
+      ],
+    ],
+    [
+      "an unknown adopt key",
+      { users: [{ name: "ci", adopt: { deleteInactive: true } }] },
+      [
+        'user "ci": [users[0].adopt.deleteInactive] is not a known setting (known: deleteInactiveKey).',
+      ],
+    ],
+    [
+      "rebuildRecord with adopt",
+      { users: [{ name: "ci", adopt: true, rebuildRecord: true }] },
+      [
+        'user "ci": [users[0].rebuildRecord] cannot be used with [users[0].adopt]: adoption writes the first record.',
+      ],
+    ],
+    [
+      "selfRead not a boolean",
+      { selfRead: "no", users: [{ name: "ci", selfRead: 0 }] },
+      [
+        '[selfRead] must be true or false (got "no").',
+        'user "ci": [users[0].selfRead] must be true or false (got 0).',
       ],
     ],
     [

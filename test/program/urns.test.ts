@@ -32,7 +32,10 @@ function asProgramConfig(config: Record<string, unknown>): Record<string, string
   );
 }
 
-/** Every user's record as of one phase of the rotation. */
+/**
+ * Every user as of one phase of the rotation: the record in its tags, its two keys in IAM and
+ * the published document (with its copy of the record), all in agreement.
+ */
 function recordOf(phase: "new" | "overlap" | "retired"): Record<string, any> {
   if (phase === "new") {
     return {
@@ -42,15 +45,48 @@ function recordOf(phase: "new" | "overlap" | "retired"): Record<string, any> {
       },
     };
   }
+  const until = phase === "overlap" ? day(1) : day(0);
+  const blueId = "AKIAIOSFODNN7EXAMPLE";
+  const greenId = "AKIAI44QH8DHBEXAMPLE";
+  const record = {
+    current: "green",
+    slots: {
+      blue: { issuedOn: day(-12), accessKeyId: blueId },
+      green: { issuedOn: day(-1), accessKeyId: greenId },
+    },
+    publishedOn: day(-1),
+    previousActiveUntil: until,
+    stack: "iam-key-rotation/prod",
+  };
   return {
     "aws:iam/getUser:getUser": (inputs: Record<string, any>) => ({
       userName: inputs.userName,
+      path: "/key-rotation/",
       tags: {
         "key-rotation:current": "green",
         "key-rotation:green": day(-1),
         "key-rotation:blue": day(-12),
-        "key-rotation:previous-active-until": phase === "overlap" ? day(1) : day(0),
+        "key-rotation:previous-active-until": until,
+        "key-rotation:stack": "iam-key-rotation/prod",
       },
+    }),
+    "aws:iam/getAccessKeys:getAccessKeys": (inputs: Record<string, any>) => ({
+      user: inputs.user,
+      accessKeys: [
+        { accessKeyId: blueId, status: "Active", createDate: `${day(-12)}T06:00:00Z` },
+        { accessKeyId: greenId, status: "Active", createDate: `${day(-1)}T06:00:00Z` },
+      ],
+    }),
+    "aws:secretsmanager/getSecretVersion:getSecretVersion": (inputs: Record<string, any>) => ({
+      createdDate: `${day(-1)}T06:00:00Z`,
+      secretString: JSON.stringify({
+        accessKeyId: greenId,
+        secretAccessKey: "x",
+        slot: "green",
+        issuedOn: day(-1),
+        userName: String(inputs.secretId).replace("key-rotation/", ""),
+        record,
+      }),
     }),
   };
 }
