@@ -7,7 +7,14 @@
  * RotatedKeyUser used on its own.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Adoption, CheckSettings, checkObservation, Observation, ObservedUse } from "./crossCheck";
+import {
+  Adoption,
+  CheckResult,
+  CheckSettings,
+  checkObservation,
+  Observation,
+  ObservedUse,
+} from "./crossCheck";
 import { deleteInactiveKey, observe, readLastUse } from "./liveReads";
 import {
   advance,
@@ -20,7 +27,7 @@ import {
   RotationState,
   Slot,
 } from "./rotationModel";
-import { addDays, fromDay, toDay } from "../../lib/days";
+import { addDays, toDay } from "../../lib/days";
 
 /** Days ahead a run warns that a previous key's overlap will be cut at its max-age bound. */
 export const MAX_AGE_WARNING_DAYS = 7;
@@ -80,7 +87,6 @@ export async function planUserRun(
 ): Promise<UserRunPlan> {
   const { userName } = settings;
   const observed = await io.observe(userName, settings.secretName);
-  const warnings: string[] = [];
   // Adopting a user with keys: their last use says which one consumers use.
   if (settings.adopt !== undefined && observed.user !== null && observed.keys.length > 1) {
     const lastUse: NonNullable<Observation["lastUse"]> = {};
@@ -95,12 +101,11 @@ export async function planUserRun(
   }
   const checked = checkObservation(observed, settings, today);
   if (checked.kind === "stop") throw new RunStop(checked.problems);
-  warnings.push(...checked.warnings);
 
-  const { recorded, published, keyIds, adoption } = checked;
-  for (const key of adoption?.deleteKeys ?? []) {
+  const deletions: string[] = [];
+  for (const key of checked.adoption?.deleteKeys ?? []) {
     if (settings.dryRun) {
-      warnings.push(
+      deletions.push(
         `Adopting IAM user "${userName}": pulumi up deletes its Inactive access key ` +
           `${key.accessKeyId} (adopt.deleteInactiveKey).`,
       );
@@ -108,56 +113,108 @@ export async function planUserRun(
       await io.deleteInactiveKey(userName, key.accessKeyId);
     }
   }
+  const previousId = previousKeyToCheck(checked, observed, settings, today);
+  let previousUse: PreviousUse | undefined;
+  if (previousId !== undefined) {
+    try {
+      previousUse = { accessKeyId: previousId, use: await io.lastUse(previousId) };
+    } catch (err) {
+      previousUse = {
+        accessKeyId: previousId,
+        error: err instanceof Error ? err.message : String(err),
+      };
+    }
+  }
+  const run = decideRun(checked, observed, settings, today, previousUse);
+  run.warnings.unshift(...deletions);
+  return run;
+}
 
+/** What a run checked (see ./crossCheck.ts), when it may go ahead. */
+export type RunCheck = Extract<CheckResult, { kind: "run" }>;
+
+/** The last use of the previous key, or why it could not be read. */
+export type PreviousUse =
+  { accessKeyId: string; use: ObservedUse } | { accessKeyId: string; error: string };
+
+/**
+ * The access key whose last use decides today's plan: the recorded previous key, Active in IAM,
+ * that today's calendar would deactivate or delete (its slot re-issued). Undefined: none.
+ */
+export function previousKeyToCheck(
+  checked: RunCheck,
+  observed: Observation,
+  settings: CheckSettings,
+  today: string,
+): string | undefined {
+  const { recorded, published, keyIds } = checked;
+  if (recorded === undefined) return undefined;
+  const slot = otherSlot(recorded.current);
+  const id = recorded.slots[slot] === undefined ? undefined : keyIds[slot];
+  if (id === undefined) return undefined;
+  if (observed.keys.find((k) => k.accessKeyId === id)?.status !== "Active") return undefined;
+  const plan = advance(recorded, settings.policy, today, published, settings.revokeIssuedBefore);
+  const planned = plan.slots[slot];
+  const retired =
+    planned?.status === "Inactive" || planned?.issuedOn !== recorded.slots[slot]!.issuedOn;
+  return retired ? id : undefined;
+}
+
+const usedBy = (use: NonNullable<ObservedUse>): string =>
+  `${use.service !== undefined ? ` by ${use.service}` : ""}` +
+  `${use.region !== undefined ? ` in ${use.region}` : ""}`;
+
+/**
+ * The plan of one user from what was checked, and the previous key's last use when
+ * previousKeyToCheck asked for it. Pure: the same inputs give the same plan.
+ */
+export function decideRun(
+  checked: RunCheck,
+  observed: Observation,
+  settings: CheckSettings,
+  today: string,
+  previousUse?: PreviousUse,
+): UserRunPlan {
+  const { userName } = settings;
+  const { recorded, published, keyIds, adoption } = checked;
+  const warnings = [...checked.warnings];
   const advanceWith = (use?: PreviousKeyUse) =>
     advance(recorded, settings.policy, today, published, settings.revokeIssuedBefore, use);
   let plan = advanceWith();
   let keptInUse: UserRunPlan["keptInUse"];
-  // The recorded previous key, Active in IAM, would be deactivated or deleted (its slot
-  // re-issued) today: is it still used?
-  const previousSlot: Slot = recorded === undefined ? "green" : otherSlot(recorded.current);
-  const previousId = recorded?.slots[previousSlot] === undefined ? undefined : keyIds[previousSlot];
-  const previousKey = observed.keys.find((k) => k.accessKeyId === previousId);
-  const planned = plan.slots[previousSlot];
-  if (
-    previousId !== undefined &&
-    previousKey?.status === "Active" &&
-    (planned?.status === "Inactive" ||
-      planned?.issuedOn !== recorded!.slots[previousSlot]!.issuedOn)
-  ) {
-    let use: ObservedUse | undefined;
-    try {
-      use = await io.lastUse(previousId);
-    } catch (err) {
+  if (previousUse !== undefined && recorded !== undefined) {
+    const slot = otherSlot(recorded.current);
+    const id = previousUse.accessKeyId;
+    const bound = addDays(recorded.slots[slot]!.issuedOn, settings.policy.maxAgeDays);
+    if ("error" in previousUse) {
       warnings.push(
-        `Cannot read the last use of access key ${previousId} of IAM user "${userName}" ` +
-          `(${err instanceof Error ? err.message : String(err)}): it is deactivated on its ` +
-          `calendar date, without checking whether consumers still use it. Allow the deploying ` +
-          `role iam:GetAccessKeyLastUsed on this user.`,
+        `Cannot read the last use of access key ${id} of IAM user "${userName}" ` +
+          `(${previousUse.error}): it is deactivated on its calendar date, without checking ` +
+          `whether consumers still use it. Allow the deploying role iam:GetAccessKeyLastUsed ` +
+          `on this user.`,
       );
-    }
-    if (use !== undefined) {
+    } else {
+      const use = previousUse.use;
       plan = advanceWith({ lastUsedOn: use === null ? null : use.date.slice(0, 10), active: true });
-      if (plan.slots[previousSlot]?.status === "Active" && use !== null) {
-        keptInUse = { slot: previousSlot, accessKeyId: previousId, lastUse: use };
-        const bound = addDays(plan.slots[previousSlot]!.issuedOn, settings.policy.maxAgeDays);
+      const kept = plan.slots[slot]?.status === "Active" && plan.current === recorded.current;
+      if (kept && use !== null) {
+        keptInUse = { slot, accessKeyId: id, lastUse: use };
         warnings.push(
-          `The previous access key ${previousId} of IAM user "${userName}" is still used ` +
-            `(last ${use.date.slice(0, 10)}${use.service !== undefined ? ` by ${use.service}` : ""}` +
-            `${use.region !== undefined ? ` in ${use.region}` : ""}) although its replacement was ` +
-            `published: it stays Active one more day. It is deactivated on ${bound} at the ` +
-            `latest (maxAgeDays), used or not: move that consumer to the published key.`,
+          `The previous access key ${id} of IAM user "${userName}" is still used (last ` +
+            `${use.date.slice(0, 10)}${usedBy(use)}) although its replacement was published: it ` +
+            `stays Active one more day. It is deactivated on ${bound} at the latest ` +
+            `(maxAgeDays), used or not: move that consumer to the published key.`,
         );
-      } else if (use !== null && plan.slots[previousSlot]?.status === "Inactive") {
-        const bound = addDays(recorded!.slots[previousSlot]!.issuedOn, settings.policy.maxAgeDays);
-        if (use.date.slice(0, 10) >= (recorded?.publishedOn ?? "") && today >= bound) {
-          warnings.push(
-            `The previous access key ${previousId} of IAM user "${userName}" was used on ` +
-              `${use.date.slice(0, 10)}${use.service !== undefined ? ` by ${use.service}` : ""}` +
-              `${use.region !== undefined ? ` in ${use.region}` : ""}, but it reached its ` +
-              `maximum age (maxAgeDays) on ${bound}: it is deactivated now.`,
-          );
-        }
+      } else if (
+        use !== null &&
+        use.date.slice(0, 10) >= (recorded.previousInUse ?? recorded.publishedOn ?? bound) &&
+        today >= bound
+      ) {
+        warnings.push(
+          `The previous access key ${id} of IAM user "${userName}" was used on ` +
+            `${use.date.slice(0, 10)}${usedBy(use)}, but it reached its maximum age ` +
+            `(maxAgeDays) on ${bound}: it is deactivated now.`,
+        );
       }
     }
   }
@@ -179,7 +236,7 @@ export async function planUserRun(
     before: recorded,
     plan,
     statusBefore,
-    record: afterPublication(plan.state, settings.policy, fromDay(toDay(today))),
+    record: afterPublication(plan.state, settings.policy, today),
     keyIds,
     ...(adoption !== undefined && { adoption }),
     ...(keptInUse !== undefined && { keptInUse }),
