@@ -14,8 +14,8 @@
  *   (at least the next day), but never past its issue date + maxAgeDays (maxAgeDays is a hard
  *   bound; an adopted key, already old when the stack took it over, keeps its overlap); then
  *   Inactive; it is deleted when its slot is next re-issued;
- * - a previous key that is still being used when its overlap ends stays Active one more day at
- *   a time (`previousInUse`), never past the max-age bound;
+ * - a previous key that is still being used when its overlap ends (used yesterday or today)
+ *   stays Active one more day at a time (`previousInUse`), never past the max-age bound;
  * - a rotation is due when today >= current.issuedOn + everyDays and the previous key is done;
  *   then the other slot is re-issued today and becomes current. An adopted current key (one
  *   the stack took over: its secret cannot be published) is rotated away at once.
@@ -275,8 +275,8 @@ export function validateState(state: RotationState, today: string | Date): strin
  * a key.
  *
  * `previousUse` is what IAM says of the previous key's use (see PreviousKeyUse): when the
- * previous key would go Inactive today but was used since its replacement was published (or
- * since the last day it was kept), it stays Active today, never past its max-age bound.
+ * previous key would go Inactive today but was used yesterday or today, after its replacement
+ * was published, it stays Active today, never past its max-age bound.
  *
  * Throws a RangeError listing every problem when the policy or the record is invalid.
  */
@@ -373,8 +373,8 @@ function startOverlap(
 
 /**
  * Whether the previous key, about to go Inactive today, stays Active one more day because it
- * is still used: it is Active in IAM, was used since its replacement was published (or since
- * the last day it was kept), and is short of its max-age bound.
+ * is still used: it is Active in IAM, was used yesterday or today (after its replacement was
+ * published), and is short of its max-age bound.
  */
 function keepsPreviousInUse(
   state: RotationState,
@@ -387,11 +387,13 @@ function keepsPreviousInUse(
   if (state.previousInUse === fromDay(now)) return true; // decided by an earlier run today
   if (!use.active || use.lastUsedOn === null || now < previousEnd(state, policy)) return false;
   if (now >= toDay(state.slots[slot]!.issuedOn) + policy.maxAgeDays) return false;
-  const since =
-    state.previousInUse ??
-    state.publishedOn ??
-    fromDay(toDay(state.previousActiveUntil!) - minimumOverlap(policy));
-  return use.lastUsedOn >= since;
+  // Still being used: yesterday or today (IAM's last-use data lags by up to a few hours, so a
+  // run early in the day sees yesterday's uses), and after its replacement was published.
+  const since = Math.max(
+    now - 1,
+    state.publishedOn === undefined ? -Infinity : toDay(state.publishedOn),
+  );
+  return toDay(use.lastUsedOn) >= since;
 }
 
 /** Whether a slot holds a key issued before the recorded revocation date. */

@@ -1,140 +1,281 @@
 /**
- * Randomized simulations of years of runs against a model of the world (the user's tags, the
- * keys that exist in IAM, the published secret), with missed days, runs that fail half-way and
- * policy changes. Each run does what the program does: read the tags (and, when the model needs
- * it, the published secret), advance, write the tags, then apply keys and publish; a failed run
- * stops after writing the tags, possibly after in-place status updates (independent steps may
- * still run), or after the keys but before publishing.
+ * Randomized simulations of years of daily runs of one managed user against a model of the
+ * world: the user's tags (which anyone who may tag the user can edit), the keys IAM holds (ids,
+ * statuses, creation dates, last use), the published secret, and consumers that read it (one of
+ * them sometimes slow to move to a new key). Each run does what the program does, with the
+ * program's own pure functions: observe, cross-check the record (checkObservation), read the
+ * previous key's last use when asked (previousKeyToCheck), decide (decideRun: the rotation
+ * model), then write the tags, apply the keys, publish, and retire the previous key after
+ * publishing. Runs are missed, fail half-way, policies change (maxAgeDays lowered mid-overlap
+ * included), keys leak (revocation), the user may start as an existing user with an old
+ * hand-made key (adoption), and the tags are tampered with.
  *
- * The DESIGN invariants, checked after every run:
+ * Checked after every run:
  *  1. at most one slot is re-issued per run; never both; never the published key;
  *  2. the current slot exists and is Active; at most two keys exist;
- *  3. a consumer that read the published key on day t can use it at least until t + overlapDays
- *     (and the published key always exists and is Active);
- *  4. with daily runs, no key is Active longer than everyDays + overlapDays (+1 when 0);
- *  5. idempotent: advancing twice on the same day changes nothing the second time.
+ *  3. the published key exists and is Active; a consumer that read a key from the secret on
+ *     day t can use it at least until t + overlapDays, unless it was revoked or reached its
+ *     max-age bound; a key is never retired while it is still being used, except at that bound;
+ *  4. with daily successful runs, no key is Active longer than everyDays + overlapDays, and,
+ *     from the run after any policy change on, no key is Active past its maxAgeDays (adopted
+ *     keys and keys already too old when rotated away keep their overlap);
+ *  5. idempotent: deciding twice on the same day gives the same plan;
+ *  6. a tampered record never makes a run delete or deactivate a key consumers may use, or
+ *     keep a key Active longer: the run either stops before any change, or acts as if the tags
+ *     had not been touched;
+ *  and, after a successful run on or after a revocation date, no revoked key is Active.
  */
 import * as assert from "node:assert/strict";
 import fc from "fast-check";
 import {
-  advance,
-  awaitsPublication,
+  CheckSettings,
+  checkObservation,
+  Observation,
+} from "../../../components/rotatedKeyUser/crossCheck";
+import { decodeRecord, encodeRecord } from "../../../components/rotatedKeyUser/rotationRecord";
+import {
   KeyStatus,
-  Publication,
-  RotationPlan,
+  otherSlot,
   RotationPolicy,
   RotationState,
   Slot,
   SLOTS,
 } from "../../../components/rotatedKeyUser/rotationModel";
+import {
+  decideRun,
+  PreviousUse,
+  previousKeyToCheck,
+  UserRunPlan,
+} from "../../../components/rotatedKeyUser/runPlan";
 import { fromDay, toDay } from "../../../lib/days";
 
+const STACK = "iam-key-rotation/sim";
+const USER = "sim-user";
+const START = toDay("2026-01-01");
+
 interface WorldKey {
-  issuedOn: string;
+  id: string;
+  /** The replacement trigger Pulumi holds for the slot: the issue date it was made for. */
+  trigger: string;
   status: KeyStatus;
   createdDay: number;
-  /** Day it last became Active (creation or re-activation). */
+  /** Day it last became Active. */
   activeSince: number;
-  /** Last day a consumer could read it from the secret as the current key. */
+  /** Last day a consumer could read it from the secret. */
   lastPublishedDay?: number;
-}
-
-interface World {
-  tags?: RotationState;
-  keys: Partial<Record<Slot, WorldKey>>;
-  /** The secret: what is published and when that version was written. */
-  secret?: { publication: Publication; document: string };
+  /** Last day a consumer used it. */
+  lastUsedDay?: number;
+  /** Adopted: it existed before the stack. */
+  adopted?: boolean;
 }
 
 type Outcome = "ok" | "fail-before-keys" | "fail-before-publish";
+
+type Tamper =
+  | "remove-slot"
+  | "edit-slot"
+  | "swap-current"
+  | "extend-overlap"
+  | "drop-revocation"
+  | "earlier-revocation"
+  | "later-revocation"
+  | "future-revocation"
+  | "forge-adopted"
+  | "forge-stack"
+  | "wipe";
+
+const TAMPERS: Tamper[] = [
+  "remove-slot",
+  "edit-slot",
+  "swap-current",
+  "extend-overlap",
+  "drop-revocation",
+  "earlier-revocation",
+  "later-revocation",
+  "future-revocation",
+  "forge-adopted",
+  "forge-stack",
+  "wipe",
+];
 
 interface Day {
   run: boolean;
   outcome: Outcome;
   policy: RotationPolicy;
   revokeIssuedBefore?: string;
-}
-
-const START = toDay("2026-01-01");
-
-function keyName(slot: Slot, key: WorldKey): string {
-  return `${slot}@${key.issuedOn}`;
-}
-
-/** What the program would publish for a plan, given the keys that exist. */
-function documentFor(plan: RotationPlan, keys: World["keys"]): string {
-  const previous = SLOTS.find((s) => s !== plan.current)!;
-  const prevPlan = plan.slots[previous];
-  const prevKey = prevPlan?.status === "Active" ? keys[previous] : undefined;
-  return JSON.stringify({
-    current: `${plan.current}@${plan.slots[plan.current]!.issuedOn}`,
-    previous: prevKey ? keyName(previous, prevKey) : null,
-    deactivatesOn: prevKey ? (plan.state.previousActiveUntil ?? null) : null,
-  });
+  tamper?: { kind: Tamper; roll: number };
+  /** Days a slow consumer keeps using the previous key after a new one is published. */
+  straggle: number;
 }
 
 class Simulation {
-  readonly world: World = { keys: {} };
-  /** Policies in effect by day, for the bounds of invariants 3 and 4. */
-  private readonly policies = new Map<number, RotationPolicy>();
-  readonly activeDurations: { name: string; days: number; from: number; to: number }[] = [];
-
-  /** Keys issued before this day are revoked (a leak): exempt from the overlap promise. */
+  tags?: Record<string, string>;
+  keys: Partial<Record<Slot, WorldKey>> = {};
+  secret?: { text: string; writtenOn: string };
+  made = 0;
+  /** The tags were edited by someone else since the last run that wrote them. */
+  tampered = false;
+  /** The operator's repair after a stop on a tampered record. */
+  rebuildNext = false;
+  adopt = false;
+  stops = 0;
+  /** Mutation check: trust the tags as they are, as the program did before issue 10. */
+  naive = false;
+  /** Policies in effect by day. */
+  readonly policies = new Map<number, RotationPolicy>();
+  readonly activeDurations: {
+    name: string;
+    days: number;
+    from: number;
+    to: number;
+    kept: number;
+  }[] = [];
+  /** Days a run kept a previous key Active past its overlap because it was in use. */
+  readonly keptDays: number[] = [];
+  /** Days a slow consumer keeps using a previous key; set when a new key is published. */
+  private straggleUntil?: { id: string; until: number };
   private revokedBefore = -Infinity;
 
-  run(
-    day: number,
-    policy: RotationPolicy,
-    outcome: Outcome,
-    revokeIssuedBefore?: string,
-  ): RotationPlan {
-    this.policies.set(day, policy);
-    this.revokedBefore = revokeIssuedBefore === undefined ? -Infinity : toDay(revokeIssuedBefore);
-    const today = fromDay(day);
-    const before = this.world.tags;
-    const published = awaitsPublication(before) ? (this.world.secret?.publication ?? null) : null;
-    const plan = advance(before, policy, today, published, revokeIssuedBefore);
+  /** An existing user with one old hand-made key, to be adopted. */
+  startAdopted(createdDay: number): void {
+    this.tags = { team: "data" };
+    this.adopt = true;
+    const id = this.newId();
+    this.keys.blue = {
+      id,
+      trigger: "", // set when it is imported: Pulumi then holds the trigger it is declared with
+      status: "Active",
+      createdDay,
+      activeSince: createdDay,
+      lastUsedDay: START - 1,
+      adopted: true,
+    };
+  }
 
-    // 5. idempotent: the same inputs on the same day give the same plan.
+  private newId(): string {
+    this.made++;
+    return `AKIASIM${String(this.made).padStart(13, "0")}`;
+  }
+
+  observe(day: number): Observation {
+    // A consumer signs requests with the keys it holds: every Active key it still uses.
+    for (const key of Object.values(this.keys)) {
+      if (key === undefined || key.status !== "Active") continue;
+      const published = key.lastPublishedDay !== undefined && key.lastPublishedDay >= day - 1;
+      const straggling = this.straggleUntil?.id === key.id && day <= this.straggleUntil.until;
+      if (published || straggling || key.adopted === true) key.lastUsedDay = day - 1;
+    }
+    return {
+      user: this.tags === undefined ? null : { path: "/key-rotation/", tags: { ...this.tags } },
+      keys: Object.values(this.keys).map((k) => ({
+        accessKeyId: k!.id,
+        status: k!.status,
+        createDate: `${fromDay(k!.createdDay)}T06:00:00Z`,
+      })),
+      secret: this.secret === undefined ? null : { ...this.secret },
+    };
+  }
+
+  run(day: number, d: Day): UserRunPlan | undefined {
+    this.policies.set(day, d.policy);
+    this.revokedBefore =
+      d.revokeIssuedBefore === undefined ? -Infinity : toDay(d.revokeIssuedBefore);
+    const today = fromDay(day);
+    const settings: CheckSettings = {
+      userName: USER,
+      stack: STACK,
+      path: "/key-rotation/",
+      policy: d.policy,
+      ...(d.revokeIssuedBefore !== undefined && { revokeIssuedBefore: d.revokeIssuedBefore }),
+      ...(this.adopt && { adopt: { deleteInactiveKey: false } }),
+      ...(this.rebuildNext && { rebuildRecord: true }),
+    };
+    const observed = this.observe(day);
+    const checked = this.naive ? naiveCheck(observed) : checkObservation(observed, settings, today);
+    if (checked.kind === "stop") {
+      // 6. a stop is the right answer to a tampered record, and the only one allowed then.
+      assert.ok(
+        this.tampered,
+        `a run stopped on ${today} on an untouched record: ${checked.problems.join(" | ")}`,
+      );
+      this.stops++;
+      this.rebuildNext = true; // the operator repairs the record
+      return undefined;
+    }
+    this.rebuildNext = false;
+    const key = previousKeyToCheck(checked, observed, settings, today);
+    const previous = key === undefined ? undefined : this.keyById(key);
+    const use: PreviousUse | undefined =
+      key === undefined
+        ? undefined
+        : {
+            accessKeyId: key,
+            use:
+              previous?.lastUsedDay === undefined
+                ? null
+                : { date: `${fromDay(previous.lastUsedDay)}T12:00:00Z` },
+          };
+    const run = decideRun(checked, observed, settings, today, use);
+    if (run.keptInUse !== undefined) {
+      this.keptDays.push(day);
+      // Kept only while used: yesterday or today.
+      assert.ok(
+        previous?.lastUsedDay !== undefined && previous.lastUsedDay >= day - 1,
+        `kept a quiet key on ${today}`,
+      );
+    }
+    // 5. the same observation on the same day gives the same plan.
     assert.deepEqual(
-      advance(plan.state, policy, today, published, revokeIssuedBefore),
-      plan,
+      decideRun(checked, observed, settings, today, use).plan,
+      run.plan,
       `idempotence on ${today}`,
     );
+    const plan = run.plan;
 
     // 1. at most one slot re-issued, never the published key.
     const reissued = SLOTS.filter(
-      (s) => before?.slots[s] !== undefined && before.slots[s].issuedOn !== plan.slots[s]?.issuedOn,
+      (s) =>
+        this.keys[s] !== undefined &&
+        this.keys[s]!.trigger !== "" &&
+        plan.slots[s] !== undefined &&
+        this.keys[s]!.trigger !== plan.slots[s]!.issuedOn,
     );
     assert.ok(reissued.length <= 1, `both slots re-issued on ${today}`);
-    const pub = this.world.secret?.publication;
-    if (pub !== undefined) {
-      assert.ok(!reissued.includes(pub.slot), `published key ${pub.slot} re-issued on ${today}`);
+    const publishedSlot = this.publishedSlot();
+    if (publishedSlot !== undefined && this.keys[publishedSlot]?.lastPublishedDay !== undefined) {
+      assert.ok(
+        !reissued.includes(publishedSlot),
+        `published key ${publishedSlot} re-issued on ${today}`,
+      );
     }
-    // 2. the current slot exists and is Active; at most two slots.
+    // 2. the current slot exists and is Active.
     assert.equal(plan.slots[plan.current]?.status, "Active", `current not Active on ${today}`);
-    assert.ok(Object.keys(plan.slots).length <= 2);
 
-    // Apply: the user's tags first (the keys depend on the user), then keys, then the secret,
-    // then deactivations, which depend on the secret version (they wait for publication).
-    this.world.tags = plan.state;
+    // Apply: tags first (the keys depend on the user), then keys, the secret, deactivations.
+    this.tags = { ...(run.adoption?.keepTags ?? {}), ...encodeRecord(run.record, STACK) };
+    this.tampered = false;
+    if (d.outcome === "fail-before-keys") return run;
     const deactivate: Slot[] = [];
     for (const slot of SLOTS) {
       const want = plan.slots[slot];
-      const have = this.world.keys[slot];
-      if (want === undefined) continue;
-      const replace = have === undefined || have.issuedOn !== want.issuedOn;
-      if (replace) {
-        if (outcome === "fail-before-keys") continue; // creation failed; nothing changed
+      const have = this.keys[slot];
+      if (want === undefined) {
+        if (have !== undefined) {
+          this.retire(slot, have, day, "deleted");
+          delete this.keys[slot];
+        }
+        continue;
+      }
+      if (have?.adopted === true && have.trigger === "") have.trigger = want.issuedOn; // imported
+      if (have === undefined || have.trigger !== want.issuedOn) {
         if (want.status === "Inactive") {
-          // A key missing since a failed run, wanted Inactive: like any Inactive previous key
-          // it depends on the secret version, so it is made after publication.
           deactivate.push(slot);
           continue;
         }
         if (have !== undefined) this.retire(slot, have, day, "deleted");
-        this.world.keys[slot] = {
-          issuedOn: want.issuedOn,
+        this.keys[slot] = {
+          id: this.newId(),
+          trigger: want.issuedOn,
           status: "Active",
           createdDay: day,
           activeSince: day,
@@ -142,108 +283,237 @@ class Simulation {
       } else if (have.status !== want.status) {
         if (want.status === "Inactive") deactivate.push(slot);
         else {
+          have.status = "Active";
           have.activeSince = day;
-          have.status = want.status;
         }
       }
     }
-    assert.ok(Object.keys(this.world.keys).length <= 2, "more than two keys");
+    assert.ok(Object.keys(this.keys).length <= 2, "more than two keys");
+    if (d.outcome === "fail-before-publish") return run;
 
-    const current = this.world.keys[plan.current];
-    const canPublish =
-      outcome === "ok" &&
-      current !== undefined &&
-      current.issuedOn === plan.slots[plan.current]!.issuedOn;
-    if (canPublish) {
-      const document = documentFor(plan, this.world.keys);
-      if (this.world.secret?.document !== document) {
-        const oldPub = this.world.secret?.publication;
-        if (
-          oldPub !== undefined &&
-          (oldPub.slot !== plan.current || oldPub.issuedOn !== current.issuedOn)
-        ) {
-          // Consumers could read the old key up to (and on) today.
-          const old = this.world.keys[oldPub.slot];
-          if (old !== undefined && old.issuedOn === oldPub.issuedOn) old.lastPublishedDay = day;
-        }
-        this.world.secret = {
-          publication: { slot: plan.current, issuedOn: current.issuedOn, publishedOn: today },
-          document,
+    const current = this.keys[plan.current]!;
+    const text = this.document(run);
+    if (this.secret?.text !== text) {
+      const before = this.publishedKey();
+      if (before !== undefined && before.id !== current.id) {
+        before.lastPublishedDay = day;
+        this.straggleUntil = { id: before.id, until: day + d.straggle };
+      }
+      this.secret = { text, writtenOn: today };
+    }
+    for (const slot of deactivate) {
+      const want = plan.slots[slot]!;
+      const key = this.keys[slot];
+      if (key !== undefined && key.trigger === want.issuedOn) {
+        this.retire(slot, key, day, "deactivated");
+        key.status = "Inactive";
+      } else {
+        if (key !== undefined) this.retire(slot, key, day, "deleted");
+        this.keys[slot] = {
+          id: this.newId(),
+          trigger: want.issuedOn,
+          status: "Inactive",
+          createdDay: day,
+          activeSince: day,
         };
       }
-      for (const slot of deactivate) {
-        const want = plan.slots[slot]!;
-        const key = this.world.keys[slot];
-        if (key !== undefined && key.issuedOn === want.issuedOn) {
-          this.retire(slot, key, day, "deactivated");
-          key.status = "Inactive";
-        } else {
-          if (key !== undefined) this.retire(slot, key, day, "deleted");
-          this.world.keys[slot] = {
-            issuedOn: want.issuedOn,
-            status: "Inactive",
-            createdDay: day,
-            activeSince: day,
-          };
-        }
-      }
     }
-    // The published key keeps being readable.
-    const nowPub = this.world.secret?.publication;
-    if (nowPub !== undefined) {
-      const key = this.world.keys[nowPub.slot];
-      // 3. (strong form) the published key exists and is Active, revoked or not.
-      assert.ok(
-        key !== undefined && key.issuedOn === nowPub.issuedOn,
-        `published key gone on ${today}`,
-      );
-      assert.equal(key.status, "Active", `published key ${nowPub.slot} Inactive on ${today}`);
-      key.lastPublishedDay = day;
-    }
-    // Revocation works: after a successful run on or after the date, no revoked key is Active.
-    if (outcome === "ok" && day >= this.revokedBefore) {
+    // 3. (strong form) what is published exists and is Active.
+    const published = this.publishedKey();
+    assert.ok(published !== undefined, `published key gone on ${today}`);
+    assert.equal(published.status, "Active", `published key Inactive on ${today}`);
+    published.lastPublishedDay = day;
+    // Revocation works.
+    if (day >= this.revokedBefore) {
       for (const slot of SLOTS) {
-        const key = this.world.keys[slot];
-        if (key !== undefined && toDay(key.issuedOn) < this.revokedBefore) {
-          assert.equal(
-            key.status,
-            "Inactive",
-            `revoked ${keyName(slot, key)} still Active on ${today}`,
-          );
+        const key = this.keys[slot];
+        if (
+          key !== undefined &&
+          key.status === "Active" &&
+          toDay(key.trigger) < this.revokedBefore &&
+          key.adopted !== true
+        ) {
+          assert.fail(`revoked key ${slot} (issued ${key.trigger}) still Active on ${today}`);
         }
       }
     }
-    return plan;
+    return run;
+  }
+
+  private keyById(id: string): WorldKey | undefined {
+    return Object.values(this.keys).find((k) => k?.id === id);
+  }
+
+  private publishedSlot(): Slot | undefined {
+    if (this.secret === undefined) return undefined;
+    return (JSON.parse(this.secret.text) as { slot: Slot }).slot;
+  }
+
+  private publishedKey(): WorldKey | undefined {
+    if (this.secret === undefined) return undefined;
+    const id = (JSON.parse(this.secret.text) as { accessKeyId: string }).accessKeyId;
+    return this.keyById(id);
+  }
+
+  /** The document as the component writes it. */
+  private document(run: UserRunPlan): string {
+    const { plan, record } = run;
+    const current = this.keys[plan.current]!;
+    const previousSlot = otherSlot(plan.current);
+    const previous = this.keys[previousSlot];
+    const doc: Record<string, unknown> = {
+      accessKeyId: current.id,
+      secretAccessKey: `secret-of-${current.id}`,
+      slot: plan.current,
+      issuedOn: plan.slots[plan.current]!.issuedOn,
+      userName: USER,
+    };
+    if (
+      plan.slots[previousSlot]?.status === "Active" &&
+      previous !== undefined &&
+      record.adopted?.slot !== previousSlot
+    ) {
+      doc.previous = {
+        accessKeyId: previous.id,
+        secretAccessKey: `secret-of-${previous.id}`,
+        slot: previousSlot,
+        issuedOn: plan.slots[previousSlot]!.issuedOn,
+        ...(record.previousActiveUntil !== undefined && {
+          deactivatesOn: record.previousActiveUntil,
+        }),
+      };
+    }
+    const slots: Record<string, unknown> = {};
+    for (const slot of SLOTS) {
+      const s = record.slots[slot];
+      if (s === undefined) continue;
+      const id = slot === plan.current ? current.id : (previous?.id ?? run.keyIds[slot]);
+      slots[slot] = { issuedOn: s.issuedOn, ...(id !== undefined && { accessKeyId: id }) };
+    }
+    doc.record = { ...stripSlots(record), current: record.current, slots, stack: STACK };
+    return JSON.stringify(doc);
   }
 
   /** 3. A key stops working: it must have been unpublished for the promised overlap. */
   private retire(slot: Slot, key: WorldKey, day: number, how: string): void {
     if (key.status === "Active") {
       this.activeDurations.push({
-        name: keyName(slot, key),
+        name: `${slot}@${key.trigger}`,
         days: day - key.activeSince,
         from: key.activeSince,
         to: day,
+        // Keeping a previous key also delays the rotation of the current one.
+        kept: this.keptDays.filter((k) => k >= key.activeSince && k < day).length,
       });
     }
-    if (key.lastPublishedDay === undefined || key.status === "Inactive") return;
-    if (toDay(key.issuedOn) < this.revokedBefore) return; // revoked: no overlap promised
-    const last = key.lastPublishedDay;
-    let minOverlap = Infinity;
-    for (let d = last; d <= day; d++) {
-      const p = this.policies.get(d);
-      if (p !== undefined) minOverlap = Math.min(minOverlap, p.overlapDays);
+    if (key.status === "Inactive") return;
+    if (toDay(key.trigger) < this.revokedBefore && key.adopted !== true) return; // revoked
+    const policy = this.policies.get(day)!;
+    const atBound = day >= toDay(key.trigger) + policy.maxAgeDays;
+    if (key.adopted !== true && atBound) return; // the max-age bound wins
+    if (key.lastPublishedDay !== undefined) {
+      let minOverlap = Infinity;
+      for (let d = key.lastPublishedDay; d <= day; d++) {
+        const p = this.policies.get(d);
+        if (p !== undefined) minOverlap = Math.min(minOverlap, p.overlapDays);
+      }
+      assert.ok(
+        day >= key.lastPublishedDay + minOverlap,
+        `${slot}@${key.trigger} ${how} on ${fromDay(day)}, only ${day - key.lastPublishedDay} day(s) after it was last published; overlap ${minOverlap}`,
+      );
     }
-    assert.ok(
-      day >= last + minOverlap,
-      `${keyName(slot, key)} ${how} on ${fromDay(day)}, only ${day - last} day(s) after it was ` +
-        `last published (${fromDay(last)}); overlap ${minOverlap}`,
-    );
+    // Never retired while still used, unless at its bound: a use on the day before this run
+    // (seen by this run's last-use read) keeps it.
+    if (key.lastUsedDay !== undefined && key.lastUsedDay >= day - 1 && !atBound) {
+      assert.fail(
+        `${slot}@${key.trigger} ${how} on ${fromDay(day)} although used on ${fromDay(key.lastUsedDay)}`,
+      );
+    }
   }
 
-  policyOn(day: number): RotationPolicy | undefined {
-    return this.policies.get(day);
+  /** Edits the tags the way someone who may tag the user could. */
+  tamper(kind: Tamper, roll: number, day: number): void {
+    if (this.tags === undefined || this.tags["key-rotation:current"] === undefined) return;
+    const tags = { ...this.tags };
+    const current = tags["key-rotation:current"] as Slot;
+    const other = otherSlot(current);
+    const shift = 1 + Math.floor(roll * 40);
+    const date = (offset: number) => fromDay(day + offset);
+    switch (kind) {
+      case "remove-slot":
+        delete tags[`key-rotation:${roll < 0.5 ? other : current}`];
+        break;
+      case "edit-slot": {
+        const slot = roll < 0.5 ? other : current;
+        const value = tags[`key-rotation:${slot}`];
+        if (value === undefined) return;
+        tags[`key-rotation:${slot}`] = fromDay(
+          Math.min(day, toDay(value) + (roll < 0.25 || roll > 0.75 ? -shift : shift)),
+        );
+        break;
+      }
+      case "swap-current":
+        tags["key-rotation:current"] = other;
+        break;
+      case "extend-overlap":
+        tags["key-rotation:previous-active-until"] = "2099-01-01";
+        break;
+      case "drop-revocation":
+        if (tags["key-rotation:revoked-before"] === undefined) return;
+        delete tags["key-rotation:revoked-before"];
+        break;
+      case "earlier-revocation": {
+        const value = tags["key-rotation:revoked-before"];
+        if (value === undefined) return;
+        tags["key-rotation:revoked-before"] = fromDay(toDay(value) - shift);
+        break;
+      }
+      case "later-revocation":
+        tags["key-rotation:revoked-before"] = date(-Math.floor(roll * 3));
+        break;
+      case "future-revocation":
+        tags["key-rotation:revoked-before"] = date(1 + Math.floor(roll * 3));
+        break;
+      case "forge-adopted":
+        tags["key-rotation:adopted"] = `${other}:AKIAFORGED0000000001`;
+        break;
+      case "forge-stack":
+        tags["key-rotation:stack"] = "other-project/prod";
+        break;
+      case "wipe":
+        for (const k of Object.keys(tags)) if (k.startsWith("key-rotation:")) delete tags[k];
+        break;
+    }
+    if (JSON.stringify(tags) === JSON.stringify(this.tags)) return;
+    this.tags = tags;
+    this.tampered = true;
   }
+}
+
+/** The tags taken at their word, and what the secret publishes: no cross-check at all. */
+function naiveCheck(observed: Observation): ReturnType<typeof checkObservation> {
+  const decoded = decodeRecord(observed.user?.tags);
+  const doc =
+    observed.secret === null
+      ? undefined
+      : (JSON.parse(observed.secret.text) as { slot: Slot; issuedOn: string });
+  return {
+    kind: "run",
+    recorded: decoded.kind === "ok" ? decoded.state : undefined,
+    published:
+      doc === undefined
+        ? null
+        : { slot: doc.slot, issuedOn: doc.issuedOn, publishedOn: observed.secret!.writtenOn },
+    keyIds: {},
+    warnings: [],
+  };
+}
+
+function stripSlots(record: RotationState): Record<string, unknown> {
+  const copy: Record<string, unknown> = { ...record };
+  delete copy.slots;
+  delete copy.current;
+  return copy;
 }
 
 /** A valid policy: everyDays 1..90 (mostly short, so years hold many rotations). */
@@ -262,28 +532,29 @@ const policyArb: fc.Arbitrary<RotationPolicy> = fc
 interface Scenario {
   years: number;
   policies: RotationPolicy[];
-  /** Day offsets at which the policy switches to the next one in `policies`. */
   changes: number[];
   missRate: number;
   failRate: number;
+  tamperRate: number;
   seed: number;
-  /** A leak: from day `at`, keys issued before day `at + lag` are revoked. */
-  revocation: { at: number; lag: number } | null;
+  revocation: { at: number } | null;
+  /** Start from an existing user with a hand-made key this many days old (adoption). */
+  adoptedKeyAge: number | null;
+  /** Largest number of days a slow consumer keeps using a previous key. */
+  straggle: number;
 }
 
 const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
-  years: fc.integer({ min: 2, max: 4 }),
+  years: fc.integer({ min: 2, max: 3 }),
   policies: fc.array(policyArb, { minLength: 1, maxLength: 5 }),
-  changes: fc.array(fc.integer({ min: 1, max: 4 * 365 }), { maxLength: 4 }),
+  changes: fc.array(fc.integer({ min: 1, max: 3 * 365 }), { maxLength: 4 }),
   missRate: fc.constantFrom(0, 0.05, 0.3),
   failRate: fc.constantFrom(0, 0.05, 0.3),
+  tamperRate: fc.constantFrom(0, 0, 0.02, 0.1),
   seed: fc.integer(),
-  revocation: fc.option(
-    fc.record({ at: fc.integer({ min: 1, max: 4 * 365 }), lag: fc.constantFrom(0, 1) }),
-    {
-      freq: 3,
-    },
-  ),
+  revocation: fc.option(fc.record({ at: fc.integer({ min: 1, max: 3 * 365 }) }), { freq: 3 }),
+  adoptedKeyAge: fc.option(fc.integer({ min: 0, max: 800 }), { freq: 3 }),
+  straggle: fc.constantFrom(0, 0, 3, 20),
 });
 
 /** A small deterministic PRNG so a scenario replays exactly from its seed. */
@@ -316,131 +587,147 @@ function daysOf(scenario: Scenario): Day[] {
           ? "fail-before-publish"
           : "ok";
     const rev = scenario.revocation;
-    const revokeIssuedBefore =
-      rev !== null && i >= rev.at ? fromDay(START + rev.at + rev.lag) : undefined;
-    days.push({ run, outcome, policy: scenario.policies[policyIndex], revokeIssuedBefore });
+    const revokeIssuedBefore = rev !== null && i >= rev.at ? fromDay(START + rev.at) : undefined;
+    const tamperRoll = random();
+    const tamper =
+      tamperRoll < scenario.tamperRate
+        ? { kind: TAMPERS[Math.floor(random() * TAMPERS.length)], roll: random() }
+        : undefined;
+    const straggle = Math.floor(random() * (scenario.straggle + 1));
+    days.push({
+      run,
+      outcome,
+      policy: scenario.policies[policyIndex],
+      revokeIssuedBefore,
+      tamper,
+      straggle,
+    });
   }
   return days;
 }
 
-function simulate(days: Day[]): Simulation {
+function simulate(scenario: Scenario, days: Day[] = daysOf(scenario)): Simulation {
   const sim = new Simulation();
+  if (scenario.adoptedKeyAge !== null) sim.startAdopted(START - scenario.adoptedKeyAge);
   days.forEach((d, i) => {
-    if (d.run) sim.run(START + i, d.policy, d.outcome, d.revokeIssuedBefore);
+    if (d.tamper !== undefined) sim.tamper(d.tamper.kind, d.tamper.roll, START + i);
+    if (d.run) sim.run(START + i, d);
   });
   return sim;
 }
 
-describe("rotation model: randomized multi-year simulations", function () {
-  this.timeout(300_000); // ~2 min on an idle 2-core machine; issue 13 makes it fast
+describe("rotation: randomized multi-year simulations of the program's runs", function () {
+  this.timeout(600_000);
 
-  it("keeps invariants 1, 2, 3 and 5 through missed days, failed runs, policy changes and revocations (1,000 scenarios)", () => {
+  it("keeps every invariant through missed days, failed runs, policy changes, leaks, adoption, slow consumers and tampered tags (1,000 scenarios)", () => {
     fc.assert(
       fc.property(scenarioArb, (scenario) => {
-        simulate(daysOf(scenario));
+        simulate(scenario);
       }),
-      { numRuns: 1000, seed: 20261122 },
+      { numRuns: 1000, seed: 20261130 },
     );
   });
 
-  it("with daily successful runs, no key is Active longer than everyDays + overlapDays (invariant 4)", () => {
+  it("every kind of tamper stops a run, or changes nothing that matters (each kind, many times)", () => {
+    let stops = 0;
+    fc.assert(
+      fc.property(scenarioArb, fc.constantFrom(...TAMPERS), (scenario, kind) => {
+        const days = daysOf({ ...scenario, tamperRate: 0 }).map((d, i) =>
+          i % 37 === 20 ? { ...d, run: true, tamper: { kind, roll: (i % 7) / 7 } } : d,
+        );
+        stops += simulate(scenario, days).stops;
+      }),
+      { numRuns: 300, seed: 7 },
+    );
+    assert.ok(stops > 0, "tampers were caught");
+  });
+
+  it("with daily successful runs, no key is Active longer than everyDays + overlapDays, plus the days it was kept because still used (invariant 4)", () => {
     fc.assert(
       fc.property(policyArb, fc.integer({ min: 1, max: 3 }), (policy, years) => {
-        const days: Day[] = Array.from({ length: years * 365 }, () => ({
-          run: true,
-          outcome: "ok",
-          policy,
-        }));
-        const sim = simulate(days);
+        const scenario: Scenario = {
+          years,
+          policies: [policy],
+          changes: [],
+          missRate: 0,
+          failRate: 0,
+          tamperRate: 0,
+          seed: 1,
+          revocation: null,
+          adoptedKeyAge: null,
+          straggle: 0,
+        };
+        const sim = simulate(scenario);
         const bound = policy.everyDays + Math.max(policy.overlapDays, 1);
         for (const d of sim.activeDurations) {
           assert.ok(
-            d.days <= bound,
-            `${d.name} Active ${d.days} days > ${bound} under ${JSON.stringify(policy)}`,
+            d.days <= bound + d.kept,
+            `${d.name} Active ${d.days} days > ${bound} + ${d.kept} kept in use, under ${JSON.stringify(policy)}`,
           );
           assert.ok(d.days <= policy.maxAgeDays, `${d.name} Active ${d.days} days > maxAgeDays`);
         }
-        // Every key but the first two is retired exactly on schedule once the cycle runs.
-        if (years * 365 > 3 * policy.everyDays + policy.overlapDays + 2)
-          assert.ok(sim.activeDurations.length > 0);
       }),
       { numRuns: 300, seed: 7 },
     );
   });
 
-  it("with daily successful runs and policy changes, a key's Active life is bounded by the policies it lived under", () => {
+  it("with daily successful runs, maxAgeDays holds from the run after any policy change on, a lowered one included", () => {
     fc.assert(
       fc.property(scenarioArb, (scenario) => {
-        const days = daysOf({ ...scenario, missRate: 0, failRate: 0, revocation: null });
-        const sim = simulate(days);
-        for (const d of sim.activeDurations) {
-          let maxEvery = 0;
-          let maxOverlap = 0;
-          for (let day = d.from; day <= d.to; day++) {
-            const p = sim.policyOn(day)!;
-            maxEvery = Math.max(maxEvery, p.everyDays);
-            maxOverlap = Math.max(maxOverlap, p.overlapDays, 1);
+        const days = daysOf({
+          ...scenario,
+          missRate: 0,
+          failRate: 0,
+          tamperRate: 0,
+          revocation: null,
+          adoptedKeyAge: null,
+        });
+        const sim = new Simulation();
+        days.forEach((d, i) => {
+          const day = START + i;
+          const run = sim.run(day, d)!;
+          for (const slot of SLOTS) {
+            const key = sim.keys[slot];
+            if (key === undefined || key.status !== "Active") continue;
+            const stale = run.record.previousWasStale === true && slot !== run.plan.current;
+            if (stale) continue; // already too old when it was rotated away: keeps its overlap
+            assert.ok(
+              day < key.createdDay + d.policy.maxAgeDays ||
+                (slot === run.plan.current && key.createdDay === day),
+              `${slot} (created ${fromDay(key.createdDay)}) Active on ${fromDay(day)}, past maxAgeDays ${d.policy.maxAgeDays}`,
+            );
           }
-          assert.ok(
-            d.days <= maxEvery + maxOverlap,
-            `${d.name} Active ${d.days} > ${maxEvery} + ${maxOverlap}`,
-          );
-        }
+        });
       }),
       { numRuns: 300, seed: 11 },
     );
   });
 
-  it("a run that publishes observes itself on the next run: advancing again with what it published changes no key", () => {
-    fc.assert(
-      fc.property(scenarioArb, (scenario) => {
-        const sim = new Simulation();
-        daysOf({ ...scenario, failRate: 0, revocation: null }).forEach((d, i) => {
-          if (!d.run) return;
-          const plan = sim.run(START + i, d.policy, "ok");
-          const published = awaitsPublication(plan.state)
-            ? (sim.world.secret?.publication ?? null)
-            : null;
-          const again = advance(plan.state, d.policy, fromDay(START + i), published);
-          assert.deepEqual(
-            again.slots,
-            plan.slots,
-            `second run on ${fromDay(START + i)} changed keys`,
-          );
-          assert.equal(again.current, plan.current);
-        });
-      }),
-      { numRuns: 200, seed: 3 },
-    );
+  it("lowering maxAgeDays mid-overlap cuts the overlap at the bound from the next run on", () => {
+    const wide = { everyDays: 60, overlapDays: 30, maxAgeDays: 120 };
+    const tight = { everyDays: 20, overlapDays: 7, maxAgeDays: 27 };
+    const sim = new Simulation();
+    const day = (i: number, policy: RotationPolicy) =>
+      sim.run(START + i, { run: true, outcome: "ok", policy, straggle: 0 })!;
+    for (let i = 0; i <= 65; i++) day(i, wide); // blue issued day 0, green day 60, overlap to 90
+    assert.equal(sim.keys.blue?.status, "Active");
+    day(66, tight); // blue is 66 days old: past 27
+    assert.equal(sim.keys.blue?.status, "Inactive");
   });
 
-  it("the simulation catches a model that retires the previous key on the planned date (mutation check)", () => {
-    // A naive model: overlap counted from the issue date, ignoring publication. A run that fails
-    // before publishing must then cut consumers off; the simulation has to notice.
-    const naive = new Simulation();
-    const policy = { everyDays: 10, overlapDays: 2, maxAgeDays: 20 };
-    const run = (day: number, outcome: Outcome) => {
-      const state = naive.world.tags;
-      if (
-        state &&
-        state.previousActiveUntil === undefined &&
-        Object.keys(state.slots).length === 2
-      ) {
-        naive.world.tags = {
-          ...state,
-          previousActiveUntil: fromDay(toDay(state.slots[state.current]!.issuedOn) + 2),
-        };
-      }
-      return naive.run(day, policy, outcome);
-    };
-    run(START, "ok");
-    run(START + 10, "fail-before-keys"); // rotation recorded, green never created nor published
-    run(START + 11, "fail-before-keys");
-    // Green is finally published on day 12, and the naive overlap (from day 10) is already over:
-    // blue is retired the day consumers were still given it.
+  it("the simulation catches a run that trusts the tags (mutation check)", () => {
+    // Without the cross-check, removing the previous slot's tag during its overlap makes the
+    // run drop that key (Pulumi deletes a key the program no longer declares) while consumers
+    // may still hold it: invariant 3 has to notice.
+    const sim = new Simulation();
+    sim.naive = true;
+    const policy = { everyDays: 10, overlapDays: 5, maxAgeDays: 20 };
+    for (let i = 0; i <= 11; i++)
+      sim.run(START + i, { run: true, outcome: "ok", policy, straggle: 0 });
+    sim.tamper("remove-slot", 0, START + 12); // the previous slot, blue
     assert.throws(
-      () => run(START + 12, "ok"),
-      /blue@2026-01-01 deactivated on 2026-01-13, only 0 day\(s\)/,
+      () => sim.run(START + 12, { run: true, outcome: "ok", policy, straggle: 0 }),
+      /blue@2026-01-01 deleted on 2026-01-13, only 2 day\(s\) after it was last published; overlap 5/,
     );
   });
 });
