@@ -696,7 +696,7 @@ function rebuild(observed: Observation, settings: CheckSettings, today: string):
     };
   }
   const problems = validateState(compared.recorded, today);
-  if (problems.length > 0) return cannot(problems.join(" "));
+  if (problems.length > 0) return cannot(problems.join(" ").replace(/\.$/, ""));
   const keys = againstKeys(compared, observed.keys, settings);
   if ("problems" in keys) return stop(...keys.problems);
   return {
