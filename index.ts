@@ -20,7 +20,13 @@ import { GithubOidcRole, KeyRotationCompliance, RotatedKeyUser } from "./compone
 import { githubOidcRoleArgs } from "./program/githubOidcRoleArgs";
 import { requireEngine } from "./components/rotatedKeyUser/rotatedKeyUser";
 import { validateRevocation } from "./components/rotatedKeyUser/rotationModel";
-import { liveIo, planUserRun, RunStop, UserRunPlan } from "./components/rotatedKeyUser/runPlan";
+import {
+  deleteAdoptedInactiveKeys,
+  liveIo,
+  planUserRun,
+  RunStop,
+  UserRunPlan,
+} from "./components/rotatedKeyUser/runPlan";
 import { utcToday } from "./lib/days";
 
 /** The project's config values, keys without the namespace, decoded from Pulumi's strings. */
@@ -92,6 +98,11 @@ export = async () => {
   const plans = await planAll(config, today);
   for (const plan of plans) {
     for (const warning of plan.warnings) await pulumi.log.warn(warning);
+  }
+  // Every plan went through: only now may an adopted user's Inactive key be deleted.
+  const io = liveIo();
+  for (const [i, plan] of plans.entries()) {
+    await deleteAdoptedInactiveKeys(plan, config.users[i].name, io, pulumi.runtime.isDryRun());
   }
 
   const users: Record<string, Record<string, pulumi.Output<unknown>>> = {};

@@ -122,14 +122,30 @@ export function checkObservation(
         `not ${settings.stack}. Stopping before any change: a user is managed by one stack only.`,
     );
   }
-  if (decoded.kind === "ok" && decoded.stack !== undefined && decoded.stack !== settings.stack) {
+  if (
+    settings.rebuildRecord !== true &&
+    decoded.kind === "ok" &&
+    decoded.stack !== undefined &&
+    decoded.stack !== settings.stack
+  ) {
     return stop(
       `IAM user "${userName}" is managed by stack ${decoded.stack} (its ${TAG_PREFIX}stack tag), ` +
-        `not ${settings.stack}. Stopping before any change: remove the user from one of the two stacks.`,
+        `not ${settings.stack}. Stopping before any change: a user is managed by one stack only. ` +
+        `Remove it from one of the stacks; if the tag was edited, set rebuildRecord: true on ` +
+        `the user for one run (docs/runbooks.md, "Repairing a rotation record").`,
     );
   }
   if (settings.rebuildRecord === true) return rebuild(observed, settings, today);
   if (decoded.kind === "none") {
+    if (settings.adopt !== undefined && record !== undefined) {
+      return stop(
+        `IAM user "${userName}" has no rotation record in its tags, but its published document ` +
+          `records that stack ${record.stack ?? settings.stack} manages it: the tags were removed, ` +
+          `the user was not made by hand. Stopping before any change: adopting it would take the ` +
+          `stack's own keys for hand-made ones. Rebuild the record instead (rebuildRecord: true ` +
+          `instead of adopt; docs/runbooks.md, "Repairing a rotation record").`,
+      );
+    }
     if (settings.adopt !== undefined) return adopt(observed, settings, today);
     return stop(
       `IAM user "${userName}" exists but has no rotation record (no ${TAG_PREFIX}* tags). ` +
@@ -161,10 +177,17 @@ export function checkObservation(
         `docs/runbooks.md, "Repairing a rotation record".`,
     );
   }
+  if (record !== undefined) {
+    const problem = recordProblem(record, today);
+    if (problem !== undefined) return stop(`IAM user "${userName}": ${problem}`);
+  }
   const compared =
     record !== undefined
       ? againstRecord(tags, record, observed.secret!.writtenOn, settings)
-      : againstLegacyDocument(tags, document, observed.secret?.writtenOn, settings);
+      : againstLegacyDocument(tags, document, observed.secret?.writtenOn, settings, {
+          adoptionPending: settings.adopt !== undefined && decoded.stack === settings.stack,
+          keys: observed.keys,
+        });
   if ("problems" in compared) return stop(...compared.problems);
   const keys = againstKeys(compared, observed.keys, settings);
   if ("problems" in keys) return stop(...keys.problems);
@@ -184,6 +207,33 @@ export function checkObservation(
 
 function stop(...problems: string[]): CheckResult {
   return { kind: "stop", problems };
+}
+
+/** The UTC day a key was created, or undefined when IAM's date cannot be read. */
+function createdOn(key: ObservedKey): string | undefined {
+  const date = new Date(key.createDate);
+  return Number.isNaN(date.getTime()) ? undefined : fromDay(toDay(date));
+}
+
+/**
+ * What is wrong with the record of the published document for the model to start from it
+ * (the secret was written by someone other than this stack), or undefined.
+ */
+function recordProblem(record: PublishedRecord, today: string): string | undefined {
+  if (record.slots[record.current] === undefined) {
+    return (
+      `the published document's record names ${record.current} as the current slot but gives ` +
+      `it no issue date. Stopping before any change: the secret was not written by this stack. ` +
+      `Restore it from the secret's previous version.`
+    );
+  }
+  const problems = validateState(stateOf(record), today);
+  if (problems.length === 0) return undefined;
+  return (
+    `the published document's record is inconsistent: ${problems.join(" ")} Stopping before ` +
+    `any change: the secret was not written by this stack. Restore it from the secret's ` +
+    `previous version.`
+  );
 }
 
 interface Compared {
@@ -320,7 +370,12 @@ function againstRecord(
     tags.slots[kept]?.issuedOn === trusted.slots[kept]!.issuedOn &&
     newIssue !== undefined &&
     newIssue > trusted.slots[kept]!.issuedOn &&
-    (trusted.slots[next] === undefined || (done !== null && newIssue >= done)) &&
+    (trusted.slots[next] === undefined ||
+      (done !== null &&
+        newIssue >= done &&
+        // A key kept Active because it was in use is only retired after a check of its use,
+        // which a run that never published cannot have made.
+        trusted.previousInUse === undefined)) &&
     sameKey(tags.adopted, trusted.adopted?.slot === next ? undefined : trusted.adopted);
   if (!pending) {
     return disagree(
@@ -343,6 +398,7 @@ function againstLegacyDocument(
   document: ReturnType<typeof readKeyDocument> | null,
   writtenOn: string | undefined,
   settings: CheckSettings,
+  context: { adoptionPending: boolean; keys: readonly ObservedKey[] },
 ): Compared | { problems: string[] } {
   const { userName } = settings;
   let tags = recordedTags;
@@ -354,7 +410,15 @@ function againstLegacyDocument(
     settings.revokeIssuedBefore,
   );
   const problems = revocation === undefined ? [] : [revocation];
-  if (tags.adopted !== undefined) {
+  // A first adoption run that failed before publishing left the tags only: the adopted key must
+  // still be the user's, and the stack's own tag and `adopt` must say this stack adopted it.
+  const adoptedKey =
+    tags.adopted === undefined
+      ? undefined
+      : context.keys.find((k) => k.accessKeyId === tags.adopted!.accessKeyId);
+  const adoptionPending =
+    context.adoptionPending && document?.record === undefined && adoptedKey !== undefined;
+  if (tags.adopted !== undefined && !adoptionPending) {
     problems.push(
       `IAM user "${userName}": tag ${TAG_PREFIX}adopted is not backed by a published document ` +
         `that records the adoption. Stopping before any change. ${REBUILD}`,
@@ -404,6 +468,20 @@ function againstLegacyDocument(
   if (slot === tags.current && issuedOn === tags.slots[slot]?.issuedOn) {
     const until = tags.previousActiveUntil;
     const other = otherSlot(slot);
+    const previousRevoked =
+      tags.revokedBefore !== undefined &&
+      tags.slots[other] !== undefined &&
+      tags.slots[other]!.issuedOn < tags.revokedBefore;
+    if (previous === undefined && tags.slots[other] !== undefined && !previousRevoked) {
+      // Documents of earlier versions dropped the previous key the day it went Inactive: it is
+      // done, and its overlap ended no later than the day the document was written.
+      if (until === undefined || until > writtenOn) {
+        return disagree(
+          `tag ${TAG_PREFIX}previous-active-until is ${until ?? "missing"}, but the document ` +
+            `written on ${writtenOn} no longer publishes the previous key: its overlap was over`,
+        );
+      }
+    }
     if (previous !== undefined && previous.issuedOn !== tags.slots[other]?.issuedOn) {
       return disagree(
         `the document's previous key was issued on ${previous.issuedOn ?? "(unreadable)"}, the ` +
@@ -426,6 +504,17 @@ function againstLegacyDocument(
   }
   const other = otherSlot(tags.current);
   if (slot === other && issuedOn === tags.slots[other]?.issuedOn) {
+    // The slot the tags say was re-issued must not hold a previous key still in its overlap.
+    if (previous?.slot === tags.current) {
+      const newIssue = tags.slots[tags.current]!.issuedOn;
+      if (previous.deactivatesOn === undefined || newIssue < previous.deactivatesOn) {
+        return disagree(
+          `the tags say ${tags.current} was re-issued on ${newIssue}, but the document still ` +
+            `publishes the ${tags.current} key as the previous key, Active until ` +
+            `${previous.deactivatesOn ?? "(not yet known)"}`,
+        );
+      }
+    }
     delete documentIds[tags.current];
     return {
       recorded: pendingState(tags),
@@ -457,11 +546,24 @@ function againstKeys(
   const keyIds: Partial<Record<Slot, string>> = {};
   const accounted = new Set<string>();
   const slots = SLOTS.filter((s) => recorded.slots[s] !== undefined);
+  for (const key of keys) {
+    if (createdOn(key) === undefined) {
+      problems.push(
+        `IAM user "${userName}": access key ${key.accessKeyId} has an unreadable creation date ` +
+          `(${JSON.stringify(key.createDate).slice(0, 40)}). Stopping before any change: its age ` +
+          `cannot be checked. Run again; if it persists, report it.`,
+      );
+    }
+  }
+  if (problems.length > 0) return { problems };
+  /** Slots whose key the document names but IAM no longer holds: no other key may take them. */
+  const gone = new Set<Slot>();
   for (const slot of slots) {
     const id = compared.documentIds[slot];
     if (id === undefined) continue;
     const key = keys.find((k) => k.accessKeyId === id);
     if (key === undefined) {
+      gone.add(slot);
       warnings.push(
         `Access key ${id} (slot ${slot}) of IAM user "${userName}" no longer exists in IAM: it was ` +
           `deleted outside the stack. Run pulumi up with --refresh so the slot is issued again.`,
@@ -471,10 +573,10 @@ function againstKeys(
     accounted.add(id);
     keyIds[slot] = id;
     const issuedOn = recorded.slots[slot]!.issuedOn;
-    const createdOn = fromDay(toDay(new Date(key.createDate)));
-    if (createdOn < issuedOn) {
+    const created = createdOn(key)!;
+    if (created < issuedOn) {
       problems.push(
-        `IAM user "${userName}": access key ${id} in slot ${slot} was created on ${createdOn}, ` +
+        `IAM user "${userName}": access key ${id} in slot ${slot} was created on ${created}, ` +
           `before ${issuedOn}, the day the record says it was issued. Stopping before any ` +
           `change: a record dated later than its key would keep that key Active too long. ${REBUILD}`,
       );
@@ -482,7 +584,7 @@ function againstKeys(
   }
   // Slots whose key the document does not name (an Inactive previous key, a slot a failed run
   // is re-issuing) may each account for one more key.
-  const open = slots.filter((s) => keyIds[s] === undefined);
+  const open = slots.filter((s) => keyIds[s] === undefined && !gone.has(s));
   const extra = keys.filter((k) => !accounted.has(k.accessKeyId));
   if (extra.length > open.length) {
     const listed = extra
@@ -494,7 +596,7 @@ function againstKeys(
         `${listed} ${extra.length === 1 ? "is" : "are"} not the stack's. Stopping before any ` +
         `change. If a key was made by hand, move its consumers to the published key and delete ` +
         `it (aws iam delete-access-key --user-name ${userName} --access-key-id ` +
-        `${extra[0].accessKeyId}); if the tags were edited: ${REBUILD}`,
+        `${extra[0].accessKeyId}). ${REBUILD}`,
     );
   } else {
     // One open slot and one unnamed key: that key is the slot's (unless the slot is re-issued).
@@ -502,11 +604,11 @@ function againstKeys(
     if (unnamed.length === 1 && extra.length === 1 && open.length === 1) {
       const key = extra[0];
       const issuedOn = recorded.slots[unnamed[0]]!.issuedOn;
-      const createdOn = fromDay(toDay(new Date(key.createDate)));
-      if (createdOn < issuedOn) {
+      const created = createdOn(key)!;
+      if (created < issuedOn) {
         problems.push(
           `IAM user "${userName}": access key ${key.accessKeyId} (slot ${unnamed[0]}) was created ` +
-            `on ${createdOn}, before ${issuedOn}, the day the record says it was issued. ` +
+            `on ${created}, before ${issuedOn}, the day the record says it was issued. ` +
             `Stopping before any change. ${REBUILD}`,
         );
       } else keyIds[unnamed[0]] = key.accessKeyId;
@@ -528,7 +630,8 @@ function boundary(user: NonNullable<Observation["user"]>): { permissionsBoundary
 
 /** Days since creation, and last use, of a key: `created 2025-01-02, 330 days ago, last used ...`. */
 function describeKey(key: ObservedKey, use: ObservedUse | undefined, today: string): string {
-  const created = fromDay(toDay(new Date(key.createDate)));
+  const created = createdOn(key);
+  if (created === undefined) return `${key.accessKeyId} (creation date unreadable)`;
   const age = toDay(today) - toDay(created);
   const used =
     use === undefined
@@ -551,6 +654,13 @@ function adopt(observed: Observation, settings: CheckSettings, today: string): C
         `it must not change its ARN. Set path: "${user.path}" on the user, then run again.`,
     );
   }
+  const unreadable = observed.keys.find((k) => createdOn(k) === undefined);
+  if (unreadable !== undefined) {
+    return stop(
+      `IAM user "${userName}": access key ${unreadable.accessKeyId} has an unreadable creation ` +
+        `date. Stopping before any change: its age cannot be checked. Run again.`,
+    );
+  }
   const active = observed.keys.filter((k) => k.status === "Active");
   const inactive = observed.keys.filter((k) => k.status !== "Active");
   const lastUse = observed.lastUse ?? {};
@@ -560,13 +670,17 @@ function adopt(observed: Observation, settings: CheckSettings, today: string): C
       const ub = lastUse[b.accessKeyId]?.date ?? "";
       return ua === ub ? a.createDate.localeCompare(b.createDate) : ua.localeCompare(ub);
     });
+    const known = active.every((k) => lastUse[k.accessKeyId] !== undefined);
+    const suggestion = known
+      ? `the one used least recently is ${byUse[0].accessKeyId}: aws iam update-access-key ` +
+        `--user-name ${userName} --access-key-id ${byUse[0].accessKeyId} --status Inactive`
+      : `aws iam update-access-key --user-name ${userName} --access-key-id ACCESS_KEY_ID ` +
+        `--status Inactive, with the key no consumer uses (not every last use could be read)`;
     return stop(
       `IAM user "${userName}" has two Active access keys: ` +
         `${active.map((k) => describeKey(k, lastUse[k.accessKeyId], today)).join(" and ")}. ` +
         `Adoption takes over one key, and never deactivates a hand-made key: move every consumer ` +
-        `to one of them, deactivate the other (the one used least recently is ${byUse[0].accessKeyId}: ` +
-        `aws iam update-access-key --user-name ${userName} --access-key-id ${byUse[0].accessKeyId} ` +
-        `--status Inactive), then run again.`,
+        `to one of them, deactivate the other (${suggestion}), then run again.`,
     );
   }
   if (inactive.length > 0 && settings.adopt?.deleteInactiveKey !== true) {
@@ -597,7 +711,7 @@ function adopt(observed: Observation, settings: CheckSettings, today: string): C
   }
   const key = active[0];
   // Its issue date is its creation day (at most yesterday, so the key issued today is newer).
-  const created = fromDay(toDay(new Date(key.createDate)));
+  const created = createdOn(key)!;
   const issuedOn = created < today ? created : addDays(today, -1);
   const recorded: RotationState = {
     current: "blue",
@@ -635,6 +749,8 @@ function rebuild(observed: Observation, settings: CheckSettings, today: string):
     `IAM's keys; remove rebuildRecord from the user once this run succeeds.`;
   let compared: Compared;
   if (document.record !== undefined) {
+    const problem = recordProblem(document.record, today);
+    if (problem !== undefined) return cannot(problem.replace(/ Stopping before.*$/, ""));
     const recorded = stateOf(document.record);
     const documentIds: Partial<Record<Slot, string>> = {};
     for (const slot of SLOTS) {
@@ -673,7 +789,9 @@ function rebuild(observed: Observation, settings: CheckSettings, today: string):
         previous.deactivatesOn ??
         addDays(recorded.publishedOn, Math.max(settings.policy.overlapDays, 1));
     } else if (otherKeys.length === 1) {
-      const created = fromDay(toDay(new Date(otherKeys[0].createDate)));
+      const created = createdOn(otherKeys[0]);
+      if (created === undefined)
+        return cannot(`its key ${otherKeys[0].accessKeyId} has an unreadable creation date`);
       if (created >= issuedOn) {
         return cannot(
           `its other key ${otherKeys[0].accessKeyId} is newer than the published one, so which ` +

@@ -21,7 +21,7 @@ import {
   Slot,
   SLOTS,
 } from "./rotationModel";
-import { liveIo, planUserRun, UserRunPlan } from "./runPlan";
+import { deleteAdoptedInactiveKeys, liveIo, planUserRun, UserRunPlan } from "./runPlan";
 import {
   RotatedKeyUserSettings,
   policyLabel,
@@ -29,7 +29,7 @@ import {
   selfReadPolicy,
   validateRotatedKeyUserArgs,
 } from "./settings";
-import { fromDay, toDay, utcToday } from "../../lib/days";
+import { addDays, fromDay, toDay, utcToday } from "../../lib/days";
 import { ROTATED_KEY_USER_TYPE } from "../typeTokens";
 
 /** The oldest Pulumi CLI whose engine honours `replacementTrigger` (Nov 2025). */
@@ -251,6 +251,7 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
       liveIo({ parent: this }),
     );
     for (const warning of run.warnings) void pulumi.log.warn(warning, this);
+    await deleteAdoptedInactiveKeys(run, args.userName, liveIo(), pulumi.runtime.isDryRun());
     return run;
   }
 
@@ -471,9 +472,10 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
             slot: previousSlot,
             issuedOn: plan.slots[previousSlot]!.issuedOn,
           };
-          if (record.previousActiveUntil !== undefined) {
-            doc.previous.deactivatesOn = record.previousActiveUntil;
-          }
+          // Kept Active today because still used: the next run decides again tomorrow.
+          const deactivatesOn =
+            record.previousInUse === today ? addDays(today, 1) : record.previousActiveUntil;
+          if (deactivatesOn !== undefined) doc.previous.deactivatesOn = deactivatesOn;
         }
         // An Inactive previous key is declared after the document: its id is the observed one.
         const previousIdOfSlot = previousSlotId ?? run.keyIds[previousSlot];

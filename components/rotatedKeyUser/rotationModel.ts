@@ -14,8 +14,9 @@
  *   (at least the next day), but never past its issue date + maxAgeDays (maxAgeDays is a hard
  *   bound; an adopted key, already old when the stack took it over, keeps its overlap); then
  *   Inactive; it is deleted when its slot is next re-issued;
- * - a previous key that is still being used when its overlap ends (used yesterday or today)
- *   stays Active one more day at a time (`previousInUse`), never past the max-age bound;
+ * - a previous key that is still being used when its overlap ends (used since the new key was
+ *   published, then since the last day it was kept) stays Active one more day at a time
+ *   (`previousInUse`), never past the max-age bound;
  * - a rotation is due when today >= current.issuedOn + everyDays and the previous key is done;
  *   then the other slot is re-issued today and becomes current. An adopted current key (one
  *   the stack took over: its secret cannot be published) is rotated away at once.
@@ -275,8 +276,8 @@ export function validateState(state: RotationState, today: string | Date): strin
  * a key.
  *
  * `previousUse` is what IAM says of the previous key's use (see PreviousKeyUse): when the
- * previous key would go Inactive today but was used yesterday or today, after its replacement
- * was published, it stays Active today, never past its max-age bound.
+ * previous key would go Inactive today but was used since its replacement was published (or
+ * since the last day it was kept), it stays Active today, never past its max-age bound.
  *
  * Throws a RangeError listing every problem when the policy or the record is invalid.
  */
@@ -373,8 +374,8 @@ function startOverlap(
 
 /**
  * Whether the previous key, about to go Inactive today, stays Active one more day because it
- * is still used: it is Active in IAM, was used yesterday or today (after its replacement was
- * published), and is short of its max-age bound.
+ * is still used: it is Active in IAM, was used after its replacement was published (or, once
+ * kept, since the last day it was kept), and is short of its max-age bound.
  */
 function keepsPreviousInUse(
   state: RotationState,
@@ -387,13 +388,14 @@ function keepsPreviousInUse(
   if (state.previousInUse === fromDay(now)) return true; // decided by an earlier run today
   if (!use.active || use.lastUsedOn === null || now < previousEnd(state, policy)) return false;
   if (now >= toDay(state.slots[slot]!.issuedOn) + policy.maxAgeDays) return false;
-  // Still being used: yesterday or today (IAM's last-use data lags by up to a few hours, so a
-  // run early in the day sees yesterday's uses), and after its replacement was published.
-  const since = Math.max(
-    now - 1,
-    state.publishedOn === undefined ? -Infinity : toDay(state.publishedOn),
-  );
-  return toDay(use.lastUsedOn) >= since;
+  // Used after its replacement was published (the first time), or since the last day a run
+  // kept it (every day after): a use on that day may have followed the run that day, and
+  // IAM's last-use data lags by a few hours, so that day counts.
+  const since =
+    state.previousInUse ??
+    state.publishedOn ??
+    fromDay(toDay(state.previousActiveUntil!) - minimumOverlap(policy));
+  return use.lastUsedOn >= since;
 }
 
 /** Whether a slot holds a key issued before the recorded revocation date. */

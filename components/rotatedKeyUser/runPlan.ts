@@ -102,17 +102,11 @@ export async function planUserRun(
   const checked = checkObservation(observed, settings, today);
   if (checked.kind === "stop") throw new RunStop(checked.problems);
 
-  const deletions: string[] = [];
-  for (const key of checked.adoption?.deleteKeys ?? []) {
-    if (settings.dryRun) {
-      deletions.push(
-        `Adopting IAM user "${userName}": pulumi up deletes its Inactive access key ` +
-          `${key.accessKeyId} (adopt.deleteInactiveKey).`,
-      );
-    } else {
-      await io.deleteInactiveKey(userName, key.accessKeyId);
-    }
-  }
+  const deletions = (checked.adoption?.deleteKeys ?? []).map(
+    (key) =>
+      `Adopting IAM user "${userName}": ${settings.dryRun ? "pulumi up deletes" : "deleting"} ` +
+      `its Inactive access key ${key.accessKeyId} (adopt.deleteInactiveKey).`,
+  );
   const previousId = previousKeyToCheck(checked, observed, settings, today);
   let previousUse: PreviousUse | undefined;
   if (previousId !== undefined) {
@@ -128,6 +122,22 @@ export async function planUserRun(
   const run = decideRun(checked, observed, settings, today, previousUse);
   run.warnings.unshift(...deletions);
   return run;
+}
+
+/**
+ * Deletes the Inactive keys an adopted user had (adopt.deleteInactiveKey), in `pulumi up` only,
+ * once every user's plan has gone through: nothing is deleted by a run that stops.
+ */
+export async function deleteAdoptedInactiveKeys(
+  run: UserRunPlan,
+  userName: string,
+  io: Pick<RunPlanIo, "deleteInactiveKey">,
+  dryRun: boolean,
+): Promise<void> {
+  if (dryRun) return;
+  for (const key of run.adoption?.deleteKeys ?? []) {
+    await io.deleteInactiveKey(userName, key.accessKeyId);
+  }
 }
 
 /** What a run checked (see ./crossCheck.ts), when it may go ahead. */
@@ -189,7 +199,7 @@ export function decideRun(
     if ("error" in previousUse) {
       warnings.push(
         `Cannot read the last use of access key ${id} of IAM user "${userName}" ` +
-          `(${previousUse.error}): it is deactivated on its calendar date, without checking ` +
+          `(${previousUse.error}): it is retired on its calendar date, without checking ` +
           `whether consumers still use it. Allow the deploying role iam:GetAccessKeyLastUsed ` +
           `on this user.`,
       );
@@ -218,7 +228,8 @@ export function decideRun(
       }
     }
   }
-  const cut = maxAgeCut(plan.state, settings.policy);
+  const record = afterPublication(plan.state, settings.policy, today);
+  const cut = maxAgeCut(record, settings.policy);
   if (cut !== null && toDay(cut.on) - toDay(today) <= MAX_AGE_WARNING_DAYS && cut.on >= today) {
     warnings.push(
       `The previous access key of IAM user "${userName}" is deactivated on ${cut.on}, before ` +
@@ -236,7 +247,7 @@ export function decideRun(
     before: recorded,
     plan,
     statusBefore,
-    record: afterPublication(plan.state, settings.policy, today),
+    record,
     keyIds,
     ...(adoption !== undefined && { adoption }),
     ...(keptInUse !== undefined && { keptInUse }),

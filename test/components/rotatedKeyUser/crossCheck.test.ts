@@ -81,7 +81,9 @@ const revocationInvented = (tag: string) =>
   `users[].revokeIssuedBefore: "${tag}"; otherwise: ${REBUILD}`;
 const otherStack = (stack: string) =>
   `IAM user "ci" is managed by stack ${stack} (its key-rotation:stack tag), not ${STACK}. ` +
-  `Stopping before any change: remove the user from one of the two stacks.`;
+  `Stopping before any change: a user is managed by one stack only. Remove it from one of the ` +
+  `stacks; if the tag was edited, set rebuildRecord: true on the user for one run ` +
+  `(docs/runbooks.md, "Repairing a rotation record").`;
 const REBUILT =
   `Rebuilt the rotation record of IAM user "ci" from its published document and IAM's keys; ` +
   `remove rebuildRecord from the user once this run succeeds.`;
@@ -639,8 +641,8 @@ describe("checkObservation: every tamper stops the run before any change", () =>
           `IAM user "ci" has 2 access keys but its rotation record accounts for 1 slot (blue): ` +
             `${K.hand} (Active, created 2027-03-01) is not the stack's. Stopping before any ` +
             `change. If a key was made by hand, move its consumers to the published key and ` +
-            `delete it (aws iam delete-access-key --user-name ci --access-key-id ${K.hand}); ` +
-            `if the tags were edited: ${REBUILD}`,
+            `delete it (aws iam delete-access-key --user-name ci --access-key-id ${K.hand}). ` +
+            REBUILD,
         ],
       });
     });
@@ -817,8 +819,8 @@ describe("checkObservation: every tamper stops the run before any change", () =>
         kind: "stop",
         problems: [
           disagreement(
-            "tag key-rotation:previous-active-until is 2099-01-01, but the previous key's " +
-              "overlap can end no later than 2027-03-05 (published on 2027-02-26)",
+            "tag key-rotation:previous-active-until is 2099-01-01, but the document written on " +
+              "2027-02-26 no longer publishes the previous key: its overlap was over",
           ),
         ],
       });

@@ -218,9 +218,10 @@ class Simulation {
     const run = decideRun(checked, observed, settings, today, use);
     if (run.keptInUse !== undefined) {
       this.keptDays.push(day);
-      // Kept only while used: yesterday or today.
+      // Kept only while used: since the publication, then since the last day it was kept.
+      const since = checked.recorded?.previousInUse ?? checked.recorded?.publishedOn ?? "";
       assert.ok(
-        previous?.lastUsedDay !== undefined && previous.lastUsedDay >= day - 1,
+        previous?.lastUsedDay !== undefined && fromDay(previous.lastUsedDay) >= since,
         `kept a quiet key on ${today}`,
       );
     }

@@ -7,6 +7,7 @@
 import * as assert from "node:assert/strict";
 import type { Observation, ObservedUse } from "../../../components/rotatedKeyUser/crossCheck";
 import {
+  deleteAdoptedInactiveKeys,
   planUserRun,
   RunPlanIo,
   RunPlanSettings,
@@ -192,7 +193,7 @@ describe("planUserRun: the previous key's last use", () => {
     assert.deepEqual(run.warnings, [
       `Cannot read the last use of access key ${K.blue} of IAM user "ci" (User: ` +
         `arn:aws:sts::123456789012:assumed-role/ci is not authorized to perform: ` +
-        `iam:GetAccessKeyLastUsed): it is deactivated on its calendar date, without checking ` +
+        `iam:GetAccessKeyLastUsed): it is retired on its calendar date, without checking ` +
         `whether consumers still use it. Allow the deploying role iam:GetAccessKeyLastUsed on ` +
         `this user.`,
     ]);
@@ -205,7 +206,7 @@ describe("planUserRun: the previous key's last use", () => {
     io.lastUse = () => Promise.reject("socket hang up");
     const run = await planUserRun(SETTINGS, "2027-03-14", io);
     assert.equal(run.plan.slots.blue?.status, "Inactive");
-    assert.match(run.warnings[0], /\(socket hang up\): it is deactivated on its calendar date/);
+    assert.match(run.warnings[0], /\(socket hang up\): it is retired on its calendar date/);
   });
 
   it("a legacy document: used since publication (previous-active-until - overlapDays) is kept", async () => {
@@ -515,14 +516,20 @@ describe("planUserRun: adoption", () => {
       { [K.hand]: S3_USE, [K.hand2]: null },
       DELETE,
     );
-    assert.deepEqual(calls, [
-      OBSERVE,
-      `lastUse ${K.hand}`,
-      `lastUse ${K.hand2}`,
-      `deleteInactiveKey ci ${K.hand2}`,
-    ]);
+    // Planning deletes nothing: the program deletes once every user's plan went through.
+    assert.deepEqual(calls, [OBSERVE, `lastUse ${K.hand}`, `lastUse ${K.hand2}`]);
     assert.deepEqual(run.adoption?.deleteKeys, [key(K.hand2, "Inactive", "2026-01-01")]);
-    assert.deepEqual(run.warnings, []);
+    assert.deepEqual(run.warnings, [
+      `Adopting IAM user "ci": deleting its Inactive access key ${K.hand2} (adopt.deleteInactiveKey).`,
+    ]);
+    const deleted: string[] = [];
+    const io = {
+      deleteInactiveKey: async (user: string, id: string) => void deleted.push(`${user} ${id}`),
+    };
+    await deleteAdoptedInactiveKeys(run, "ci", io, true);
+    assert.deepEqual(deleted, [], "never at preview");
+    await deleteAdoptedInactiveKeys(run, "ci", io, false);
+    assert.deepEqual(deleted, [`ci ${K.hand2}`]);
     assert.deepEqual(run.keyIds, { blue: K.hand });
   });
 
