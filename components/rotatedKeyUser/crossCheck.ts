@@ -82,6 +82,12 @@ export type CheckResult =
       keyIds: Partial<Record<Slot, string>>;
       /** Set when the run adopts the user (the first run, and every run while `adopt` is set). */
       adoption?: Adoption;
+      /**
+       * A key the published record kept Active because it was in use, which a rotation recorded
+       * by a run that never published is about to replace: the run reads its last use first and
+       * stops if it was used on or after `since` (./runPlan.ts).
+       */
+      mustBeQuiet?: { accessKeyId: string; since: string };
       warnings: string[];
     };
 
@@ -201,6 +207,7 @@ export function checkObservation(
     published: compared.published,
     keyIds: keys.keyIds,
     ...(adoption !== undefined && { adoption }),
+    ...(compared.mustBeQuiet !== undefined && { mustBeQuiet: compared.mustBeQuiet }),
     warnings: [...compared.warnings, ...keys.warnings],
   };
 }
@@ -241,6 +248,8 @@ interface Compared {
   published: Publication | null;
   /** The slot about to be re-issued by a rotation a failed run recorded, if any. */
   pendingSlot?: Slot;
+  /** See CheckResult: a kept-in-use key the pending rotation replaces. */
+  mustBeQuiet?: { accessKeyId: string; since: string };
   /** Access key ids the published document gives the recorded slots. */
   documentIds: Partial<Record<Slot, string>>;
   warnings: string[];
@@ -364,7 +373,16 @@ function againstRecord(
   const next = tags.current;
   const kept = trusted.current;
   const newIssue = tags.slots[next]?.issuedOn;
-  const done = previousDoneOn(trusted, settings.policy);
+  // The configured revocation counts (it retires a revoked previous key at once); a later one
+  // found only in the tags does not.
+  const revokedBefore = [trusted.revokedBefore, settings.revokeIssuedBefore]
+    .filter((d): d is string => d !== undefined)
+    .sort()
+    .pop();
+  const done = previousDoneOn(
+    revokedBefore === undefined ? trusted : { ...trusted, revokedBefore },
+    settings.policy,
+  );
   const pending =
     next !== kept &&
     tags.slots[kept]?.issuedOn === trusted.slots[kept]!.issuedOn &&
@@ -373,9 +391,10 @@ function againstRecord(
     (trusted.slots[next] === undefined ||
       (done !== null &&
         newIssue >= done &&
-        // A key kept Active because it was in use is only retired after a check of its use,
-        // which a run that never published cannot have made.
-        trusted.previousInUse === undefined)) &&
+        // A key kept Active because it was in use is only replaced after a later run found it
+        // quiet: the recorded rotation must come after the last day it was kept (and this run
+        // checks its use again, see mustBeQuiet).
+        (trusted.previousInUse === undefined || newIssue > trusted.previousInUse))) &&
     sameKey(tags.adopted, trusted.adopted?.slot === next ? undefined : trusted.adopted);
   if (!pending) {
     return disagree(
@@ -385,7 +404,17 @@ function againstRecord(
   const recorded = pendingState(tags);
   const ids = { ...documentIds };
   delete ids[next]; // the key being replaced
-  return { recorded, published, pendingSlot: next, documentIds: ids, warnings: [] };
+  // Unless the rotation came on the replaced key's max-age bound, which wins over its use.
+  const replaced = documentIds[next];
+  const replacedSlot = trusted.slots[next];
+  const quiet =
+    trusted.previousInUse !== undefined &&
+    replaced !== undefined &&
+    replacedSlot !== undefined &&
+    newIssue < addDays(replacedSlot.issuedOn, settings.policy.maxAgeDays)
+      ? { mustBeQuiet: { accessKeyId: replaced, since: trusted.previousInUse } }
+      : {};
+  return { recorded, published, pendingSlot: next, documentIds: ids, ...quiet, warnings: [] };
 }
 
 /**
@@ -822,6 +851,7 @@ function rebuild(observed: Observation, settings: CheckSettings, today: string):
     recorded: compared.recorded,
     published: compared.published,
     keyIds: keys.keyIds,
+    ...(compared.mustBeQuiet !== undefined && { mustBeQuiet: compared.mustBeQuiet }),
     warnings: [...compared.warnings, ...keys.warnings],
   };
 }

@@ -102,23 +102,18 @@ export async function planUserRun(
   const checked = checkObservation(observed, settings, today);
   if (checked.kind === "stop") throw new RunStop(checked.problems);
 
+  const quietKey = quietKeyToCheck(checked, observed);
+  if (quietKey !== undefined) {
+    const problems = quietProblems(checked, settings, await readUse(io, quietKey));
+    if (problems.length > 0) throw new RunStop(problems);
+  }
   const deletions = (checked.adoption?.deleteKeys ?? []).map(
     (key) =>
       `Adopting IAM user "${userName}": ${settings.dryRun ? "pulumi up deletes" : "deleting"} ` +
       `its Inactive access key ${key.accessKeyId} (adopt.deleteInactiveKey).`,
   );
   const previousId = previousKeyToCheck(checked, observed, settings, today);
-  let previousUse: PreviousUse | undefined;
-  if (previousId !== undefined) {
-    try {
-      previousUse = { accessKeyId: previousId, use: await io.lastUse(previousId) };
-    } catch (err) {
-      previousUse = {
-        accessKeyId: previousId,
-        error: err instanceof Error ? err.message : String(err),
-      };
-    }
-  }
+  const previousUse = previousId === undefined ? undefined : await readUse(io, previousId);
   const run = decideRun(checked, observed, settings, today, previousUse);
   run.warnings.unshift(...deletions);
   return run;
@@ -137,6 +132,56 @@ export async function deleteAdoptedInactiveKeys(
   if (dryRun) return;
   for (const key of run.adoption?.deleteKeys ?? []) {
     await io.deleteInactiveKey(userName, key.accessKeyId);
+  }
+}
+
+/**
+ * A rotation a failed run recorded replaces a key the published record kept Active because it
+ * was in use (crossCheck's mustBeQuiet): the key whose last use must be read first, when it is
+ * still Active. Undefined: nothing to read.
+ */
+export function quietKeyToCheck(checked: RunCheck, observed: Observation): string | undefined {
+  const quiet = checked.mustBeQuiet;
+  if (quiet === undefined) return undefined;
+  const key = observed.keys.find((k) => k.accessKeyId === quiet.accessKeyId);
+  return key?.status === "Active" ? key.accessKeyId : undefined;
+}
+
+/**
+ * Why the run must stop given that key's last use (empty: it may go ahead): it was used on or
+ * after the last day it was kept, or its use cannot be read. A forged or stale rotation never
+ * cuts a consumer off.
+ */
+export function quietProblems(
+  checked: RunCheck,
+  settings: Pick<CheckSettings, "userName">,
+  read: PreviousUse,
+): string[] {
+  const since = checked.mustBeQuiet?.since ?? "";
+  const what =
+    `IAM user "${settings.userName}": the rotation recorded in its tags replaces access key ` +
+    `${read.accessKeyId}, which was kept Active on ${since} because it was in use,`;
+  if ("error" in read) {
+    return [
+      `${what} and its last use cannot be read (${read.error}). Stopping before any change. ` +
+        `Allow the deploying role iam:GetAccessKeyLastUsed and run again.`,
+    ];
+  }
+  const use = read.use;
+  if (use === null || use.date.slice(0, 10) < since) return [];
+  return [
+    `${what} and it is still used (last ${use.date.slice(0, 10)}${usedBy(use)}). Stopping ` +
+      `before any change: replacing it would cut that consumer off. Move the consumer to the ` +
+      `published key, or set rebuildRecord: true on the user for one run (docs/runbooks.md, ` +
+      `"Repairing a rotation record").`,
+  ];
+}
+
+async function readUse(io: Pick<RunPlanIo, "lastUse">, accessKeyId: string): Promise<PreviousUse> {
+  try {
+    return { accessKeyId, use: await io.lastUse(accessKeyId) };
+  } catch (err) {
+    return { accessKeyId, error: err instanceof Error ? err.message : String(err) };
   }
 }
 

@@ -43,6 +43,8 @@ import {
 } from "../../../components/rotatedKeyUser/rotationModel";
 import {
   decideRun,
+  quietKeyToCheck,
+  quietProblems,
   PreviousUse,
   previousKeyToCheck,
   UserRunPlan,
@@ -191,7 +193,18 @@ class Simulation {
       ...(this.rebuildNext && { rebuildRecord: true }),
     };
     const observed = this.observe(day);
-    const checked = this.naive ? naiveCheck(observed) : checkObservation(observed, settings, today);
+    let checked = this.naive ? naiveCheck(observed) : checkObservation(observed, settings, today);
+    // A recorded rotation replacing a key kept because it was in use: its use is read first.
+    const quietKey = checked.kind === "run" ? quietKeyToCheck(checked, observed) : undefined;
+    if (checked.kind === "run" && quietKey !== undefined) {
+      const quiet = this.keyById(quietKey);
+      const problems = quietProblems(checked, settings, {
+        accessKeyId: quietKey,
+        use:
+          quiet?.lastUsedDay === undefined ? null : { date: `${fromDay(quiet.lastUsedDay)}T12:00:00Z` },
+      });
+      if (problems.length > 0) checked = { kind: "stop", problems };
+    }
     if (checked.kind === "stop") {
       // 6. a stop is the right answer to a tampered record, and the only one allowed then.
       assert.ok(
@@ -408,7 +421,9 @@ class Simulation {
       });
     }
     if (key.status === "Inactive") return;
-    if (toDay(key.trigger) < this.revokedBefore && key.adopted !== true) return; // revoked
+    // Revoked (a leak): cut off on purpose. An adopted key's issue date is its creation day.
+    const issued = key.adopted === true ? key.createdDay : toDay(key.trigger);
+    if (issued < this.revokedBefore) return;
     const policy = this.policies.get(day)!;
     const atBound = day >= toDay(key.trigger) + policy.maxAgeDays;
     if (key.adopted !== true && atBound) return; // the max-age bound wins

@@ -328,6 +328,77 @@ describe("planUserRun: a rotation day while the previous key is still used", () 
   });
 });
 
+describe("planUserRun: a recorded rotation that replaces a key kept because it was in use", () => {
+  /** Blue was kept in use on 2027-03-09; tags say a run re-issued it on 2027-03-10 and failed. */
+  const KEPT_ON_0309: RotationState = {
+    current: "green",
+    slots: { blue: { issuedOn: "2027-01-20" }, green: { issuedOn: "2027-02-08" } },
+    publishedOn: "2027-02-08",
+    previousActiveUntil: "2027-02-15",
+    previousInUse: "2027-03-09",
+  };
+  const ROTATED: RotationState = {
+    current: "blue",
+    slots: { blue: { issuedOn: "2027-03-10" }, green: { issuedOn: "2027-02-08" } },
+  };
+  const world = (): World => ({
+    tags: encodeRecord(ROTATED, STACK),
+    document: documentOf(KEPT_ON_0309, { ids: { blue: K.blue, green: K.green }, previous: true }),
+    writtenOn: "2027-03-09",
+    keys: [key(K.blue, "Active", "2027-01-20"), key(K.green, "Active", "2027-02-08")],
+  });
+  const stillUsedStop = (last: string) =>
+    `IAM user "ci": the rotation recorded in its tags replaces access key ${K.blue}, which was ` +
+    `kept Active on 2027-03-09 because it was in use, and it is still used (last ${last} by s3 ` +
+    `in eu-west-1). Stopping before any change: replacing it would cut that consumer off. Move ` +
+    `the consumer to the published key, or set rebuildRecord: true on the user for one run ` +
+    `(docs/runbooks.md, "Repairing a rotation record").`;
+
+  it("used since the day it was kept: the run stops before any change, naming key and use", async () => {
+    const { io, calls } = fakeIo(world(), {
+      [K.blue]: { date: "2027-03-10T08:00:00Z", service: "s3", region: "eu-west-1" },
+    });
+    await assert.rejects(planUserRun(SETTINGS, "2027-03-11", io), (err: unknown) => {
+      assert.ok(err instanceof RunStop);
+      assert.deepEqual(err.problems, [stillUsedStop("2027-03-10")]);
+      return true;
+    });
+    assert.deepEqual(calls, [OBSERVE, `lastUse ${K.blue}`]);
+  });
+
+  it("a use on the day it was kept counts (IAM's last-use data lags)", async () => {
+    const { io } = fakeIo(world(), {
+      [K.blue]: { date: "2027-03-09T23:00:00Z", service: "s3", region: "eu-west-1" },
+    });
+    await assert.rejects(planUserRun(SETTINGS, "2027-03-11", io), RunStop);
+  });
+
+  it("its last use unreadable: the run stops (never a silent cut-off)", async () => {
+    const { io } = fakeIo(world(), { [K.blue]: new Error("AccessDenied") });
+    await assert.rejects(planUserRun(SETTINGS, "2027-03-11", io), (err: unknown) => {
+      assert.ok(err instanceof RunStop);
+      assert.match(err.problems[0], /its last use cannot be read \(AccessDenied\)\. Stopping before any change\./);
+      return true;
+    });
+  });
+
+  it("quiet since: the recorded rotation goes ahead", async () => {
+    const { run } = await plan(world(), "2027-03-11", {
+      [K.blue]: { date: "2027-03-08T10:00:00Z" },
+    });
+    assert.equal(run.plan.current, "blue");
+    assert.equal(run.plan.slots.blue?.issuedOn, "2027-03-10");
+  });
+
+  it("the key already replaced in IAM: nothing to read, the rotation goes ahead", async () => {
+    const w = world();
+    w.keys = [key(K.green, "Active", "2027-02-08"), key("AKIAEXAMPLEBLUE00002", "Active", "2027-03-10")];
+    const { run, calls } = await plan(w, "2027-03-11");
+    assert.equal(run.plan.current, "blue");
+    assert.deepEqual(calls, [OBSERVE]);
+  });
+});
+
 describe("planUserRun: the record and the status before", () => {
   it("record = afterPublication(plan.state) on a rotation day; before = the recorded state", async () => {
     const { run, calls } = await plan(steady(), "2027-03-22");
