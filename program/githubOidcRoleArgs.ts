@@ -1,17 +1,16 @@
 /**
  * The glue from a parsed stack configuration to the GithubOidcRole's arguments (index.ts): the
- * users, their attachable policies and tag keys, and the compliance resources when the stack
- * has them. Pure: it builds plain values and registers nothing.
+ * users with each one's tags, policies and own path, and the compliance resources when the
+ * stack has them. Pure: it builds plain values and registers nothing.
  */
 import type { GithubOidcRoleArgs } from "../components";
 import { COMPLIANCE_COMPONENT_NAME } from "../components/keyRotationCompliance/settings";
 import { StackConfig } from "./stackConfig";
 
-const sorted = (items: Iterable<string>): string[] => [...new Set(items)].sort();
-
 /**
  * GithubOidcRole arguments from a parsed stack configuration: undefined without a `github`
- * section. The policies and tag keys of every user, sorted, once each.
+ * section. Each user's tags and policies (the CI role may set exactly those on that user), and
+ * its path where it differs from the stack's.
  */
 export function githubOidcRoleArgs(
   config: StackConfig,
@@ -29,8 +28,19 @@ export function githubOidcRoleArgs(
     users: config.users.map((u) => u.name),
     path: config.path,
     secretPrefix: config.secretPrefix,
-    policyArns: sorted(config.users.flatMap((u) => u.policyArns)),
-    userTagKeys: sorted(config.users.flatMap((u) => Object.keys(u.tags))),
+    userTags: Object.fromEntries(
+      config.users.filter((u) => Object.keys(u.tags).length > 0).map((u) => [u.name, u.tags]),
+    ),
+    userPolicyArns: Object.fromEntries(
+      config.users.filter((u) => u.policyArns.length > 0).map((u) => [u.name, u.policyArns]),
+    ),
+    // A user's own `path` (adopted users keep theirs), once the stack config has one.
+    userPaths: Object.fromEntries(
+      config.users.flatMap((u) => {
+        const own = (u as { readonly path?: string }).path;
+        return own !== undefined && own !== config.path ? [[u.name, own]] : [];
+      }),
+    ),
     stateBucket: github.stateBucket,
     stateKeyPrefix: github.stateKeyPrefix,
     secretsProviderKmsKeyArn: github.secretsProviderKmsKeyArn,

@@ -16,6 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   GithubOidcRoleSettings,
   githubOidcRoleSettings,
+  managedUsers,
   validateGithubOidcRoleArgs,
 } from "./settings";
 import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_URL, githubTrustPolicy } from "./trust";
@@ -49,26 +50,38 @@ export interface GithubOidcRoleArgs {
   /** Name of the preview role. Defaults to "key-rotation-github-preview". */
   readonly previewRoleName?: string;
   /**
-   * Names of the managed users. The roles may touch the keys of exactly these users and the
-   * secrets of exactly these users; a user outside the list, even under `path`, is out of reach.
-   * Required, at least one.
+   * Names of the managed users. The roles may touch the keys, tags and policies of exactly these
+   * users and the secrets of exactly these users; a user outside the list, even under `path`
+   * (another stack's), is out of reach. Required, at least one.
    */
   readonly users: readonly string[];
   /** IAM path of the managed users. Defaults to "/key-rotation/". */
   readonly path?: string;
   /** Secrets Manager name prefix of the published keys. Defaults to "key-rotation/". */
   readonly secretPrefix?: string;
-  /** Managed policies the apply role may attach to (and detach from) managed users. Defaults to none. */
-  readonly policyArns?: readonly string[];
-  /** Tag keys the stack puts on users and secrets besides the record tags. Defaults to none. */
-  readonly userTagKeys?: readonly string[];
+  /**
+   * The tags the stack puts on each user and its secret besides the record tags, by user name:
+   * the apply role may set exactly these values on exactly that user and its secret, and never
+   * remove them. Defaults to none.
+   */
+  readonly userTags?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /**
+   * The managed policies the stack attaches to each user, by user name: the apply role may
+   * attach exactly these to exactly that user, and never detach any. Defaults to none.
+   */
+  readonly userPolicyArns?: Readonly<Record<string, readonly string[]>>;
+  /** The IAM path of each user that does not live under `path`, by user name. Defaults to none. */
+  readonly userPaths?: Readonly<Record<string, string>>;
   /** S3 bucket of the Pulumi state (`s3://<bucket>/<prefix>`). Defaults to none (another backend). */
   readonly stateBucket?: string;
   /** Key prefix of the state in `stateBucket`: "" or ending with "/". Defaults to "". */
   readonly stateKeyPrefix?: string;
   /** KMS key ARN of the stack's `awskms://` secrets provider. Defaults to none. */
   readonly secretsProviderKmsKeyArn?: string;
-  /** Let the apply role manage the KeyRotationCompliance resources. Defaults to false. */
+  /**
+   * Let the roles read (refresh) the KeyRotationCompliance resources; writing them stays an
+   * administrator's apply. Defaults to false.
+   */
   readonly compliance?: boolean;
   /** Name of the KeyRotationCompliance component. Defaults to "key-rotation-compliance". */
   readonly complianceComponentName?: string;
@@ -133,7 +146,10 @@ export class GithubOidcRole extends pulumi.ComponentResource {
   constructor(name: string, args: GithubOidcRoleArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked before anything is registered, the component itself included.
     const settings = githubOidcRoleSettings(args);
-    const problems = validateGithubOidcRoleArgs(args);
+    const problems = validateGithubOidcRoleArgs(args, {
+      project: pulumi.getProject(),
+      stack: pulumi.getStack(),
+    });
     if (problems.length > 0) {
       throw new Error(`GithubOidcRole "${name}": ${problems.join(" ")}`);
     }
@@ -214,11 +230,8 @@ export class GithubOidcRole extends pulumi.ComponentResource {
       region: regionName,
       project: pulumi.getProject(),
       stack: pulumi.getStack(),
-      path: settings.path,
       secretPrefix: settings.secretPrefix,
-      users: settings.users,
-      policyArns: settings.policyArns,
-      userTagKeys: settings.userTagKeys,
+      users: managedUsers(settings),
       applyRoleName: settings.applyRoleName,
       previewRoleName: settings.previewRoleName,
       providerArn: arn,
@@ -265,7 +278,7 @@ export class GithubOidcRole extends pulumi.ComponentResource {
       { parent: this },
     );
     const stack = pulumi.getStack();
-    const attached = usersPolicyChunks(settings, settings.users, write).map((users, i) => {
+    const attached = usersPolicyChunks(settings, managedUsers(settings), write).map((users, i) => {
       const policy = new aws.iam.Policy(
         `${name}-${suffix}-users-${i}`,
         {

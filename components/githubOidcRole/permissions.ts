@@ -1,9 +1,10 @@
 /**
  * The permissions of the CI roles, as plain IAM policy documents: the apply role's and the
  * preview role's inline policies, the per-user grants split into managed policies that fit IAM's
- * size limits, the state backend and KeyRotationCompliance grants, and an explicit Deny on the
- * CI identity itself (so CI cannot widen its own permissions). Pure: a CiScope in, documents
- * out (tests deep-equal them, and check them against moto_server).
+ * size limits, the state backend and KeyRotationCompliance reads, and explicit Denies on the CI
+ * identity itself, on users' inline policies and on the compliance paging path (so CI cannot
+ * widen its own permissions or silence the backstop). Pure: a CiScope in, documents out (tests
+ * deep-equal them, and check them against moto_server).
  */
 import type * as aws from "@pulumi/aws";
 import { githubProviderArn } from "./trust";
@@ -16,12 +17,23 @@ export const PREVIEW_POLICY_NAME = "iam-key-rotation-preview";
 /** IAM allows 10,240 characters (whitespace excluded) of inline policy per role. */
 export const MAX_INLINE_POLICY_CHARS = 10_240;
 /** IAM allows 6,144 characters (whitespace excluded) per customer managed policy. */
-const MAX_MANAGED_POLICY_CHARS = 6_144;
+export const MAX_MANAGED_POLICY_CHARS = 6_144;
 /** IAM attaches at most 10 managed policies to a role (the default quota). */
 export const MAX_USER_POLICIES_PER_ROLE = 10;
 
 /** The tag RotatedKeyUser adds to each published secret. */
 const SECRET_USER_TAG = `${TAG_PREFIX}user`;
+
+/** One managed user, as its grants need it: where it lives, its tags and its policies. */
+export interface ManagedUser {
+  readonly name: string;
+  /** The user's IAM path (the stack's `path` unless the user has its own). */
+  readonly path: string;
+  /** Tags the stack puts on the user and its secret besides the record: CI may set exactly these. */
+  readonly tags: Readonly<Record<string, string>>;
+  /** Managed policies the stack attaches to the user: CI may attach exactly these. */
+  readonly policyArns: readonly string[];
+}
 
 /** Everything the permission documents depend on, as plain values. */
 export interface CiScope {
@@ -31,12 +43,9 @@ export interface CiScope {
   /** Pulumi project and stack: the state objects the roles may touch. */
   readonly project: string;
   readonly stack: string;
-  readonly path: string;
   readonly secretPrefix: string;
-  /** The managed users, by name. */
-  readonly users: readonly string[];
-  readonly policyArns: readonly string[];
-  readonly userTagKeys: readonly string[];
+  /** The managed users. */
+  readonly users: readonly ManagedUser[];
   readonly applyRoleName: string;
   /** Undefined when there is no preview role. */
   readonly previewRoleName?: string;
@@ -66,7 +75,7 @@ function iamArn(scope: Pick<CiScope, "partition" | "accountId">, resource: strin
 
 type Place = Pick<CiScope, "partition" | "accountId" | "region">;
 /** What the per-user grants depend on. */
-type UsersScope = Place & Pick<CiScope, "path" | "secretPrefix" | "users">;
+type UsersScope = Place & Pick<CiScope, "secretPrefix" | "users">;
 
 function regionalArn(scope: Place, service: string, resource: string): string {
   return `arn:${scope.partition}:${service}:${scope.region}:${scope.accountId}:${resource}`;
@@ -101,86 +110,174 @@ function readAnyUser(scope: CiScope): Statement {
   };
 }
 
-/** Any user under the managed path: for creating users, tagging and listed policies only. */
-function usersUnderPath(scope: CiScope): string {
-  return iamArn(scope, `user${scope.path}*`);
+/** The exact ARN of a managed user: `arn:aws:iam::<account>:user/key-rotation/NAME`. */
+function userArn(scope: Place, user: ManagedUser): string {
+  return iamArn(scope, `user${user.path}${user.name}`);
+}
+
+/** The exact ARN pattern of a user's secret (Secrets Manager appends six random characters). */
+function secretArn(scope: UsersScope, user: ManagedUser): string {
+  return regionalArn(scope, "secretsmanager", `secret:${scope.secretPrefix}${user.name}-??????`);
+}
+
+/** Users grouped by a key (their tags, their policies), groups and members in a stable order. */
+function groupBy(
+  users: readonly ManagedUser[],
+  key: (user: ManagedUser) => string,
+): ManagedUser[][] {
+  const groups = new Map<string, ManagedUser[]>();
+  for (const user of [...users].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const k = key(user);
+    groups.set(k, [...(groups.get(k) ?? []), user]);
+  }
+  return [...groups.keys()].sort().map((k) => groups.get(k)!);
+}
+
+/** A canonical text of a tag map (sorted keys), to group users with the same tags. */
+const tagsKey = (tags: Readonly<Record<string, string>>): string =>
+  JSON.stringify(Object.entries(tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+/**
+ * The request may carry only these tag keys, and each of `values` only with its value. IfExists:
+ * the AWS provider's TagUser and TagResource calls carry only the tags that changed (the record,
+ * on most days), and a plain StringEquals is false for a key the request does not carry.
+ */
+function tagCondition(keys: Iterable<string>, values: Readonly<Record<string, string>>) {
+  const pins = Object.keys(values)
+    .sort()
+    .map((key): [string, string] => [`aws:RequestTag/${key}`, values[key]]);
+  return {
+    "ForAllValues:StringEquals": { "aws:TagKeys": sorted(keys) },
+    ...(pins.length > 0 && { StringEqualsIfExists: Object.fromEntries(pins) }),
+  };
+}
+
+/** `items` as an IAM element: one string alone, a list otherwise. */
+const oneOrMany = (items: string[]): string | string[] => (items.length === 1 ? items[0] : items);
+
+/**
+ * Tags of the managed users and their secrets, each request held to the exact user and to the
+ * values the stack config gives that user:
+ * - the record tags (RECORD_TAG_KEYS), on every managed user: set and removed each run;
+ * - each user's own tags, with their configured values (users with the same tags share a
+ *   statement); never removed by CI (removing one is a config change, so an administrator's
+ *   apply, see docs/keyless-ci.md);
+ * - each secret's `key-rotation:user` (its user's name) and its user's tags, per secret.
+ */
+function tagStatements(scope: UsersScope): Statement[] {
+  const statements: Statement[] = [
+    {
+      Sid: "ManagedUsersRecordTags",
+      Effect: "Allow",
+      Action: sorted(["iam:CreateUser", "iam:TagUser", "iam:UntagUser"]),
+      Resource: oneOrMany(sorted(scope.users.map((u) => userArn(scope, u)))),
+      Condition: tagCondition(RECORD_TAG_KEYS, {}),
+    },
+  ];
+  const tagged = scope.users.filter((u) => Object.keys(u.tags).length > 0);
+  for (const group of groupBy(tagged, (u) => tagsKey(u.tags))) {
+    const tags = group[0].tags;
+    statements.push({
+      Effect: "Allow",
+      Action: sorted(["iam:CreateUser", "iam:TagUser"]),
+      Resource: oneOrMany(group.map((u) => userArn(scope, u))),
+      Condition: tagCondition([...RECORD_TAG_KEYS, ...Object.keys(tags)], tags),
+    });
+  }
+  for (const user of [...scope.users].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    statements.push({
+      Effect: "Allow",
+      Action: sorted(["secretsmanager:CreateSecret", "secretsmanager:TagResource"]),
+      Resource: secretArn(scope, user),
+      Condition: tagCondition([SECRET_USER_TAG, ...Object.keys(user.tags)], {
+        ...user.tags,
+        [SECRET_USER_TAG]: user.name,
+      }),
+    });
+  }
+  return statements;
+}
+
+/** Attaching exactly the policies the stack lists for a user (users with the same list share). */
+function policyStatements(scope: UsersScope): Statement[] {
+  const withPolicies = scope.users.filter((u) => u.policyArns.length > 0);
+  return groupBy(withPolicies, (u) => JSON.stringify(sorted(u.policyArns))).map((group) => ({
+    Effect: "Allow",
+    Action: "iam:AttachUserPolicy",
+    Resource: oneOrMany(group.map((u) => userArn(scope, u))),
+    Condition: { StringEquals: { "iam:PolicyARN": oneOrMany(sorted(group[0].policyArns)) } },
+  }));
 }
 
 /**
- * Exactly the managed users: keys are only ever created, read or deleted for them (a key of
- * any other user, with its policies, would be a way around the listed policies).
+ * The Pulumi DIY backend objects of this stack, `s3://<bucket>/<prefix>` (pulumi/pulumi
+ * pkg/backend/diy at the pinned CLI, see docs/keyless-ci.md, "State backend"): the metadata
+ * file, the stack's checkpoint (`.json`, `.json.gz`, `.json.zst`, its `.bak` copy and the
+ * `.pulumi-tags` file), its history and backups (written once per update under timestamped
+ * names), and its lock directory.
  */
-function managedUsers(scope: UsersScope): string[] {
-  return sorted(scope.users.map((user) => iamArn(scope, `user${scope.path}${user}`)));
-}
-
-/** Any secret under the prefix: for creating secrets and tagging them only. */
-function secretsUnderPrefix(scope: CiScope): string {
-  return regionalArn(scope, "secretsmanager", `secret:${scope.secretPrefix}*`);
-}
-
-/** Exactly the managed users' secrets (Secrets Manager appends six random characters). */
-function managedSecrets(scope: UsersScope): string[] {
-  return sorted(
-    scope.users.map((user) =>
-      regionalArn(scope, "secretsmanager", `secret:${scope.secretPrefix}${user}-??????`),
-    ),
-  );
-}
-
-function tagKeysCondition(keys: Iterable<string>) {
-  return { "ForAllValues:StringEquals": { "aws:TagKeys": sorted(keys) } };
-}
-
-/** The state backend objects of this stack (pulumi/pulumi pkg/backend/diy: store.go, lock.go). */
-export function stateObjectArns(scope: CiScope): { metadata: string; stack: string[] } {
-  const base = `arn:${scope.partition}:s3:::${scope.stateBucket}/${scope.stateKeyPrefix}.pulumi`;
+export function stateObjectArns(scope: CiScope) {
+  const bucket = `arn:${scope.partition}:s3:::${scope.stateBucket}`;
   const { project, stack } = scope;
+  const root = `${scope.stateKeyPrefix}.pulumi`;
   return {
-    metadata: `${base}/meta.yaml`,
-    stack: [
-      `${base}/stacks/${project}/${stack}.*`,
-      `${base}/history/${project}/${stack}/*`,
-      `${base}/backups/${project}/${stack}/*`,
-      `${base}/journal/${project}/${stack}/*`,
-      `${base}/locks/organization/${project}/${stack}/*`,
-    ],
+    bucket,
+    metadata: `${bucket}/${root}/meta.yaml`,
+    /** `<stack>.json*`: the checkpoint in any compression, and its `.bak` copy. */
+    checkpoint: `${bucket}/${root}/stacks/${project}/${stack}.json*`,
+    /** `<stack>.*`: the checkpoint and the stack's tags file (`pulumi stack tag`). */
+    stackFiles: `${bucket}/${root}/stacks/${project}/${stack}.*`,
+    history: `${bucket}/${root}/history/${project}/${stack}/*`,
+    backups: `${bucket}/${root}/backups/${project}/${stack}/*`,
+    locks: `${bucket}/${root}/locks/organization/${project}/${stack}/*`,
+    /** The prefixes the backend lists: the checkpoint's variants, and the lock directory. */
+    listPrefixes: {
+      checkpoint: `${root}/stacks/${project}/${stack}.json`,
+      locks: `${root}/locks/organization/${project}/${stack}/`,
+    },
   };
 }
 
 function stateStatements(scope: CiScope, write: boolean): Statement[] {
   const statements: Statement[] = [];
   if (scope.stateBucket !== undefined) {
-    const objects = stateObjectArns(scope);
+    const o = stateObjectArns(scope);
+    const prefixes = write
+      ? [o.listPrefixes.checkpoint, o.listPrefixes.locks]
+      : [o.listPrefixes.checkpoint];
     statements.push({
-      // Without ListBucket a missing object reads as 403, not 404 (Pulumi probes for some).
+      // Only the listings the backend makes: which checkpoint variant exists, and (apply) whose
+      // lock is held. Not the bucket, not the history, not another stack.
       Sid: "StateBucketList",
       Effect: "Allow",
       Action: "s3:ListBucket",
-      Resource: `arn:${scope.partition}:s3:::${scope.stateBucket}`,
+      Resource: o.bucket,
+      Condition: { StringEquals: { "s3:prefix": oneOrMany(prefixes) } },
     });
-    statements.push(
-      write
-        ? {
-            Sid: "StateObjects",
-            Effect: "Allow",
-            Action: ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
-            Resource: objects.stack,
-          }
-        : {
-            Sid: "StateObjects",
-            Effect: "Allow",
-            Action: "s3:GetObject",
-            Resource: [objects.metadata, objects.stack[0]],
-          },
-    );
+    statements.push({
+      Sid: "StateObjectsRead",
+      Effect: "Allow",
+      Action: "s3:GetObject",
+      Resource: write ? [o.metadata, o.stackFiles, o.locks] : [o.metadata, o.stackFiles],
+    });
     if (write) {
-      statements.push({
-        Sid: "StateMetadata",
-        Effect: "Allow",
-        Action: "s3:GetObject",
-        Resource: objects.metadata,
-      });
+      statements.push(
+        {
+          // History and backups are only ever added to (timestamped names), never read back
+          // or deleted by an update.
+          Sid: "StateObjectsWrite",
+          Effect: "Allow",
+          Action: "s3:PutObject",
+          Resource: [o.checkpoint, o.history, o.backups, o.locks],
+        },
+        {
+          // The only object an update deletes: its own lock, when it ends.
+          Sid: "StateLockRelease",
+          Effect: "Allow",
+          Action: "s3:DeleteObject",
+          Resource: o.locks,
+        },
+      );
     }
   }
   if (scope.secretsProviderKmsKeyArn !== undefined) {
@@ -267,69 +364,74 @@ function denySelfChange(scope: CiScope): Statement {
   };
 }
 
-/** A family of compliance resources: what a preview reads, what an apply also writes. */
+/**
+ * Explicit Deny of users' inline policies (the managed users' `iam-key-rotation-self-read`
+ * included): an inline policy on a managed user whose key CI can read would make CI anything
+ * it likes, so only an administrator writes them.
+ */
+function denyUserInlinePolicies(scope: CiScope): Statement {
+  return {
+    Sid: "DenyUserInlinePolicies",
+    Effect: "Deny",
+    Action: ["iam:DeleteUserPolicy", "iam:PutUserPolicy"],
+    Resource: iamArn(scope, "user/*"),
+  };
+}
+
+/** A family of compliance resources CI may read (refresh), and never write. */
 interface Grant {
   sid: string;
   read: string[];
-  write: string[];
   resource: string | string[];
-  condition?: Record<string, Record<string, string | string[]>>;
+}
+
+/** The compliance resources' ARNs (patterns), as CI's statements scope them. */
+function complianceResources(
+  scope: CiScope,
+  compliance: NonNullable<CiScope["compliance"]>,
+): { eventRule: string; topic: string; alarm: string; role: string; bucket: string } {
+  const notifications = nonCompliantName(compliance.ruleName);
+  return {
+    eventRule: regionalArn(scope, "events", `rule/${notifications}`),
+    // The topic and, as `<topic ARN>:<id>`, its subscriptions.
+    topic: regionalArn(scope, "sns", `${compliance.componentName}-*`),
+    alarm: regionalArn(scope, "cloudwatch", `alarm:${notifications}`),
+    role: iamArn(scope, `role/${compliance.componentName}-*`),
+    bucket: `arn:${scope.partition}:s3:::${compliance.componentName}-*`,
+  };
 }
 
 /**
- * What KeyRotationCompliance manages: its Config rule (or organization rule), EventBridge rule
- * and target, SNS topic, policy and subscriptions, CloudWatch alarm and, with a recorder, the
- * recorder, delivery channel and bucket. Scoped by name where the ARN carries one: the event rule
- * and alarm exactly, the topic, bucket and role by the component's name. Config rule ARNs carry a
- * generated id, recorders and delivery channels have no ARN to scope, the topic's KMS key has no
- * alias: those are scoped to the account and region. The topic key's policy and the recorder
- * role grant privileges: CI may read them (refresh) and pass the role to AWS Config, never change
- * them (an administrator's apply creates and changes them).
+ * What KeyRotationCompliance manages, read-only for CI: its Config rule (or organization rule),
+ * EventBridge rule and target, SNS topic, policy and subscriptions, CloudWatch alarm, the topic's
+ * KMS key and, with a recorder, the recorder, delivery channel, bucket and role. Every one of
+ * them is on the compliance paging path (a stopped recorder silences the rule as surely as a
+ * deleted subscription), so creating or changing them is an administrator's apply, like the
+ * Config rule whose ARN carries a generated id. Scoped by name where the ARN carries one.
  */
 function complianceGrants(scope: CiScope): Grant[] {
   if (scope.compliance === undefined) return [];
-  const { componentName, ruleName, recorder, organization } = scope.compliance;
-  const notifications = nonCompliantName(ruleName);
-  const grants: Grant[] = organization
-    ? [
-        {
+  const { recorder, organization } = scope.compliance;
+  const r = complianceResources(scope, scope.compliance);
+  const grants: Grant[] = [
+    organization
+      ? {
           sid: "ComplianceOrganizationRule",
           read: [
             "config:DescribeOrganizationConfigRuleStatuses",
             "config:DescribeOrganizationConfigRules",
           ],
-          // No writes: organization rule ARNs carry a generated id, so a write grant would
-          // reach every organization rule. Creating or changing it is an administrator's apply.
-          write: [],
           resource: regionalArn(scope, "config", "organization-config-rule/*"),
-        },
-      ]
-    : [
-        {
+        }
+      : {
           sid: "ComplianceConfigRule",
           read: ["config:DescribeConfigRules", "config:ListTagsForResource"],
-          // No writes: Config rule ARNs carry a generated id, so a write grant would reach every
-          // rule of the region (the backstop included). Creating or changing it is an
-          // administrator's apply.
-          write: [],
           resource: regionalArn(scope, "config", "config-rule/*"),
         },
-      ];
-  grants.push(
     {
       sid: "ComplianceEventRule",
       read: ["events:DescribeRule", "events:ListTagsForResource", "events:ListTargetsByRule"],
-      write: [
-        "events:DeleteRule",
-        "events:DisableRule",
-        "events:EnableRule",
-        "events:PutRule",
-        "events:PutTargets",
-        "events:RemoveTargets",
-        "events:TagResource",
-        "events:UntagResource",
-      ],
-      resource: regionalArn(scope, "events", `rule/${notifications}`),
+      resource: r.eventRule,
     },
     {
       sid: "ComplianceTopic",
@@ -339,28 +441,12 @@ function complianceGrants(scope: CiScope): Grant[] {
         "sns:ListSubscriptionsByTopic",
         "sns:ListTagsForResource",
       ],
-      write: [
-        "sns:CreateTopic",
-        "sns:DeleteTopic",
-        "sns:SetSubscriptionAttributes",
-        "sns:SetTopicAttributes",
-        "sns:Subscribe",
-        "sns:TagResource",
-        "sns:Unsubscribe",
-        "sns:UntagResource",
-      ],
-      resource: regionalArn(scope, "sns", `${componentName}-*`),
+      resource: r.topic,
     },
     {
       sid: "ComplianceAlarm",
       read: ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"],
-      write: [
-        "cloudwatch:DeleteAlarms",
-        "cloudwatch:PutMetricAlarm",
-        "cloudwatch:TagResource",
-        "cloudwatch:UntagResource",
-      ],
-      resource: regionalArn(scope, "cloudwatch", `alarm:${notifications}`),
+      resource: r.alarm,
     },
     {
       sid: "ComplianceTopicKeyRead",
@@ -370,10 +456,9 @@ function complianceGrants(scope: CiScope): Grant[] {
         "kms:GetKeyRotationStatus",
         "kms:ListResourceTags",
       ],
-      write: [],
       resource: regionalArn(scope, "kms", "key/*"),
     },
-  );
+  ];
   if (recorder) {
     grants.push(
       {
@@ -383,16 +468,8 @@ function complianceGrants(scope: CiScope): Grant[] {
           "config:DescribeConfigurationRecorders",
           "config:DescribeDeliveryChannels",
         ],
-        write: [
-          "config:DeleteConfigurationRecorder",
-          "config:DeleteDeliveryChannel",
-          "config:PutConfigurationRecorder",
-          "config:PutDeliveryChannel",
-          "config:StartConfigurationRecorder",
-          "config:StopConfigurationRecorder",
-        ],
+        // Recorders and delivery channels have no ARN to scope by.
         resource: "*",
-        condition: { StringEquals: { "aws:RequestedRegion": scope.region } },
       },
       {
         sid: "ComplianceRecorderRoleRead",
@@ -403,15 +480,7 @@ function complianceGrants(scope: CiScope): Grant[] {
           "iam:ListRolePolicies",
           "iam:ListRoleTags",
         ],
-        write: [],
-        resource: iamArn(scope, `role/${componentName}-*`),
-      },
-      {
-        sid: "ComplianceRecorderRolePass",
-        read: [],
-        write: ["iam:PassRole"],
-        resource: iamArn(scope, `role/${componentName}-*`),
-        condition: { StringEquals: { "iam:PassedToService": "config.amazonaws.com" } },
+        resource: r.role,
       },
       {
         sid: "ComplianceBucket",
@@ -423,80 +492,108 @@ function complianceGrants(scope: CiScope): Grant[] {
           "s3:GetReplicationConfiguration",
           "s3:ListBucket",
         ],
-        write: [
-          "s3:CreateBucket",
-          "s3:DeleteBucket",
-          "s3:DeleteBucketPolicy",
-          "s3:PutBucketOwnershipControls",
-          "s3:PutBucketPolicy",
-          "s3:PutBucketPublicAccessBlock",
-          "s3:PutBucketTagging",
-          "s3:PutBucketVersioning",
-          "s3:PutEncryptionConfiguration",
-          "s3:PutLifecycleConfiguration",
-        ],
-        resource: `arn:${scope.partition}:s3:::${componentName}-*`,
+        resource: r.bucket,
       },
     );
   }
   return grants;
 }
 
-function grantStatements(grants: Grant[], write: boolean): Statement[] {
-  return grants.flatMap((grant) => {
-    const actions = sorted(write ? [...grant.read, ...grant.write] : grant.read);
-    if (actions.length === 0) return [];
-    const statement: Statement = {
+/**
+ * Explicit Deny of every write on the compliance paging path: the event rule and its targets,
+ * the topic, its policy and subscriptions, the alarm (its actions and state included), AWS
+ * Config's rules, recorder and delivery channel, and the keys' policies and lifecycle. It holds
+ * even if a broader policy is attached to a CI role by mistake.
+ */
+function denySilencingCompliance(scope: CiScope): Statement[] {
+  if (scope.compliance === undefined) return [];
+  const r = complianceResources(scope, scope.compliance);
+  return [
+    {
+      Sid: "DenySilencingCompliance",
+      Effect: "Deny",
+      Action: sorted([
+        "cloudwatch:DeleteAlarms",
+        "cloudwatch:DisableAlarmActions",
+        "cloudwatch:PutMetricAlarm",
+        "cloudwatch:SetAlarmState",
+        "cloudwatch:TagResource",
+        "cloudwatch:UntagResource",
+        "events:DeleteRule",
+        "events:DisableRule",
+        "events:PutRule",
+        "events:PutTargets",
+        "events:RemoveTargets",
+        "events:TagResource",
+        "events:UntagResource",
+        "sns:AddPermission",
+        "sns:CreateTopic",
+        "sns:DeleteTopic",
+        "sns:RemovePermission",
+        "sns:SetSubscriptionAttributes",
+        "sns:SetTopicAttributes",
+        "sns:Subscribe",
+        "sns:TagResource",
+        "sns:Unsubscribe",
+        "sns:UntagResource",
+      ]),
+      Resource: [r.alarm, r.eventRule, r.topic],
+    },
+    {
+      // No ARN to scope Config rules (generated ids), recorders and channels by: CI needs
+      // none of these writes anywhere. Nor any key's policy or lifecycle.
+      Sid: "DenySilencingConfig",
+      Effect: "Deny",
+      Action: sorted([
+        "config:DeleteConfigRule",
+        "config:DeleteConfigurationRecorder",
+        "config:DeleteDeliveryChannel",
+        "config:DeleteEvaluationResults",
+        "config:DeleteOrganizationConfigRule",
+        "config:PutConfigRule",
+        "config:PutConfigurationRecorder",
+        "config:PutDeliveryChannel",
+        "config:PutOrganizationConfigRule",
+        "config:StopConfigurationRecorder",
+        "kms:DisableKey",
+        "kms:PutKeyPolicy",
+        "kms:ScheduleKeyDeletion",
+      ]),
+      Resource: "*",
+    },
+  ];
+}
+
+function grantStatements(grants: Grant[]): Statement[] {
+  return grants.map((grant) => {
+    const actions = sorted(grant.read);
+    return {
       Sid: grant.sid,
       Effect: "Allow",
       Action: actions.length === 1 ? actions[0] : actions,
       Resource: grant.resource,
     };
-    if (grant.condition !== undefined) statement.Condition = grant.condition;
-    return [statement];
   });
+}
+
+/** What both roles' inline policies end with: the compliance reads and the Denies. */
+function sharedTail(scope: CiScope): Statement[] {
+  return [
+    ...grantStatements(complianceGrants(scope)),
+    denySelfChange(scope),
+    denyUserInlinePolicies(scope),
+    ...denySilencingCompliance(scope),
+  ];
 }
 
 /**
  * Permissions of the apply role: what `pulumi up --refresh` of this program, `iam-key-rotation
- * verify` and `iam-key-rotation audit` need, and nothing else.
+ * verify` and `iam-key-rotation audit` need, and nothing else. The grants on the managed users
+ * and their secrets are per user, in managed policies (usersPolicy).
  */
 export function applyRolePolicy(scope: CiScope): Document {
   const statements: Statement[] = [
     readAnyUser(scope),
-    {
-      // Only the record tags and the tag keys the stack config lists: tags can grant access
-      // where policies test aws:PrincipalTag.
-      Sid: "ManagedUsersTags",
-      Effect: "Allow",
-      Action: sorted(["iam:CreateUser", "iam:TagUser", "iam:UntagUser"]),
-      Resource: usersUnderPath(scope),
-      Condition: tagKeysCondition([...RECORD_TAG_KEYS, ...scope.userTagKeys]),
-    },
-  ];
-  if (scope.policyArns.length > 0) {
-    statements.push({
-      // Only the policies the stack config lists: attaching any other policy to a managed user
-      // and reading its key from the secret would make CI anything it likes.
-      Sid: "ManagedUsersPolicies",
-      Effect: "Allow",
-      Action: sorted(["iam:AttachUserPolicy", "iam:DetachUserPolicy"]),
-      Resource: usersUnderPath(scope),
-      Condition: { StringEquals: { "iam:PolicyARN": sorted(scope.policyArns) } },
-    });
-  }
-  statements.push(
-    {
-      Sid: "ManagedSecretsTags",
-      Effect: "Allow",
-      Action: sorted([
-        "secretsmanager:CreateSecret",
-        "secretsmanager:TagResource",
-        "secretsmanager:UntagResource",
-      ]),
-      Resource: secretsUnderPrefix(scope),
-      Condition: tagKeysCondition([SECRET_USER_TAG, ...scope.userTagKeys]),
-    },
     {
       // `iam-key-rotation audit`: the credential report is account-wide by nature.
       Sid: "AuditCredentialReport",
@@ -506,9 +603,8 @@ export function applyRolePolicy(scope: CiScope): Document {
     },
     ...ciIdentityReads(scope),
     ...stateStatements(scope, true),
-    ...grantStatements(complianceGrants(scope), true),
-    denySelfChange(scope),
-  );
+    ...sharedTail(scope),
+  ];
   return { Version: "2012-10-17", Statement: statements };
 }
 
@@ -523,103 +619,121 @@ export function previewRolePolicy(scope: CiScope): Document {
     readAnyUser(scope),
     ...ciIdentityReads(scope),
     ...stateStatements(scope, false),
-    ...grantStatements(complianceGrants(scope), false),
-    denySelfChange(scope),
+    ...sharedTail(scope),
   ];
   return { Version: "2012-10-17", Statement: statements };
 }
 
 /**
+ * Reads of exactly the managed users, for both roles: their keys and each key's last use (the
+ * program's live reads, during preview too), their inline and attached policies, groups and
+ * tags (a refresh, and the import of an adopted user and its key: the AWS provider's importer
+ * of an access key calls GetAccessKeyLastUsed, its Read ListAccessKeys).
+ */
+const USER_READS = [
+  "iam:GetAccessKeyLastUsed",
+  "iam:GetUserPolicy",
+  "iam:ListAccessKeys",
+  "iam:ListAttachedUserPolicies",
+  "iam:ListGroupsForUser",
+  "iam:ListUserPolicies",
+  "iam:ListUserTags",
+];
+
+const SECRET_READS = [
+  "secretsmanager:DescribeSecret",
+  "secretsmanager:GetResourcePolicy",
+  "secretsmanager:GetSecretValue",
+  "secretsmanager:ListSecretVersionIds",
+];
+
+/**
  * The per-user grants of a role, for the users of `scope` (one chunk of them): keys of exactly
- * these users and their secrets. Kept apart from the inline policy because they grow with the
- * stack; the component puts them in managed policies (usersPolicyChunks).
+ * these users, their record tags and configured tags and policies, and their secrets. Kept apart
+ * from the inline policy because they grow with the stack; the component puts them in managed
+ * policies (usersPolicyChunks). No DeleteUser, DeleteSecret, DetachUserPolicy or removal of a
+ * configured tag: each follows a change of the stack config, which changes these grants too,
+ * so an administrator applies it.
  */
 export function usersPolicy(scope: UsersScope, write: boolean): Document {
+  const users = sorted(scope.users.map((u) => userArn(scope, u)));
+  const secrets = sorted(scope.users.map((u) => secretArn(scope, u)));
   const statements: Statement[] = write
     ? [
         {
           Sid: "ManagedUsersKeys",
           Effect: "Allow",
           Action: sorted([
+            ...USER_READS,
             "iam:CreateAccessKey",
             "iam:DeleteAccessKey",
-            "iam:DeleteUser",
-            "iam:GetAccessKeyLastUsed",
-            "iam:ListAccessKeys",
-            "iam:ListAttachedUserPolicies",
-            // The AWS provider lists a user's groups before deleting it.
-            "iam:ListGroupsForUser",
-            "iam:ListUserTags",
             "iam:UpdateAccessKey",
           ]),
-          Resource: managedUsers(scope),
+          Resource: users,
         },
         {
           Sid: "ManagedSecrets",
           Effect: "Allow",
           Action: sorted([
-            "secretsmanager:DeleteSecret",
-            "secretsmanager:DescribeSecret",
-            "secretsmanager:GetResourcePolicy",
-            "secretsmanager:GetSecretValue",
-            "secretsmanager:ListSecretVersionIds",
+            ...SECRET_READS,
             "secretsmanager:PutSecretValue",
             "secretsmanager:UpdateSecret",
             "secretsmanager:UpdateSecretVersionStage",
           ]),
-          Resource: managedSecrets(scope),
+          Resource: secrets,
         },
+        ...tagStatements(scope),
+        ...policyStatements(scope),
       ]
     : [
         {
           Sid: "ManagedUsersRead",
           Effect: "Allow",
-          Action: sorted([
-            "iam:ListAccessKeys",
-            "iam:ListAttachedUserPolicies",
-            "iam:ListUserTags",
-          ]),
-          Resource: managedUsers(scope),
+          Action: sorted(USER_READS),
+          Resource: users,
         },
         {
           Sid: "ManagedSecretsRead",
           Effect: "Allow",
-          Action: sorted([
-            "secretsmanager:DescribeSecret",
-            "secretsmanager:GetResourcePolicy",
-            "secretsmanager:GetSecretValue",
-            "secretsmanager:ListSecretVersionIds",
-          ]),
-          Resource: managedSecrets(scope),
+          Action: sorted(SECRET_READS),
+          Resource: secrets,
         },
       ];
   return { Version: "2012-10-17", Statement: statements };
 }
 
-/** The longest values a partition, account and region can have: a chunk that fits with them fits. */
-const WORST_CASE = { partition: "aws-iso-b-x", accountId: "000000000000", region: "x".repeat(20) };
+/**
+ * The longest values a partition, account and region can have: a document that fits with them
+ * fits in any account (partitions: aws-us-gov and aws-iso-b are the longest today).
+ */
+export const WORST_CASE_PLACE = {
+  partition: "aws-iso-b-x",
+  accountId: "000000000000",
+  region: "x".repeat(20),
+};
 
 /**
- * The users, split into groups whose per-user grants each fit one managed policy (in order,
- * greedily, sized with the longest partition and region there are, so it is known before the
- * account is). A single user too long for a policy on their own is a group of one.
+ * The users, split into groups whose per-user grants each fit one managed policy (in name
+ * order, greedily, sized with the longest partition and region there are, so it is known before
+ * the account is). A single user too long for a policy on their own is a group of one.
  */
 export function usersPolicyChunks(
-  scope: Pick<CiScope, "path" | "secretPrefix">,
-  users: readonly string[],
+  scope: Pick<CiScope, "secretPrefix">,
+  users: readonly ManagedUser[],
   write: boolean,
-): string[][] {
-  const chunks: string[][] = [];
-  let chunk: string[] = [];
-  for (const user of sorted(users)) {
-    const candidate = [...chunk, user];
-    const size = policySize(
+): ManagedUser[][] {
+  const chunks: ManagedUser[][] = [];
+  let chunk: ManagedUser[] = [];
+  const size = (candidate: ManagedUser[]) =>
+    policySize(
       usersPolicy(
-        { ...WORST_CASE, path: scope.path, secretPrefix: scope.secretPrefix, users: candidate },
+        { ...WORST_CASE_PLACE, secretPrefix: scope.secretPrefix, users: candidate },
         write,
       ),
     );
-    if (size > MAX_MANAGED_POLICY_CHARS && chunk.length > 0) {
+  for (const user of [...users].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const candidate = [...chunk, user];
+    if (chunk.length > 0 && size(candidate) > MAX_MANAGED_POLICY_CHARS) {
       chunks.push(chunk);
       chunk = [user];
     } else {
@@ -630,7 +744,7 @@ export function usersPolicyChunks(
   return chunks;
 }
 
-/** Characters IAM counts against the inline policy quota (whitespace excluded). */
-export function policySize(document: Document): number {
+/** Characters IAM counts against the policy quotas (whitespace excluded). */
+export function policySize(document: Document | object): number {
   return JSON.stringify(document).replace(/\s/g, "").length;
 }

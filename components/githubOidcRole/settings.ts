@@ -6,8 +6,20 @@
  * stack files without loading the AWS SDK. Every problem is a sentence naming its field.
  */
 import { got, isPlainObject, unknownKeys } from "../../lib/validation";
-import { GITHUB_OIDC_HOST } from "./trust";
-import { CiScope, MAX_USER_POLICIES_PER_ROLE, usersPolicyChunks } from "./permissions";
+import { GITHUB_OIDC_HOST, githubProviderArn, githubTrustPolicy } from "./trust";
+import {
+  applyRolePolicy,
+  CiScope,
+  ManagedUser,
+  MAX_INLINE_POLICY_CHARS,
+  MAX_MANAGED_POLICY_CHARS,
+  MAX_USER_POLICIES_PER_ROLE,
+  policySize,
+  previewRolePolicy,
+  usersPolicy,
+  usersPolicyChunks,
+  WORST_CASE_PLACE,
+} from "./permissions";
 import { DEFAULT_RULE_NAME, COMPLIANCE_COMPONENT_NAME } from "../keyRotationCompliance/settings";
 import { DEFAULT_PATH, DEFAULT_SECRET_PREFIX } from "../rotatedKeyUser/settings";
 
@@ -296,6 +308,26 @@ export function parseGithubConfig(raw: unknown, problems: string[]): GithubConfi
   };
 }
 
+/**
+ * Warnings about a parsed `github` section that are not errors: a pull_request subject in
+ * `previewSubjects` lets anyone who can push a branch run code with the preview role, which
+ * reads every published key and the stack's state. The program logs them (pulumi.log.warn);
+ * each names its field.
+ */
+export function githubConfigWarnings(github: GithubConfig): string[] {
+  return github.previewSubjects.flatMap((value, i) => {
+    const subject = checkSubject(value, "");
+    if (typeof subject === "string" || subject.kind !== "pull_request") return [];
+    return [
+      `[github.previewSubjects[${i}]] is a pull_request subject: anyone who can push a branch ` +
+        `to ${subject.repository} can run a workflow with the preview role, which reads every ` +
+        `published key and the stack's state. Put previews behind a GitHub environment with ` +
+        `required reviewers (repo:${subject.repository}:environment:preview) ` +
+        `(docs/keyless-ci.md, "What the preview role can read").`,
+    ];
+  });
+}
+
 /** The settings of a GithubOidcRole, every default applied: what it registers as its inputs. */
 export interface GithubOidcRoleSettings {
   readonly applySubjects: readonly string[];
@@ -308,12 +340,16 @@ export interface GithubOidcRoleSettings {
   readonly users: readonly string[];
   readonly path: string;
   readonly secretPrefix: string;
-  readonly policyArns: readonly string[];
-  readonly userTagKeys: readonly string[];
+  /** Each user's own tags, by user name (users without tags are absent). */
+  readonly userTags: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Each user's managed policies, by user name (users without policies are absent). */
+  readonly userPolicyArns: Readonly<Record<string, readonly string[]>>;
+  /** The users whose IAM path is not `path`, by user name. */
+  readonly userPaths: Readonly<Record<string, string>>;
   readonly stateBucket: string | undefined;
   readonly stateKeyPrefix: string;
   readonly secretsProviderKmsKeyArn: string | undefined;
-  /** The KeyRotationCompliance resources the apply role may manage; undefined: none. */
+  /** The KeyRotationCompliance resources the roles may read; undefined: none. */
   readonly compliance: CiScope["compliance"];
   readonly maxSessionDuration: number;
 }
@@ -332,11 +368,14 @@ type GithubOidcRoleGiven = Partial<Omit<GithubOidcRoleSettings, "compliance">> &
     readonly complianceOrganization?: boolean;
   };
 
+const copyMap = <T>(map: Readonly<Record<string, T>> | undefined, copy: (v: T) => T) =>
+  Object.fromEntries(Object.entries(map ?? {}).map(([k, v]) => [k, copy(v)]));
+
 /**
  * The settings with every default applied: role names "key-rotation-github-apply" and (with
  * preview subjects only) "key-rotation-github-preview", path "/key-rotation/", secret prefix
- * "key-rotation/", no policies or tag keys, state key prefix "", a one-hour session, and the
- * compliance scope of the "key-rotation-compliance" component when `compliance` is true.
+ * "key-rotation/", no user tags, policies or own paths, state key prefix "", a one-hour session,
+ * and the compliance scope of the "key-rotation-compliance" component when `compliance` is true.
  */
 export function githubOidcRoleSettings(args: GithubOidcRoleGiven): GithubOidcRoleSettings {
   const previewSubjects = [...(args.previewSubjects ?? [])];
@@ -350,8 +389,9 @@ export function githubOidcRoleSettings(args: GithubOidcRoleGiven): GithubOidcRol
     users: [...args.users],
     path: args.path ?? DEFAULT_PATH,
     secretPrefix: args.secretPrefix ?? DEFAULT_SECRET_PREFIX,
-    policyArns: [...(args.policyArns ?? [])],
-    userTagKeys: [...(args.userTagKeys ?? [])],
+    userTags: copyMap(args.userTags, (tags) => ({ ...tags })),
+    userPolicyArns: copyMap(args.userPolicyArns, (arns) => [...arns]),
+    userPaths: copyMap(args.userPaths, (p) => p),
     stateBucket: args.stateBucket,
     stateKeyPrefix: args.stateKeyPrefix ?? "",
     secretsProviderKmsKeyArn: args.secretsProviderKmsKeyArn,
@@ -367,13 +407,157 @@ export function githubOidcRoleSettings(args: GithubOidcRoleGiven): GithubOidcRol
   };
 }
 
+/** The managed users as the permission documents need them, in the order of `users`. */
+export function managedUsers(settings: GithubOidcRoleSettings): ManagedUser[] {
+  return settings.users.map((name) => ({
+    name,
+    path: settings.userPaths[name] ?? settings.path,
+    tags: { ...(settings.userTags[name] ?? {}) },
+    policyArns: [...new Set(settings.userPolicyArns[name] ?? [])].sort(),
+  }));
+}
+
+/** How a limit problem names its fields: the component's arguments or the stack config. */
+interface Fields {
+  readonly users: string;
+  /** The fields that make up one user's grants. */
+  user(name: string, index: number): string;
+  subjects(role: "apply" | "preview"): string;
+  /** What makes up a role's inline policy. */
+  inline: string;
+}
+
+const ARGS_FIELDS: Fields = {
+  users: "[users]",
+  user: (name) => `[userTags.${name}] and [userPolicyArns.${name}]`,
+  subjects: (role) => `[${role}Subjects]`,
+  inline: "[applyRoleName], [previewRoleName], [stateKeyPrefix] and the stack name",
+};
+
+const STACK_FIELDS: Fields = {
+  users: "[users]",
+  user: (name, i) => `user "${name}": [users[${i}].tags] and [users[${i}].policyArns]`,
+  subjects: (role) => `[github.${role}Subjects]`,
+  inline:
+    "[github.applyRoleName], [github.previewRoleName], [github.stateKeyPrefix] and the stack name",
+};
+
+/** `1234` → `"1,234"`. */
+const count = (n: number): string => n.toLocaleString("en-US");
+
+/** IAM's default quota for a role's trust policy, in characters (whitespace excluded). */
+export const MAX_TRUST_POLICY_CHARS = 2_048;
+
+/** Where the stack runs, for sizing its documents; unknown parts are sized at their longest. */
+export interface StackPlace {
+  /** The Pulumi project. Sized at 100 characters (Pulumi's limit) when unknown. */
+  readonly project?: string;
+  /** The Pulumi stack. Sized at 100 characters (Pulumi's limit) when unknown. */
+  readonly stack?: string;
+}
+
+/**
+ * Every IAM limit the roles' documents must fit, computed from plain values in the worst case
+ * (the longest partition, account and region there are): the users' grants in at most ten
+ * managed policies per role, each user's grant in one managed policy, each role's inline
+ * policy and each trust policy within IAM's quotas.
+ */
+function limitProblems(
+  settings: GithubOidcRoleSettings,
+  fields: Fields,
+  place: StackPlace,
+): string[] {
+  const problems: string[] = [];
+  const users = managedUsers(settings);
+  const longest = "x".repeat(100);
+  const scope: CiScope = {
+    ...WORST_CASE_PLACE,
+    project: place.project ?? longest,
+    stack: place.stack ?? longest,
+    secretPrefix: settings.secretPrefix,
+    users,
+    applyRoleName: settings.applyRoleName,
+    previewRoleName: settings.previewRoleName,
+    providerArn: settings.providerArn ?? githubProviderArn(WORST_CASE_PLACE),
+    manageProvider: settings.providerArn === undefined,
+    stateBucket: settings.stateBucket,
+    stateKeyPrefix: settings.stateKeyPrefix,
+    secretsProviderKmsKeyArn: settings.secretsProviderKmsKeyArn,
+    compliance: settings.compliance,
+  };
+
+  users.forEach((user, i) => {
+    const size = policySize(usersPolicy({ ...scope, users: [user] }, true));
+    if (size > MAX_MANAGED_POLICY_CHARS) {
+      problems.push(
+        `${fields.user(user.name, i)} make the apply role's grant for this user alone ` +
+          `${count(size)} characters, more than the ${count(MAX_MANAGED_POLICY_CHARS)} of an ` +
+          `IAM managed policy; use fewer or shorter tags and policies.`,
+      );
+    }
+  });
+  // The apply role's grants are the larger ones: they bound the number of users.
+  const policies = Math.max(
+    usersPolicyChunks(settings, users, true).length,
+    usersPolicyChunks(settings, users, false).length,
+  );
+  if (policies > MAX_USER_POLICIES_PER_ROLE) {
+    problems.push(
+      `${fields.users} lists ${settings.users.length} users: their grants need ${policies} ` +
+        `managed policies, more than the ${MAX_USER_POLICIES_PER_ROLE} IAM attaches to a role; ` +
+        `split the users across stacks.`,
+    );
+  }
+
+  type Role = {
+    role: "apply" | "preview";
+    subjects: readonly string[];
+    policy: (s: CiScope) => object;
+  };
+  const roles: Role[] = [
+    { role: "apply", subjects: settings.applySubjects, policy: applyRolePolicy },
+    ...(settings.previewRoleName === undefined
+      ? []
+      : [
+          {
+            role: "preview" as const,
+            subjects: settings.previewSubjects,
+            policy: previewRolePolicy,
+          },
+        ]),
+  ];
+  for (const { role, subjects, policy } of roles) {
+    const inline = policySize(policy(scope));
+    if (inline > MAX_INLINE_POLICY_CHARS) {
+      problems.push(
+        `${fields.inline} make the ${role} role's policy ${count(inline)} characters, more ` +
+          `than the ${count(MAX_INLINE_POLICY_CHARS)} IAM allows per role; shorten them.`,
+      );
+    }
+    if (subjects.length === 0) continue;
+    const trust = policySize(githubTrustPolicy(scope.providerArn, subjects));
+    if (trust > MAX_TRUST_POLICY_CHARS) {
+      problems.push(
+        `${fields.subjects(role)} lists ${subjects.length} subjects: the ${role} role's trust ` +
+          `policy would have ${count(trust)} characters, more than the ` +
+          `${count(MAX_TRUST_POLICY_CHARS)} IAM allows; list fewer subjects (one environment ` +
+          `covers every branch allowed to deploy to it).`,
+      );
+    }
+  }
+  return problems;
+}
+
 /**
  * Problems with the plain arguments, each naming its field: every subject must be exact and
- * well-formed (checkSubject), the apply role must not trust pull requests, the users' grants
- * must fit the managed policies IAM attaches to a role, and the session length must be one IAM
- * accepts.
+ * well-formed (checkSubject), the apply role must not trust pull requests, the per-user maps
+ * may only name listed users, every IAM limit must hold (as githubLimitProblems), and the
+ * session length must be one IAM accepts.
  */
-export function validateGithubOidcRoleArgs(args: GithubOidcRoleGiven): string[] {
+export function validateGithubOidcRoleArgs(
+  args: GithubOidcRoleGiven,
+  place: StackPlace = {},
+): string[] {
   const settings = githubOidcRoleSettings(args);
   const problems: string[] = [];
   if (settings.applySubjects.length === 0) {
@@ -382,13 +566,13 @@ export function validateGithubOidcRoleArgs(args: GithubOidcRoleGiven): string[] 
   if (settings.users.length === 0) {
     problems.push("[users] must list at least one managed user: the roles manage exactly these.");
   }
-  const policies = usersPolicyChunks(settings, settings.users, true).length;
-  if (policies > MAX_USER_POLICIES_PER_ROLE) {
-    problems.push(
-      `[users] lists ${settings.users.length} users: their grants need ${policies} managed ` +
-        `policies, more than the ${MAX_USER_POLICIES_PER_ROLE} IAM attaches to a role; split ` +
-        `the users across stacks.`,
-    );
+  const listed = new Set(settings.users);
+  for (const key of ["userTags", "userPolicyArns", "userPaths"] as const) {
+    for (const name of Object.keys(settings[key])) {
+      if (!listed.has(name)) {
+        problems.push(`[${key}.${name}] names a user that [users] does not list.`);
+      }
+    }
   }
   settings.applySubjects.forEach((value, i) => {
     const checked = checkSubject(value, `applySubjects[${i}]`);
@@ -409,5 +593,63 @@ export function validateGithubOidcRoleArgs(args: GithubOidcRoleGiven): string[] 
       `[maxSessionDuration] must be an integer from 3600 to 43200 seconds (got ${session}).`,
     );
   }
-  return problems;
+  return [...problems, ...limitProblems(settings, ARGS_FIELDS, place)];
+}
+
+/** What githubLimitProblems reads of a parsed stack configuration. */
+export interface GithubStackLimitsInput extends StackPlace {
+  readonly github: GithubConfig;
+  readonly users: readonly {
+    readonly name: string;
+    readonly tags?: Readonly<Record<string, string>>;
+    readonly policyArns?: readonly string[];
+    /** The user's own IAM path, where it differs from the stack's. */
+    readonly path?: string;
+  }[];
+  readonly path?: string;
+  readonly secretPrefix?: string;
+  /** The `compliance` section, when the stack has one. */
+  readonly compliance?: {
+    readonly ruleName: string;
+    readonly createRecorder: boolean;
+    readonly organization: boolean;
+  };
+  /** The KeyRotationCompliance component's name. Defaults to "key-rotation-compliance". */
+  readonly complianceComponentName?: string;
+}
+
+/**
+ * Every limit GithubOidcRole enforces, checked from the parsed stack config before anything is
+ * registered, each problem a sentence naming its field: how many users the roles' managed
+ * policies hold (at most ten per role, worst case over partitions and regions), each user's
+ * grant within one managed policy (tags and policies add to it), the inline and trust policy
+ * sizes. `stack` and `project` size the state grants; unknown, they are sized at 100
+ * characters. The stack config parser calls it, so `pulumi up` and `iam-key-rotation plan` both
+ * reject such a stack up front.
+ *
+ *   githubLimitProblems({ github, users: 400 users, path, secretPrefix })
+ *   // ["[users] lists 400 users: their grants need 14 managed policies, more than the 10 ..."]
+ */
+export function githubLimitProblems(config: GithubStackLimitsInput): string[] {
+  const users = config.users;
+  const path = config.path ?? DEFAULT_PATH;
+  const settings = githubOidcRoleSettings({
+    ...config.github,
+    users: users.map((u) => u.name),
+    path,
+    secretPrefix: config.secretPrefix,
+    userTags: Object.fromEntries(users.map((u) => [u.name, u.tags ?? {}])),
+    userPolicyArns: Object.fromEntries(users.map((u) => [u.name, u.policyArns ?? []])),
+    userPaths: Object.fromEntries(
+      users.flatMap((u) => (u.path !== undefined && u.path !== path ? [[u.name, u.path]] : [])),
+    ),
+    compliance: config.compliance !== undefined,
+    ...(config.compliance !== undefined && {
+      complianceComponentName: config.complianceComponentName,
+      complianceRuleName: config.compliance.ruleName,
+      complianceRecorder: config.compliance.createRecorder,
+      complianceOrganization: config.compliance.organization,
+    }),
+  });
+  return limitProblems(settings, STACK_FIELDS, config);
 }

@@ -8,11 +8,12 @@ const ECR = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPowerUser";
 const S3RO = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
 
 describe("githubOidcRoleArgs", () => {
-  it("derives the attachable policies and tag keys from every user", () => {
+  it("passes each user's tags and policies, by name (the CI role may set exactly those)", () => {
     const config = parseStackConfig({
       users: [
         { name: "a", policyArns: [ECR, S3RO], tags: { team: "x" } },
         { name: "b", policyArns: [S3RO], tags: { consumer: "y", team: "z" } },
+        { name: "c" },
       ],
       path: "/ci/",
       secretPrefix: "ci/",
@@ -24,17 +25,35 @@ describe("githubOidcRoleArgs", () => {
       providerArn: undefined,
       applyRoleName: "key-rotation-github-apply",
       previewRoleName: "key-rotation-github-preview",
-      users: ["a", "b"],
+      users: ["a", "b", "c"],
       path: "/ci/",
       secretPrefix: "ci/",
-      policyArns: [ECR, S3RO],
-      userTagKeys: ["consumer", "team"],
+      userTags: { a: { team: "x" }, b: { consumer: "y", team: "z" } },
+      userPolicyArns: { a: [ECR, S3RO], b: [S3RO] },
+      userPaths: {},
       stateBucket: "acme-state",
       stateKeyPrefix: "",
       secretsProviderKmsKeyArn: undefined,
       compliance: false,
     });
     assert.equal(githubOidcRoleArgs(parseStackConfig({ users: [{ name: "a" }] })), undefined);
+  });
+
+  it("passes a user's own path where it differs from the stack's", () => {
+    const config = parseStackConfig({
+      users: [{ name: "a" }, { name: "b" }, { name: "c" }],
+      path: "/ci/",
+      github: { applySubjects: [APPLY_SUB] },
+    });
+    // A stack config whose users carry their own path (adopted users keep theirs).
+    const withPaths = {
+      ...config,
+      users: config.users.map((u, i) => ({
+        ...u,
+        ...(i > 0 && { path: ["", "/ci/", "/old/"][i] }),
+      })),
+    };
+    assert.deepEqual(githubOidcRoleArgs(withPaths)?.userPaths, { c: "/old/" });
   });
 
   it("covers the compliance resources once the stack has a compliance section", () => {

@@ -4,6 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { loadStack } from "../../cli/stackFile";
+import { githubConfigWarnings } from "../../components/githubOidcRole/settings";
 import { ROOT } from "../support/root";
 
 const ROTATE = ".github/workflows/rotate-keys.yml";
@@ -127,6 +129,9 @@ describe("rotate-keys workflow", () => {
     assert.deepEqual(workflow.permissions, {});
     assert.deepEqual(job.permissions, { contents: "read", "id-token": "write" });
     assert.equal(job.environment, "prod");
+    assert.deepEqual(loadStack(ROOT, "prod").config.github!.applySubjects, [
+      `repo:acme/iam-key-rotation:environment:${job.environment}`,
+    ]);
   });
 
   it("assumes the apply role, applies with the policy pack, then verifies and audits", () => {
@@ -165,7 +170,17 @@ describe("preview workflow", () => {
     assert.equal(job.if, "github.event.pull_request.head.repo.full_name == github.repository");
     assert.deepEqual(workflow.permissions, {});
     assert.deepEqual(job.permissions, { contents: "read", "id-token": "write" });
-    assert.equal(job.environment, undefined);
+  });
+
+  it("runs in the protected preview environment, the only subject the preview role trusts", () => {
+    // Without it, anyone who can push a branch could run code with the preview role, which
+    // reads every published key and the state (docs/keyless-ci.md).
+    assert.equal(job.environment, "preview");
+    const github = loadStack(ROOT, "prod").config.github!;
+    assert.deepEqual(github.previewSubjects, [
+      `repo:acme/iam-key-rotation:environment:${job.environment}`,
+    ]);
+    assert.deepEqual(githubConfigWarnings(github), []);
   });
 
   it("previews with the policy pack under the preview role and changes nothing", () => {
@@ -182,6 +197,21 @@ describe("preview workflow", () => {
 });
 
 describe("both workflows", () => {
+  it("keep the state backend to this stack's listings", () => {
+    for (const file of [ROTATE, PREVIEW]) {
+      const job = Object.values<any>(load(file).jobs)[0];
+      assert.deepEqual(
+        job.env,
+        {
+          PULUMI_BACKEND_URL: "${{ secrets.PULUMI_BACKEND_URL }}",
+          PULUMI_SKIP_UPDATE_CHECK: "true",
+          PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
+        },
+        file,
+      );
+    }
+  });
+
   it("pin each action to the same commit", () => {
     const pins = new Map<string, Set<string>>();
     for (const uses of [...usesOf(load(ROTATE)), ...usesOf(load(PREVIEW))]) {

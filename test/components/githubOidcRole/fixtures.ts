@@ -4,28 +4,24 @@
  */
 import * as assert from "node:assert/strict";
 import type * as pulumi from "@pulumi/pulumi";
-import type { CiScope } from "../../../components/githubOidcRole/permissions";
+import type { CiScope, ManagedUser } from "../../../components/githubOidcRole/permissions";
+import { RECORD_TAG_KEYS } from "../../../components/rotatedKeyUser/rotationRecord";
 import { ACCOUNT, REGION } from "../../support/mocks";
 
 export const PROVIDER = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
 export const APPLY_SUB = "repo:acme/iam-key-rotation:environment:prod";
 export const PR_SUB = "repo:acme/iam-key-rotation:pull_request";
-/** Any user under the managed path: creating users, tags and listed policies only. */
-export const UNDER_PATH = `arn:aws:iam::${ACCOUNT}:user/key-rotation/*`;
 /** Exactly the managed users, and exactly their secrets. */
-export const USERS = [
-  `arn:aws:iam::${ACCOUNT}:user/key-rotation/bi-vendor-athena`,
-  `arn:aws:iam::${ACCOUNT}:user/key-rotation/onprem-jenkins-ecr`,
-];
-export const SECRETS = [
-  `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:key-rotation/bi-vendor-athena-??????`,
-  `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:key-rotation/onprem-jenkins-ecr-??????`,
-];
+export const ATHENA = `arn:aws:iam::${ACCOUNT}:user/key-rotation/bi-vendor-athena`;
+export const JENKINS = `arn:aws:iam::${ACCOUNT}:user/key-rotation/onprem-jenkins-ecr`;
+export const USERS = [ATHENA, JENKINS];
+export const ATHENA_SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:key-rotation/bi-vendor-athena-??????`;
+export const JENKINS_SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:key-rotation/onprem-jenkins-ecr-??????`;
+export const SECRETS = [ATHENA_SECRET, JENKINS_SECRET];
 export const APPLY_ROLE = `arn:aws:iam::${ACCOUNT}:role/key-rotation-github-apply`;
 export const PREVIEW_ROLE = `arn:aws:iam::${ACCOUNT}:role/key-rotation-github-preview`;
 export const APPLY_USERS_POLICIES = `arn:aws:iam::${ACCOUNT}:policy/key-rotation-github-apply-users-*`;
 export const PREVIEW_USERS_POLICIES = `arn:aws:iam::${ACCOUNT}:policy/key-rotation-github-preview-users-*`;
-export const UNDER_PREFIX = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:key-rotation/*`;
 export const ECR = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPowerUser";
 export const S3RO = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
 export const KMS_KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
@@ -36,17 +32,36 @@ export const BASE: CiScope = {
   region: REGION,
   project: "iam-key-rotation",
   stack: "prod",
-  path: "/key-rotation/",
   secretPrefix: "key-rotation/",
-  users: ["bi-vendor-athena", "onprem-jenkins-ecr"],
-  policyArns: [S3RO, ECR],
-  userTagKeys: ["team"],
+  users: [
+    {
+      name: "onprem-jenkins-ecr",
+      path: "/key-rotation/",
+      tags: { team: "platform" },
+      policyArns: [ECR],
+    },
+    {
+      name: "bi-vendor-athena",
+      path: "/key-rotation/",
+      tags: { team: "data", consumer: "bi-vendor" },
+      policyArns: [S3RO],
+    },
+  ],
   applyRoleName: "key-rotation-github-apply",
   previewRoleName: "key-rotation-github-preview",
   providerArn: PROVIDER,
   manageProvider: true,
   stateKeyPrefix: "",
 };
+
+/** A managed user under the default path, without tags or policies unless given. */
+export const user = (name: string, more: Partial<ManagedUser> = {}): ManagedUser => ({
+  name,
+  path: "/key-rotation/",
+  tags: {},
+  policyArns: [],
+  ...more,
+});
 
 export const DENY_SELF_CHANGE = {
   Sid: "DenyChangingCiIdentity",
@@ -108,53 +123,24 @@ export const READ_PROVIDER = {
   Resource: PROVIDER,
 };
 
+export const DENY_USER_INLINE_POLICIES = {
+  Sid: "DenyUserInlinePolicies",
+  Effect: "Deny",
+  Action: ["iam:DeleteUserPolicy", "iam:PutUserPolicy"],
+  Resource: `arn:aws:iam::${ACCOUNT}:user/*`,
+};
+
+const READ_ANY_USER = {
+  Sid: "ReadUsersRotationRecord",
+  Effect: "Allow",
+  Action: "iam:GetUser",
+  Resource: `arn:aws:iam::${ACCOUNT}:user/*`,
+};
+
 export const EXPECTED_APPLY = {
   Version: "2012-10-17",
   Statement: [
-    {
-      Sid: "ReadUsersRotationRecord",
-      Effect: "Allow",
-      Action: "iam:GetUser",
-      Resource: `arn:aws:iam::${ACCOUNT}:user/*`,
-    },
-    {
-      Sid: "ManagedUsersTags",
-      Effect: "Allow",
-      Action: ["iam:CreateUser", "iam:TagUser", "iam:UntagUser"],
-      Resource: UNDER_PATH,
-      Condition: {
-        "ForAllValues:StringEquals": {
-          "aws:TagKeys": [
-            "key-rotation:blue",
-            "key-rotation:current",
-            "key-rotation:green",
-            "key-rotation:previous-active-until",
-            "key-rotation:revoked-before",
-            "team",
-          ],
-        },
-      },
-    },
-    {
-      Sid: "ManagedUsersPolicies",
-      Effect: "Allow",
-      Action: ["iam:AttachUserPolicy", "iam:DetachUserPolicy"],
-      Resource: UNDER_PATH,
-      Condition: { StringEquals: { "iam:PolicyARN": [ECR, S3RO] } },
-    },
-    {
-      Sid: "ManagedSecretsTags",
-      Effect: "Allow",
-      Action: [
-        "secretsmanager:CreateSecret",
-        "secretsmanager:TagResource",
-        "secretsmanager:UntagResource",
-      ],
-      Resource: UNDER_PREFIX,
-      Condition: {
-        "ForAllValues:StringEquals": { "aws:TagKeys": ["key-rotation:user", "team"] },
-      },
-    },
+    READ_ANY_USER,
     {
       Sid: "AuditCredentialReport",
       Effect: "Allow",
@@ -165,24 +151,35 @@ export const EXPECTED_APPLY = {
     READ_CI_POLICIES,
     READ_PROVIDER,
     DENY_SELF_CHANGE,
+    DENY_USER_INLINE_POLICIES,
   ],
 };
 
 export const EXPECTED_PREVIEW = {
   Version: "2012-10-17",
   Statement: [
-    {
-      Sid: "ReadUsersRotationRecord",
-      Effect: "Allow",
-      Action: "iam:GetUser",
-      Resource: `arn:aws:iam::${ACCOUNT}:user/*`,
-    },
+    READ_ANY_USER,
     READ_CI_ROLES,
     READ_CI_POLICIES,
     READ_PROVIDER,
     DENY_SELF_CHANGE,
+    DENY_USER_INLINE_POLICIES,
   ],
 };
+
+/** The reads both roles have on exactly the managed users. */
+export const USER_READS = [
+  "iam:GetAccessKeyLastUsed",
+  "iam:GetUserPolicy",
+  "iam:ListAccessKeys",
+  "iam:ListAttachedUserPolicies",
+  "iam:ListGroupsForUser",
+  "iam:ListUserPolicies",
+  "iam:ListUserTags",
+];
+
+/** The record tag keys: CI may set and remove them on every managed user, any value. */
+export const RECORD_KEYS = [...RECORD_TAG_KEYS].sort();
 
 /** The per-user grants (managed policies `<role>-users-N`) for BASE's two users. */
 export const EXPECTED_APPLY_USERS = {
@@ -194,21 +191,15 @@ export const EXPECTED_APPLY_USERS = {
       Action: [
         "iam:CreateAccessKey",
         "iam:DeleteAccessKey",
-        "iam:DeleteUser",
-        "iam:GetAccessKeyLastUsed",
-        "iam:ListAccessKeys",
-        "iam:ListAttachedUserPolicies",
-        "iam:ListGroupsForUser",
-        "iam:ListUserTags",
+        ...USER_READS,
         "iam:UpdateAccessKey",
-      ],
+      ].sort(),
       Resource: USERS,
     },
     {
       Sid: "ManagedSecrets",
       Effect: "Allow",
       Action: [
-        "secretsmanager:DeleteSecret",
         "secretsmanager:DescribeSecret",
         "secretsmanager:GetResourcePolicy",
         "secretsmanager:GetSecretValue",
@@ -219,6 +210,75 @@ export const EXPECTED_APPLY_USERS = {
       ],
       Resource: SECRETS,
     },
+    {
+      Sid: "ManagedUsersRecordTags",
+      Effect: "Allow",
+      Action: ["iam:CreateUser", "iam:TagUser", "iam:UntagUser"],
+      Resource: USERS,
+      Condition: { "ForAllValues:StringEquals": { "aws:TagKeys": RECORD_KEYS } },
+    },
+    {
+      Effect: "Allow",
+      Action: ["iam:CreateUser", "iam:TagUser"],
+      Resource: ATHENA,
+      Condition: {
+        "ForAllValues:StringEquals": {
+          "aws:TagKeys": [...RECORD_KEYS, "consumer", "team"].sort(),
+        },
+        StringEqualsIfExists: {
+          "aws:RequestTag/consumer": "bi-vendor",
+          "aws:RequestTag/team": "data",
+        },
+      },
+    },
+    {
+      Effect: "Allow",
+      Action: ["iam:CreateUser", "iam:TagUser"],
+      Resource: JENKINS,
+      Condition: {
+        "ForAllValues:StringEquals": { "aws:TagKeys": [...RECORD_KEYS, "team"].sort() },
+        StringEqualsIfExists: { "aws:RequestTag/team": "platform" },
+      },
+    },
+    {
+      Effect: "Allow",
+      Action: ["secretsmanager:CreateSecret", "secretsmanager:TagResource"],
+      Resource: ATHENA_SECRET,
+      Condition: {
+        "ForAllValues:StringEquals": {
+          "aws:TagKeys": ["consumer", "key-rotation:user", "team"],
+        },
+        StringEqualsIfExists: {
+          "aws:RequestTag/consumer": "bi-vendor",
+          "aws:RequestTag/key-rotation:user": "bi-vendor-athena",
+          "aws:RequestTag/team": "data",
+        },
+      },
+    },
+    {
+      Effect: "Allow",
+      Action: ["secretsmanager:CreateSecret", "secretsmanager:TagResource"],
+      Resource: JENKINS_SECRET,
+      Condition: {
+        "ForAllValues:StringEquals": { "aws:TagKeys": ["key-rotation:user", "team"] },
+        StringEqualsIfExists: {
+          "aws:RequestTag/key-rotation:user": "onprem-jenkins-ecr",
+          "aws:RequestTag/team": "platform",
+        },
+      },
+    },
+    {
+      Effect: "Allow",
+      Action: "iam:AttachUserPolicy",
+      Resource: JENKINS,
+      Condition: { StringEquals: { "iam:PolicyARN": ECR } },
+    },
+    {
+      Effect: "Allow",
+      Action: "iam:AttachUserPolicy",
+      Resource: ATHENA,
+      Condition: { StringEquals: { "iam:PolicyARN": S3RO } },
+    },
   ],
 };
 
@@ -228,7 +288,7 @@ export const EXPECTED_PREVIEW_USERS = {
     {
       Sid: "ManagedUsersRead",
       Effect: "Allow",
-      Action: ["iam:ListAccessKeys", "iam:ListAttachedUserPolicies", "iam:ListUserTags"],
+      Action: USER_READS,
       Resource: USERS,
     },
     {

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { GithubOidcRole } from "../../../components/githubOidcRole/githubOidcRole";
-import { applyRolePolicy } from "../../../components/githubOidcRole/permissions";
+import { applyRolePolicy, usersPolicy } from "../../../components/githubOidcRole/permissions";
 import { githubTrustPolicy } from "../../../components/githubOidcRole/trust";
 import { GITHUB_OIDC_ROLE_TYPE } from "../../../components/typeTokens";
 import { utcToday } from "../../../lib/days";
@@ -32,7 +32,12 @@ import {
   S3RO,
   STATE,
   statements,
+  user,
 } from "./fixtures";
+
+/** The policy document of a `<role>-users-N` managed policy (its attachment has the same name). */
+const usersPolicyOf = (mocks: RecordingMocks, name: string): string =>
+  mocks.ofType("aws:iam/policy:Policy").find((r) => r.name === name)!.inputs.policy;
 
 // --- the component, under mocks ---------------------------------------------------------------
 
@@ -74,8 +79,11 @@ describe("GithubOidcRole component", () => {
       users: ["bi-vendor-athena", "onprem-jenkins-ecr"],
       applySubjects: [APPLY_SUB],
       previewSubjects: [PR_SUB],
-      policyArns: [ECR, S3RO],
-      userTagKeys: ["team"],
+      userTags: {
+        "onprem-jenkins-ecr": { team: "platform" },
+        "bi-vendor-athena": { team: "data", consumer: "bi-vendor" },
+      },
+      userPolicyArns: { "onprem-jenkins-ecr": [ECR], "bi-vendor-athena": [S3RO] },
     });
     assert.equal(await valueOf(ci.applyRoleArn), APPLY_ROLE);
     assert.equal(await valueOf(ci.previewRoleArn), PREVIEW_ROLE);
@@ -154,8 +162,9 @@ describe("GithubOidcRole component", () => {
       users: ["onprem-jenkins-ecr", "bi-vendor-athena"],
       applySubjects: [APPLY_SUB],
       previewSubjects: [PR_SUB],
-      policyArns: [ECR, S3RO],
-      userTagKeys: ["team"],
+      userTags: { "onprem-jenkins-ecr": { team: "platform" } },
+      userPolicyArns: { "onprem-jenkins-ecr": [ECR, S3RO] },
+      userPaths: { "bi-vendor-athena": "/legacy/" },
       stateBucket: "acme-pulumi-state",
       stateKeyPrefix: "infra/",
       secretsProviderKmsKeyArn: KMS_KEY,
@@ -175,8 +184,9 @@ describe("GithubOidcRole component", () => {
         users: ["onprem-jenkins-ecr", "bi-vendor-athena"],
         path: "/key-rotation/",
         secretPrefix: "key-rotation/",
-        policyArns: [ECR, S3RO],
-        userTagKeys: ["team"],
+        userTags: { "onprem-jenkins-ecr": { team: "platform" } },
+        userPolicyArns: { "onprem-jenkins-ecr": [ECR, S3RO] },
+        userPaths: { "bi-vendor-athena": "/legacy/" },
         stateBucket: "acme-pulumi-state",
         stateKeyPrefix: "infra/",
         secretsProviderKmsKeyArn: KMS_KEY,
@@ -207,8 +217,9 @@ describe("GithubOidcRole component", () => {
       users: ["bi-vendor-athena"],
       path: "/key-rotation/",
       secretPrefix: "key-rotation/",
-      policyArns: [],
-      userTagKeys: [],
+      userTags: {},
+      userPolicyArns: {},
+      userPaths: {},
       stateKeyPrefix: "",
       maxSessionDuration: 3600,
     });
@@ -255,12 +266,11 @@ describe("GithubOidcRole component", () => {
       statements(policy).map((s) => s.Sid),
       [
         "ReadUsersRotationRecord",
-        "ManagedUsersTags",
-        "ManagedSecretsTags",
         "AuditCredentialReport",
         "ReadCiRoles",
         "ReadCiPolicies",
         "DenyChangingCiIdentity",
+        "DenyUserInlinePolicies",
       ],
     );
   });
@@ -301,8 +311,6 @@ describe("GithubOidcRole component", () => {
         ...BASE,
         ...STATE,
         ...COMPLIANCE,
-        policyArns: [],
-        userTagKeys: [],
         applyRoleName: "acme-ci-apply",
         previewRoleName: undefined,
       }),
@@ -338,6 +346,50 @@ describe("GithubOidcRole component", () => {
     } finally {
       for (const [k, v] of Object.entries(env)) if (v !== undefined) process.env[k] = v;
     }
+  });
+
+  it("grants each user under its own path, with its own tags and policies", async () => {
+    const ci = new GithubOidcRole("github", {
+      users: ["onprem-jenkins-ecr", "bi-vendor-athena"],
+      applySubjects: [APPLY_SUB],
+      userTags: { "onprem-jenkins-ecr": { team: "platform" } },
+      userPolicyArns: { "onprem-jenkins-ecr": [ECR] },
+      userPaths: { "bi-vendor-athena": "/legacy/" },
+    });
+    await valueOf(ci.applyRoleArn);
+    const policy = JSON.parse(usersPolicyOf(mocks, "github-apply-users-0"));
+    assert.deepEqual(
+      policy,
+      usersPolicy(
+        {
+          ...BASE,
+          users: [
+            user("onprem-jenkins-ecr", { tags: { team: "platform" }, policyArns: [ECR] }),
+            user("bi-vendor-athena", { path: "/legacy/" }),
+          ],
+        },
+        true,
+      ),
+    );
+    assert.deepEqual(bySid(policy, "ManagedUsersKeys").Resource, [
+      `arn:aws:iam::${ACCOUNT}:user/key-rotation/onprem-jenkins-ecr`,
+      `arn:aws:iam::${ACCOUNT}:user/legacy/bi-vendor-athena`,
+    ]);
+  });
+
+  it("checks every IAM limit before registering anything, itself included", () => {
+    const users = Array.from({ length: 400 }, (_, i) => `service-account-${i}`);
+    assert.throws(
+      () => new GithubOidcRole("github", { users, applySubjects: [APPLY_SUB] }),
+      (err: Error) => {
+        assert.match(
+          err.message,
+          /^GithubOidcRole "github": \[users\] lists 400 users: their grants need \d+ managed policies, more than the 10 IAM attaches to a role; split the users across stacks\.$/,
+        );
+        return true;
+      },
+    );
+    assert.deepEqual(mocks.resources, []);
   });
 
   it("rejects bad arguments, naming each field", () => {
@@ -421,7 +473,7 @@ describe("the program with a github section", () => {
       policy,
       applyRolePolicy({
         ...BASE,
-        users: ["jenkins", "vendor"],
+        users: [user("jenkins", { tags: { team: "platform" } }), user("vendor")],
         compliance: {
           componentName: "key-rotation-compliance",
           ruleName: "acme-keys",
@@ -429,6 +481,20 @@ describe("the program with a github section", () => {
           organization: false,
         },
       }),
+    );
+    // Each user's configured tags and policies, pinned in the per-user grants.
+    assert.deepEqual(
+      JSON.parse(usersPolicyOf(mocks, "github-apply-users-0")),
+      usersPolicy(
+        {
+          ...BASE,
+          users: [
+            user("jenkins", { tags: { team: "platform" }, policyArns: [ECR] }),
+            user("vendor", { policyArns: [S3RO, ECR] }),
+          ],
+        },
+        true,
+      ),
     );
     // The names the compliance component really registers fall under those statements.
     const eventRule = mocks.ofType("aws:cloudwatch/eventRule:EventRule")[0].inputs.name;

@@ -7,11 +7,19 @@ import {
   checkSubject,
   GITHUB_KEYS,
   GithubConfig,
+  githubConfigWarnings,
+  githubLimitProblems,
   githubOidcRoleSettings,
   parseGithubConfig,
+  managedUsers,
   validateGithubOidcRoleArgs,
 } from "../../../components/githubOidcRole/settings";
-import { usersPolicyChunks } from "../../../components/githubOidcRole/permissions";
+import {
+  policySize,
+  usersPolicy,
+  usersPolicyChunks,
+  WORST_CASE_PLACE,
+} from "../../../components/githubOidcRole/permissions";
 import { ROOT } from "../../support/root";
 import { APPLY_SUB, BASE, ECR, KMS_KEY, PR_SUB, PROVIDER, S3RO } from "./fixtures";
 
@@ -286,7 +294,7 @@ describe("github stack config", () => {
     it("the prod stack's example section parses", () => {
       assert.deepEqual(loadStack(ROOT, "prod").config.github, {
         applySubjects: ["repo:acme/iam-key-rotation:environment:prod"],
-        previewSubjects: ["repo:acme/iam-key-rotation:pull_request"],
+        previewSubjects: ["repo:acme/iam-key-rotation:environment:preview"],
         applyRoleName: "key-rotation-github-apply",
         previewRoleName: "key-rotation-github-preview",
         stateBucket: "acme-pulumi-state",
@@ -316,7 +324,11 @@ describe("GithubOidcRole users", () => {
       { length: 400 },
       (_, i) => `service-account-${String(i).padStart(3, "0")}`,
     );
-    const needed = usersPolicyChunks(BASE, many, true).length;
+    const needed = usersPolicyChunks(
+      BASE,
+      managedUsers(githubOidcRoleSettings({ applySubjects: [APPLY_SUB], users: many })),
+      true,
+    ).length;
     assert.ok(needed > 10);
     assert.deepEqual(validateGithubOidcRoleArgs({ applySubjects: [APPLY_SUB], users: many }), [
       `[users] lists 400 users: their grants need ${needed} managed policies, more than the 10 ` +
@@ -336,8 +348,9 @@ describe("GithubOidcRole settings", () => {
       users: ["a"],
       path: "/key-rotation/",
       secretPrefix: "key-rotation/",
-      policyArns: [],
-      userTagKeys: [],
+      userTags: {},
+      userPolicyArns: {},
+      userPaths: {},
       stateBucket: undefined,
       stateKeyPrefix: "",
       secretsProviderKmsKeyArn: undefined,
@@ -381,8 +394,9 @@ describe("GithubOidcRole settings", () => {
       users: ["b", "a"],
       path: "/ci/",
       secretPrefix: "ci/",
-      policyArns: [S3RO, ECR],
-      userTagKeys: ["team"],
+      userTags: { a: { team: "data" } },
+      userPolicyArns: { b: [S3RO, ECR] },
+      userPaths: { a: "/legacy/" },
       stateBucket: "acme-state",
       stateKeyPrefix: "infra/",
       secretsProviderKmsKeyArn: KMS_KEY,
@@ -401,8 +415,9 @@ describe("GithubOidcRole settings", () => {
       users: ["b", "a"],
       path: "/ci/",
       secretPrefix: "ci/",
-      policyArns: [S3RO, ECR],
-      userTagKeys: ["team"],
+      userTags: { a: { team: "data" } },
+      userPolicyArns: { b: [S3RO, ECR] },
+      userPaths: { a: "/legacy/" },
       stateBucket: "acme-state",
       stateKeyPrefix: "infra/",
       secretsProviderKmsKeyArn: KMS_KEY,
@@ -423,11 +438,54 @@ describe("GithubOidcRole settings", () => {
     });
   });
 
-  it("copies the lists it is given", () => {
+  it("copies the lists and maps it is given", () => {
     const users = ["a"];
-    const settings = githubOidcRoleSettings({ applySubjects: [APPLY_SUB], users });
+    const tags = { team: "data" };
+    const arns = [S3RO];
+    const settings = githubOidcRoleSettings({
+      applySubjects: [APPLY_SUB],
+      users,
+      userTags: { a: tags },
+      userPolicyArns: { a: arns },
+    });
     users.push("b");
+    tags.team = "other";
+    arns.push(ECR);
     assert.deepEqual(settings.users, ["a"]);
+    assert.deepEqual(settings.userTags, { a: { team: "data" } });
+    assert.deepEqual(settings.userPolicyArns, { a: [S3RO] });
+  });
+
+  it("resolves each managed user: its own path or the stack's, its tags, its policies sorted once", () => {
+    const settings = githubOidcRoleSettings({
+      applySubjects: [APPLY_SUB],
+      users: ["b", "a"],
+      path: "/ci/",
+      userTags: { b: { team: "data" } },
+      userPolicyArns: { b: [S3RO, ECR, S3RO] },
+      userPaths: { a: "/legacy/" },
+    });
+    assert.deepEqual(managedUsers(settings), [
+      { name: "b", path: "/ci/", tags: { team: "data" }, policyArns: [ECR, S3RO] },
+      { name: "a", path: "/legacy/", tags: {}, policyArns: [] },
+    ]);
+  });
+
+  it("rejects per-user settings of a user it does not list", () => {
+    assert.deepEqual(
+      validateGithubOidcRoleArgs({
+        applySubjects: [APPLY_SUB],
+        users: ["a"],
+        userTags: { b: { team: "x" } },
+        userPolicyArns: { c: [S3RO] },
+        userPaths: { d: "/x/" },
+      }),
+      [
+        "[userTags.b] names a user that [users] does not list.",
+        "[userPolicyArns.c] names a user that [users] does not list.",
+        "[userPaths.d] names a user that [users] does not list.",
+      ],
+    );
   });
 
   it("accepts valid arguments and the session limits", () => {
@@ -450,5 +508,200 @@ describe("GithubOidcRole settings", () => {
       }),
       ["[maxSessionDuration] must be an integer from 3600 to 43200 seconds (got 43201)."],
     );
+  });
+});
+
+describe("githubConfigWarnings", () => {
+  it("warns, naming the field, when pull requests may assume the preview role", () => {
+    const github = parse({
+      applySubjects: [APPLY],
+      previewSubjects: ["repo:acme/iam-key-rotation:environment:preview", PR],
+    });
+    assert.deepEqual(githubConfigWarnings(github), [
+      "[github.previewSubjects[1]] is a pull_request subject: anyone who can push a branch to " +
+        "acme/iam-key-rotation can run a workflow with the preview role, which reads every " +
+        "published key and the stack's state. Put previews behind a GitHub environment with " +
+        "required reviewers (repo:acme/iam-key-rotation:environment:preview) " +
+        '(docs/keyless-ci.md, "What the preview role can read").',
+    ]);
+  });
+
+  it("is silent for environment and branch subjects, and the parser still accepts the pull request subject", () => {
+    assert.deepEqual(
+      githubConfigWarnings(
+        parse({
+          applySubjects: [APPLY],
+          previewSubjects: [
+            "repo:acme/iam-key-rotation:environment:preview",
+            "repo:acme/iam-key-rotation:ref:refs/heads/main",
+          ],
+        }),
+      ),
+      [],
+    );
+    assert.deepEqual(githubConfigWarnings(parse({ applySubjects: [APPLY] })), []);
+    assert.deepEqual(problemsOf({ applySubjects: [APPLY], previewSubjects: [PR] }), []);
+  });
+
+  it("has nothing to say about the prod stack", () => {
+    assert.deepEqual(githubConfigWarnings(loadStack(ROOT, "prod").config.github!), []);
+  });
+});
+
+describe("githubLimitProblems", () => {
+  const github = parse({
+    applySubjects: [APPLY],
+    previewSubjects: ["repo:acme/iam-key-rotation:environment:preview"],
+  });
+  const named = (n: number, length = 20) =>
+    Array.from({ length: n }, (_, i) => ({
+      name: `${String(i).padStart(4, "0")}${"x".repeat(60)}`.slice(0, length),
+    }));
+
+  it("accepts the prod stack", () => {
+    const config = loadStack(ROOT, "prod").config;
+    assert.deepEqual(githubLimitProblems({ ...config, github: config.github! }), []);
+  });
+
+  it("rejects more users than ten managed policies hold, naming [users]", () => {
+    const users = named(400);
+    const needed = usersPolicyChunks(
+      BASE,
+      users.map((u) => ({ ...u, path: "/key-rotation/", tags: {}, policyArns: [] })),
+      true,
+    ).length;
+    assert.ok(needed > 10, `${needed}`);
+    assert.deepEqual(githubLimitProblems({ github, users }), [
+      `[users] lists 400 users: their grants need ${needed} managed policies, more than the 10 ` +
+        "IAM attaches to a role; split the users across stacks.",
+    ]);
+  });
+
+  it("counts each user's tags and policies: users that fit bare do not fit with many tags", () => {
+    let fits = 1;
+    while (githubLimitProblems({ github, users: named(fits + 1) }).length === 0) fits += 1;
+    const tagged = named(fits).map((u) => ({
+      ...u,
+      tags: { team: "platform", consumer: `consumer-of-${u.name}` },
+      policyArns: [ECR],
+    }));
+    assert.match(githubLimitProblems({ github, users: tagged })[0], /^\[users\] lists \d+ users/);
+  });
+
+  it("rejects a user whose grant alone outgrows a managed policy, naming its tags and policies", () => {
+    const tags = Object.fromEntries(
+      Array.from({ length: 20 }, (_, i) => [`k${i}`.padEnd(128, "k"), "v".repeat(256)]),
+    );
+    const big = { name: "big", tags, policyArns: [ECR] };
+    const size = policySize(
+      usersPolicy(
+        {
+          ...WORST_CASE_PLACE,
+          secretPrefix: "key-rotation/",
+          users: [{ ...big, path: "/key-rotation/" }],
+        },
+        true,
+      ),
+    );
+    assert.ok(size > 6144);
+    assert.deepEqual(githubLimitProblems({ github, users: [{ name: "a" }, big] }), [
+      `user "big": [users[1].tags] and [users[1].policyArns] make the apply role's grant for ` +
+        `this user alone ${size.toLocaleString("en-US")} characters, more than the 6,144 of an ` +
+        "IAM managed policy; use fewer or shorter tags and policies.",
+    ]);
+  });
+
+  it("rejects more subjects than a trust policy holds, naming the field", () => {
+    const envs = Array.from(
+      { length: 45 },
+      (_, i) => `repo:acme/iam-key-rotation:environment:env-${String(i).padStart(2, "0")}`,
+    );
+    assert.deepEqual(
+      githubLimitProblems({ github: { ...github, applySubjects: envs }, users: [{ name: "a" }] }),
+      [
+        "[github.applySubjects] lists 45 subjects: the apply role's trust policy would have " +
+          "2,533 characters, more than the 2,048 IAM allows; list fewer subjects (one " +
+          "environment covers every branch allowed to deploy to it).",
+      ],
+    );
+    assert.match(
+      githubLimitProblems({
+        github: { ...github, previewSubjects: envs },
+        users: [{ name: "a" }],
+      })[0],
+      /^\[github\.previewSubjects\] lists 45 subjects: the preview role's trust policy/,
+    );
+  });
+
+  it("sizes the inline policy with the stack's names, or the longest ones when unknown", () => {
+    const stateKeyPrefix = `${"p".repeat(59)}/`.repeat(10);
+    const state = { ...github, stateBucket: "acme-pulumi-state", stateKeyPrefix };
+    const users = [{ name: "a" }];
+    assert.deepEqual(
+      githubLimitProblems({ github: state, users, project: "iam-key-rotation", stack: "prod" }),
+      [],
+    );
+    assert.deepEqual(githubLimitProblems({ github: state, users }), [
+      "[github.applyRoleName], [github.previewRoleName], [github.stateKeyPrefix] and the stack " +
+        "name make the apply role's policy 11,193 characters, more than the 10,240 IAM allows " +
+        "per role; shorten them.",
+    ]);
+  });
+
+  it("reports through validateGithubOidcRoleArgs with the component's field names", () => {
+    const tags = Object.fromEntries(
+      Array.from({ length: 20 }, (_, i) => [`k${i}`.padEnd(128, "k"), "v".repeat(256)]),
+    );
+    const [problem] = validateGithubOidcRoleArgs({
+      applySubjects: [APPLY_SUB],
+      users: ["big"],
+      userTags: { big: tags },
+    });
+    assert.match(
+      problem,
+      /^\[userTags\.big\] and \[userPolicyArns\.big\] make the apply role's grant for this user alone [\d,]+ characters/,
+    );
+  });
+});
+
+describe("users per stack (docs/keyless-ci.md)", () => {
+  const github = parse({ applySubjects: [APPLY], previewSubjects: [PR] });
+  /** `n` users of names `length` long, without tags or policies. */
+  const users = (n: number, length: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      name: `${String(i).padStart(4, "0")}${"x".repeat(60)}`.slice(0, length),
+    }));
+
+  /** The most users of names `length` long a stack with default names holds. */
+  function maxUsers(length: number): number {
+    const fits = (n: number) =>
+      githubLimitProblems({ github, users: users(n, length) }).length === 0;
+    let lo = 1;
+    let hi = 1000;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (fits(mid)) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  it("states the maximum the limits allow, for the longest names and for 20-character names", () => {
+    const text = readFileSync(path.join(ROOT, "docs", "keyless-ci.md"), "utf8").replace(
+      /\s+/g,
+      " ",
+    );
+    const stated =
+      /at most \*\*(\d+) users\*\* whose names are 64 characters long.*?\*\*(\d+)\*\* with 20-character names/.exec(
+        text,
+      );
+    assert.ok(stated, "the sentence is there");
+    assert.deepEqual([Number(stated[1]), Number(stated[2])], [maxUsers(64), maxUsers(20)]);
+  });
+
+  it("quotes the problem a stack of 400 users gets, word for word", () => {
+    const text = readFileSync(path.join(ROOT, "docs", "keyless-ci.md"), "utf8");
+    const [problem] = githubLimitProblems({ github, users: users(400, 20) });
+    assert.ok(text.includes(`\n${problem}\n`), problem);
   });
 });
