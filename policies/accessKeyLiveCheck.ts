@@ -20,7 +20,7 @@ import {
   maxAgeDaysSchema,
   withDefaults,
 } from "./thresholds";
-import { knownString, UNKNOWN } from "./unknownValues";
+import { UNKNOWN } from "./unknownValues";
 
 const NAME = "iam-access-key-live-check";
 
@@ -122,12 +122,12 @@ export function stackUsers(
   const anyUnattributed = index.anyKeyWithoutUser;
   const users: ManagedUser[] = [];
   for (const resource of index.users) {
-    const name = knownString(() => resource.props.name);
+    const { name, path } = index.userFacts(resource);
     if (name === undefined) continue;
     const own = index.keysOfUser(name);
     users.push({
       name,
-      path: knownString(() => resource.props.path) ?? "/",
+      path: path ?? "/",
       urn: resource.urn,
       maxAge: maxAgeOf(index.componentOf(resource), packMaxAgeDays),
       keys: [

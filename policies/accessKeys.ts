@@ -3,8 +3,9 @@
  * and creation day, how a message names it, and the key slot names of a RotatedKeyUser.
  */
 import { PolicyResource } from "@pulumi/policy";
-import { toDay } from "../lib/days";
-import { knownString, read, UNKNOWN, Unknown } from "./unknownValues";
+import { propReader, UNKNOWN, Unknown } from "./unknownValues";
+
+const DAY_MS = 86_400_000;
 
 export type Slot = "blue" | "green";
 export const SLOTS: readonly Slot[] = ["blue", "green"];
@@ -30,21 +31,22 @@ export interface KeyFacts {
 }
 
 export function keyFacts(resource: PolicyResource): KeyFacts {
-  const props = resource.props;
-  const status = read(() => props.status as unknown);
-  const createDate = read(() => props.createDate as unknown);
-  const id = knownString(() => props.id);
+  const prop = propReader(resource.props);
+  const status = prop("status");
+  const createDate = prop("createDate");
+  const id = stringOrUndefined(prop("id"));
   const facts: KeyFacts = {
     resource,
-    user: knownString(() => props.user),
+    user: stringOrUndefined(prop("user")),
     id,
     status: status === UNKNOWN ? UNKNOWN : typeof status === "string" ? status : "Active",
     createdOn: undefined,
   };
+  const ms = typeof createDate === "string" ? Date.parse(createDate) : Number.NaN;
   if (createDate === UNKNOWN) {
     facts.createdOn = UNKNOWN;
-  } else if (typeof createDate === "string" && !Number.isNaN(Date.parse(createDate))) {
-    facts.createdOn = toDay(new Date(Date.parse(createDate)));
+  } else if (!Number.isNaN(ms)) {
+    facts.createdOn = Math.floor(ms / DAY_MS);
   } else if (id !== undefined) {
     facts.createdOn = UNREADABLE;
     facts.createDateText =
@@ -53,6 +55,10 @@ export function keyFacts(resource: PolicyResource): KeyFacts {
         : (JSON.stringify(createDate) ?? "not a value");
   }
   return facts;
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
 }
 
 /** How a message names a key: `Access key "ci-green" (AKIA...) of IAM user "ci-deployer"`. */

@@ -16,7 +16,7 @@ import { isInt, isPlainObject } from "../lib/validation";
 import { KeyFacts, keyFacts, otherSlot, Slot, SLOTS } from "./accessKeys";
 import { ACCESS_KEY_TYPE, USER_TYPE } from "./resourceTypes";
 import { AgeBound } from "./thresholds";
-import { knownString, plain, read, UNKNOWN } from "./unknownValues";
+import { propReader, UNKNOWN } from "./unknownValues";
 
 /** The rotation record a RotatedKeyUser registers (`rotationState`), dates as day numbers. */
 export interface RecordFacts {
@@ -43,11 +43,16 @@ export interface RotatedKeyUserFacts {
   userName?: string;
   rotation: RotationFacts;
   /** The registered `rotationState`, when it is known and readable. */
-  record?: RecordFacts;
+  readonly record?: RecordFacts;
   /** Its key slots present in the stack. */
   keys: Partial<Record<Slot, KeyFacts>>;
   /** Its aws.iam.User child. */
   user?: PolicyResource;
+}
+
+interface UserFacts {
+  name?: string;
+  path?: string;
 }
 
 export interface StackIndex {
@@ -61,6 +66,8 @@ export interface StackIndex {
   slotOf(key: KeyFacts): { component: RotatedKeyUserFacts; slot: Slot } | undefined;
   /** The RotatedKeyUser an aws.iam.User belongs to (its parent). */
   componentOf(user: PolicyResource): RotatedKeyUserFacts | undefined;
+  /** An aws.iam.User's known name and path. */
+  userFacts(user: PolicyResource): UserFacts;
   /** The keys whose `user` is this IAM user name (IAM names are case-insensitive). */
   keysOfUser(name: string): KeyFacts[];
   /** Whether some key's user is not known (it could belong to any user). */
@@ -68,12 +75,13 @@ export interface StackIndex {
 }
 
 export function indexStack(resources: readonly PolicyResource[]): StackIndex {
-  const components = new Map<string, RotatedKeyUserFacts>();
+  const components = new Map<string, ComponentFacts>();
   const keys: KeyFacts[] = [];
   const users: PolicyResource[] = [];
+  const day = dayReader();
   for (const resource of resources) {
     if (resource.type === ROTATED_KEY_USER_TYPE) {
-      components.set(resource.urn, componentFacts(resource));
+      components.set(resource.urn, new ComponentFacts(resource, day));
     } else if (resource.type === ACCESS_KEY_TYPE) {
       keys.push(keyFacts(resource));
     } else if (resource.type === USER_TYPE) {
@@ -82,33 +90,52 @@ export function indexStack(resources: readonly PolicyResource[]): StackIndex {
   }
 
   const slots = new Map<KeyFacts, { component: RotatedKeyUserFacts; slot: Slot }>();
-  const keysByUser = new Map<string, KeyFacts[]>();
-  let anyKeyWithoutUser = false;
   for (const key of keys) {
     const parent = key.resource.parent;
     const component = parent !== undefined ? components.get(parent.urn) : undefined;
-    const slot = SLOTS.find((s) => key.resource.name === `${parent?.name}-${s}`);
+    const slot = component?.slotNamed(key.resource.name);
     if (component !== undefined && slot !== undefined) {
       component.keys[slot] = key;
       slots.set(key, { component, slot });
     }
-    if (key.user === undefined) {
-      anyKeyWithoutUser = true;
-    } else {
+  }
+  // Keys by user: only the live check asks, so built on its first question.
+  let keysByUser: Map<string, KeyFacts[]> | undefined;
+  const byUser = (): Map<string, KeyFacts[]> => {
+    if (keysByUser !== undefined) return keysByUser;
+    keysByUser = new Map();
+    for (const key of keys) {
+      if (key.user === undefined) continue;
       const name = key.user.toLowerCase();
       const list = keysByUser.get(name);
       if (list === undefined) keysByUser.set(name, [key]);
       else list.push(key);
     }
-  }
+    return keysByUser;
+  };
+
   const owners = new Map<PolicyResource, RotatedKeyUserFacts>();
+  const userFacts = new Map<PolicyResource, UserFacts>();
+  const factsOf = (user: PolicyResource): UserFacts => {
+    let facts = userFacts.get(user);
+    if (facts === undefined) {
+      const prop = propReader(user.props);
+      const name = prop("name");
+      const path = prop("path");
+      facts = {};
+      if (typeof name === "string") facts.name = name;
+      if (typeof path === "string") facts.path = path;
+      userFacts.set(user, facts);
+    }
+    return facts;
+  };
   for (const user of users) {
     const component = user.parent !== undefined ? components.get(user.parent.urn) : undefined;
     if (component === undefined) continue;
     owners.set(user, component);
     if (component.user === undefined) {
       component.user = user;
-      component.userName ??= knownString(() => user.props.name);
+      component.userName ??= factsOf(user).name;
     }
   }
 
@@ -118,8 +145,9 @@ export function indexStack(resources: readonly PolicyResource[]): StackIndex {
     components: [...components.values()],
     slotOf: (key) => slots.get(key),
     componentOf: (user) => owners.get(user),
-    keysOfUser: (name) => keysByUser.get(name.toLowerCase()) ?? [],
-    anyKeyWithoutUser,
+    userFacts: factsOf,
+    keysOfUser: (name) => byUser().get(name.toLowerCase()) ?? [],
+    anyKeyWithoutUser: keys.some((key) => key.user === undefined),
   };
 }
 
@@ -144,31 +172,62 @@ export function maxAgeOf(
   return { days: packMaxAgeDays };
 }
 
-function componentFacts(resource: PolicyResource): RotatedKeyUserFacts {
-  const props = resource.props;
-  const rotation = plain(read(() => props.rotation as unknown));
-  const facts: RotatedKeyUserFacts = {
-    resource,
-    rotation: {},
-    keys: {},
-  };
-  const userName = knownString(() => props.userName);
-  if (userName !== undefined) facts.userName = userName;
-  if (isPlainObject(rotation)) {
-    for (const field of ["everyDays", "overlapDays", "maxAgeDays"] as const) {
-      const value = rotation[field];
-      if (isInt(value) && value >= (field === "overlapDays" ? 0 : 1) && value <= 365) {
-        facts.rotation[field] = value;
+/**
+ * A RotatedKeyUser's facts. Its settings are read when it is indexed; its record when a policy
+ * first asks for it (most keys never need it).
+ */
+class ComponentFacts implements RotatedKeyUserFacts {
+  readonly rotation: RotationFacts = {};
+  readonly keys: Partial<Record<Slot, KeyFacts>> = {};
+  userName?: string;
+  user?: PolicyResource;
+  private readonly prop: (name: string) => unknown;
+  private readonly slotNames: Record<Slot, string>;
+  private recordRead = false;
+  private recordFacts?: RecordFacts;
+
+  constructor(
+    readonly resource: PolicyResource,
+    private readonly day: (value: unknown) => number | undefined,
+  ) {
+    this.prop = propReader(resource.props);
+    this.slotNames = { blue: `${resource.name}-blue`, green: `${resource.name}-green` };
+    const userName = this.prop("userName");
+    if (typeof userName === "string") this.userName = userName;
+    const rotation = this.prop("rotation");
+    if (isPlainObject(rotation)) {
+      for (const field of ["everyDays", "overlapDays", "maxAgeDays"] as const) {
+        const value = rotation[field];
+        if (isInt(value) && value >= (field === "overlapDays" ? 0 : 1) && value <= 365) {
+          this.rotation[field] = value;
+        }
       }
     }
   }
-  const record = recordFacts(plain(read(() => props.rotationState as unknown)));
-  if (record !== undefined) facts.record = record;
-  return facts;
+
+  get record(): RecordFacts | undefined {
+    if (!this.recordRead) {
+      this.recordFacts = recordFacts(this.prop("rotationState"), this.day);
+      this.recordRead = true;
+    }
+    return this.recordFacts;
+  }
+
+  /** The slot a child of this name is: `ci-blue` is ci's blue slot. */
+  slotNamed(name: string): Slot | undefined {
+    return name === this.slotNames.blue
+      ? "blue"
+      : name === this.slotNames.green
+        ? "green"
+        : undefined;
+  }
 }
 
 /** The readable parts of a registered rotationState; undefined without a readable `current`. */
-function recordFacts(value: unknown): RecordFacts | undefined {
+function recordFacts(
+  value: unknown,
+  day: (value: unknown) => number | undefined,
+): RecordFacts | undefined {
   if (!isPlainObject(value)) return undefined;
   const current = value.current;
   if (current !== "blue" && current !== "green") return undefined;
@@ -193,8 +252,20 @@ function recordFacts(value: unknown): RecordFacts | undefined {
   return record;
 }
 
-function day(value: unknown): number | undefined {
-  return isIsoDate(value) ? toDay(value) : undefined;
+/**
+ * Reads `YYYY-MM-DD` dates as day numbers (undefined for anything else), remembering each
+ * string it has read: a stack's records repeat a few dates many times, and checking a date
+ * goes through Date each time.
+ */
+function dayReader(): (value: unknown) => number | undefined {
+  const days = new Map<string, number | undefined>();
+  return (value) => {
+    if (typeof value !== "string") return undefined;
+    if (days.has(value)) return days.get(value);
+    const parsed = isIsoDate(value) ? toDay(value) : undefined;
+    days.set(value, parsed);
+    return parsed;
+  };
 }
 
 /**
