@@ -4,7 +4,6 @@ import {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import { accessKeys } from "./accessKeys";
 import {
   checkLiveKeys,
   createIamClient,
@@ -13,15 +12,17 @@ import {
   liveCheckErrorMessage,
   ManagedUser,
 } from "./accessKeyLiveCheckIam";
-import { USER_TYPE } from "./resourceTypes";
+import { indexStack, maxAgeOf } from "./stackIndex";
 import {
   asOfSchema,
-  dayOf,
   DEFAULT_MAX_AGE_DAYS,
+  evaluationDay,
   maxAgeDaysSchema,
   withDefaults,
 } from "./thresholds";
-import { knownString, UNKNOWN } from "./unknownValues";
+import { UNKNOWN } from "./unknownValues";
+
+const NAME = "iam-access-key-live-check";
 
 interface LiveCheckConfig {
   liveCheck: boolean;
@@ -34,7 +35,7 @@ interface LiveCheckConfig {
 }
 
 export const accessKeyLiveCheck: StackValidationPolicy = {
-  name: "iam-access-key-live-check",
+  name: NAME,
   description:
     "The stack's IAM users must have no Active access keys that the stack does not manage (off unless liveCheck is true).",
   configSchema: {
@@ -88,9 +89,9 @@ export const accessKeyLiveCheck: StackValidationPolicy = {
         "The live check is off; set liveCheck: true in the pack config to run it.",
       );
     }
-    const users = stackUsers(args.resources);
+    const today = evaluationDay(NAME, config.asOf, reportViolation);
+    const users = stackUsers(args.resources, config.maxAgeDays);
     if (users.length === 0) return;
-    const today = dayOf(config.asOf);
     const client = createIamClient(config);
     try {
       const findings = await checkLiveKeys(users, iamReader(client), {
@@ -108,20 +109,27 @@ export const accessKeyLiveCheck: StackValidationPolicy = {
   },
 };
 
-/** The stack's IAM users with the access keys the stack declares for each. */
-export function stackUsers(resources: PolicyResource[]): ManagedUser[] {
-  const keys = accessKeys(resources);
+/**
+ * The stack's IAM users with the access keys the stack declares for each and the maximum age of
+ * their keys (their RotatedKeyUser's rotation.maxAgeDays when lower than the pack's).
+ */
+export function stackUsers(
+  resources: readonly PolicyResource[],
+  packMaxAgeDays = DEFAULT_MAX_AGE_DAYS,
+): ManagedUser[] {
+  const index = indexStack(resources);
   // A key whose user is not known could belong to any user: none of them can be judged.
-  const anyUnattributed = keys.some((k) => k.user === undefined);
+  const anyUnattributed = index.anyKeyWithoutUser;
   const users: ManagedUser[] = [];
-  for (const resource of resources.filter((r) => r.type === USER_TYPE)) {
-    const name = knownString(() => resource.props.name);
+  for (const resource of index.users) {
+    const { name, path } = index.userFacts(resource);
     if (name === undefined) continue;
-    const own = keys.filter((k) => k.user?.toLowerCase() === name.toLowerCase());
+    const own = index.keysOfUser(name);
     users.push({
       name,
-      path: knownString(() => resource.props.path) ?? "/",
+      path: path ?? "/",
       urn: resource.urn,
+      maxAge: maxAgeOf(index.componentOf(resource), packMaxAgeDays),
       keys: [
         ...own.map((k) => ({
           id: k.id,

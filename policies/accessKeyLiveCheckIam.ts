@@ -15,6 +15,7 @@ import {
 } from "@aws-sdk/client-iam";
 import { fromDay, toDay } from "../lib/days";
 import { mapConcurrent } from "../lib/pool";
+import { AgeBound, maximumText } from "./thresholds";
 
 export interface LiveKey {
   id: string;
@@ -99,6 +100,8 @@ export interface ManagedUser {
   path: string;
   /** URN the findings about this user are reported against. */
   urn: string;
+  /** The maximum age of its keys (its RotatedKeyUser's); the options' maxAgeDays when absent. */
+  maxAge?: AgeBound;
   keys: StackKey[];
 }
 
@@ -110,6 +113,7 @@ interface StackKey {
 }
 
 interface LiveCheckOptions {
+  /** The pack's maximum age: for users without a maxAge of their own. */
   maxAgeDays: number;
   /** Day number (days since 1970-01-01, UTC) ages are computed at. */
   today: number;
@@ -173,11 +177,14 @@ async function all<T>(
 }
 
 /**
- * Lists the live keys of the stack's users and returns what the stack does not account for.
- * Users that do not exist yet (this update creates them) are skipped. While this update
- * creates or replaces keys of a user, a live key the stack does not list may be the one being
- * replaced, so that user's unmanaged keys are checked by the next preview, not this one.
- * Throws LiveCheckError when an IAM read fails.
+ * Lists the live keys of the stack's users and returns what the stack does not account for:
+ * Active keys the stack does not manage, keys the stack deactivated that are Active in IAM, and
+ * keys that are Inactive in IAM, older than the maximum age (or of unreadable age), that this
+ * update makes Active again (the stack's planned status is Active: only IAM still holds the
+ * status before the update). Users that do not exist yet (this update creates them) are
+ * skipped. While this update creates or replaces keys of a user, a live key the stack does not
+ * list may be the one being replaced, so that user's unmanaged keys are checked by the next
+ * preview, not this one. Throws LiveCheckError when an IAM read fails.
  */
 export async function checkLiveKeys(
   users: readonly ManagedUser[],
@@ -198,38 +205,80 @@ export async function checkLiveKeys(
   present.forEach((user, i) => {
     const declared = new Map(user.keys.flatMap((k) => (k.id ? [[k.id, k] as const] : [])));
     const pending = user.keys.some((k) => k.id === undefined);
+    const maxAge = user.maxAge ?? { days: options.maxAgeDays };
     for (const key of live[i]) {
-      if (key.status !== "Active") continue;
       const stackKey = declared.get(key.id);
+      if (key.status !== "Active") {
+        if (stackKey?.status === "Active" && isStale(key, maxAge, options.today)) {
+          findings.push({
+            urn: user.urn,
+            message: reactivatingMessage(user.name, key, maxAge, options.today),
+          });
+        }
+        continue;
+      }
       if (stackKey?.status === "Inactive") {
         findings.push({ urn: user.urn, message: reactivatedMessage(user.name, key.id) });
       } else if (stackKey === undefined && !pending) {
-        findings.push({ urn: user.urn, message: unmanagedMessage(user.name, key, options) });
+        findings.push({
+          urn: user.urn,
+          message: unmanagedMessage(user.name, key, maxAge, options.today),
+        });
       }
     }
   });
   return findings;
 }
 
-function unmanagedMessage(user: string, key: LiveKey, options: LiveCheckOptions): string {
+/** The creation day IAM gives a key, or undefined when it gives none it can be read from. */
+function createdOn(key: LiveKey): number | undefined {
+  if (key.createDate === undefined || Number.isNaN(key.createDate.getTime())) return undefined;
+  return toDay(key.createDate);
+}
+
+/** Older than the maximum age, or of unreadable age (which counts as stale). */
+function isStale(key: LiveKey, maxAge: AgeBound, today: number): boolean {
+  const created = createdOn(key);
+  return created === undefined || today - created > maxAge.days;
+}
+
+function unmanagedMessage(user: string, key: LiveKey, maxAge: AgeBound, today: number): string {
   const lastUsed = `aws iam get-access-key-last-used --access-key-id ${key.id}`;
   const fix =
     `Find its consumers (${lastUsed}), move them to the key this stack publishes, ` +
     `then deactivate and delete ${key.id}.`;
-  if (key.createDate === undefined || Number.isNaN(key.createDate.getTime())) {
-    return `IAM user "${user}" has an Active access key ${key.id} that this stack does not manage, so nothing rotates it. ${fix}`;
-  }
-  const created = toDay(key.createDate);
-  const age = options.today - created;
-  if (age > options.maxAgeDays) {
+  const created = createdOn(key);
+  if (created === undefined) {
     return (
       `IAM user "${user}" has an Active access key ${key.id} that this stack does not manage and ` +
-      `that is ${age} days old (created ${fromDay(created)}), over the ${options.maxAgeDays}-day maximum. ${fix}`
+      `whose creation date IAM does not give, so it counts as older than ${maximumText(maxAge)}. ${fix}`
+    );
+  }
+  const age = today - created;
+  if (age > maxAge.days) {
+    return (
+      `IAM user "${user}" has an Active access key ${key.id} that this stack does not manage and ` +
+      `that is ${age} days old (created ${fromDay(created)}), over ${maximumText(maxAge)}. ${fix}`
     );
   }
   return (
     `IAM user "${user}" has an Active access key ${key.id} (created ${fromDay(created)}) that ` +
     `this stack does not manage, so nothing rotates it. ${fix}`
+  );
+}
+
+function reactivatingMessage(user: string, key: LiveKey, maxAge: AgeBound, today: number): string {
+  const created = createdOn(key);
+  const age =
+    created === undefined
+      ? `of unknown age (IAM gives no creation date, so it counts as older than ${maximumText(maxAge)})`
+      : `${today - created} days old (created ${fromDay(created)}), over ${maximumText(maxAge)}`;
+  return (
+    `Access key ${key.id} of IAM user "${user}" is Inactive in IAM and ${age}, and this update ` +
+    `makes it Active again. A stale key must not come back: find out why the stack plans it ` +
+    `Active (an edited key-rotation:* tag record, a Pulumi CLI older than 3.208.0 that ignores ` +
+    `replacementTrigger, a key whose state was edited) and do not deploy until it plans the key ` +
+    `Inactive; rotate the user instead.`
   );
 }
 

@@ -1,8 +1,7 @@
 import { ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
-import { ROTATED_KEY_USER_TYPE } from "../components/typeTokens";
-import { keyFacts, slotNames } from "./accessKeys";
-import { ACCESS_KEY_TYPE, USER_TYPE } from "./resourceTypes";
-import { knownString, UNKNOWN } from "./unknownValues";
+import { slotNames, SLOTS } from "./accessKeys";
+import { indexStack } from "./stackIndex";
+import { UNKNOWN } from "./unknownValues";
 
 /**
  * Both slots re-issued in one update. What validateStack sees at preview, per RotatedKeyUser:
@@ -24,24 +23,19 @@ export const accessKeyOneSlotPerUpdate: StackValidationPolicy = {
     "An update must not re-issue both key slots of a RotatedKeyUser: consumers of the current key would be cut off.",
   enforcementLevel: "mandatory",
   validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
-    const components = args.resources.filter((r) => r.type === ROTATED_KEY_USER_TYPE);
-    for (const component of components) {
-      const children = args.resources.filter((r) => r.parent?.urn === component.urn);
-      const slots = slotNames(component.name).map((name) =>
-        children.find((r) => r.type === ACCESS_KEY_TYPE && r.name === name),
-      );
-      const issued = slots.filter((r) => r !== undefined && keyFacts(r).createdOn === UNKNOWN);
-      if (issued.length < slots.length) continue;
-      const user = children.find((r) => r.type === USER_TYPE);
-      const userName = user !== undefined ? knownString(() => user.props.name) : undefined;
+    for (const component of indexStack(args.resources).components) {
+      const issued = SLOTS.filter((slot) => component.keys[slot]?.createdOn === UNKNOWN);
+      if (issued.length < SLOTS.length) continue;
+      const name = component.resource.name;
+      const userName = component.userName;
       reportViolation(
-        `This update re-issues both key slots of RotatedKeyUser "${component.name}"` +
-          `${userName !== undefined ? ` (IAM user "${userName}")` : ""}: "${slotNames(component.name).join('" and "')}" ` +
+        `This update re-issues both key slots of RotatedKeyUser "${name}"` +
+          `${userName !== undefined ? ` (IAM user "${userName}")` : ""}: "${slotNames(name).join('" and "')}" ` +
           `are both being created or replaced, so the key consumers use now is deleted before ` +
           `they can read the new one. Find what replaces both keys (a component renamed without an alias, ` +
           `--replace, keys missing from the state, an edited key-rotation:* tag record) and ` +
           `undo it, so that a run re-issues one slot at a time.`,
-        component.urn,
+        component.resource.urn,
       );
     }
   },

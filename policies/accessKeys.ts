@@ -1,46 +1,64 @@
 /**
  * Reading AccessKey resources as validateStack sees them (outputs): each key's user, id, status
- * and creation day, how a message names it, and the key slots of a RotatedKeyUser.
+ * and creation day, how a message names it, and the key slot names of a RotatedKeyUser.
  */
 import { PolicyResource } from "@pulumi/policy";
-import { toDay } from "../lib/days";
-import { ROTATED_KEY_USER_TYPE } from "../components/typeTokens";
-import { ACCESS_KEY_TYPE } from "./resourceTypes";
-import { knownString, read, UNKNOWN, Unknown } from "./unknownValues";
+import { propReader, UNKNOWN, Unknown } from "./unknownValues";
 
-const SLOT_SUFFIXES = ["blue", "green"] as const;
+const DAY_MS = 86_400_000;
 
-interface KeyFacts {
+export type Slot = "blue" | "green";
+export const SLOTS: readonly Slot[] = ["blue", "green"];
+
+/** Stands for a createDate that an existing key has but that cannot be read. */
+export const UNREADABLE: unique symbol = Symbol("unreadable");
+export type Unreadable = typeof UNREADABLE;
+
+export interface KeyFacts {
   resource: PolicyResource;
   user: string | undefined;
   id: string | undefined;
   /** "Active" when the provider default applies; UNKNOWN while not known. */
   status: string | Unknown;
-  /** Day number of createDate; UNKNOWN while this update issues the key; undefined if absent. */
-  createdOn: number | Unknown | undefined;
+  /**
+   * Day number of createDate; UNKNOWN while this update issues the key; UNREADABLE when the key
+   * exists (its id is known) but its createDate is missing or not a date; undefined when neither
+   * the id nor the createDate is known.
+   */
+  createdOn: number | Unknown | Unreadable | undefined;
+  /** What the createDate is when UNREADABLE: `missing`, or the value quoted. */
+  createDateText?: string;
 }
 
 export function keyFacts(resource: PolicyResource): KeyFacts {
-  const props = resource.props;
-  const status = read(() => props.status as unknown);
-  const createDate = read(() => props.createDate as unknown);
-  let createdOn: number | Unknown | undefined;
-  if (createDate === UNKNOWN) createdOn = UNKNOWN;
-  else if (typeof createDate === "string" && !Number.isNaN(Date.parse(createDate))) {
-    createdOn = toDay(new Date(Date.parse(createDate)));
-  }
-  return {
+  const prop = propReader(resource.props);
+  const status = prop("status");
+  const createDate = prop("createDate");
+  const id = stringOrUndefined(prop("id"));
+  const facts: KeyFacts = {
     resource,
-    user: knownString(() => props.user),
-    id: knownString(() => props.id),
+    user: stringOrUndefined(prop("user")),
+    id,
     status: status === UNKNOWN ? UNKNOWN : typeof status === "string" ? status : "Active",
-    createdOn,
+    createdOn: undefined,
   };
+  const ms = typeof createDate === "string" ? Date.parse(createDate) : Number.NaN;
+  if (createDate === UNKNOWN) {
+    facts.createdOn = UNKNOWN;
+  } else if (!Number.isNaN(ms)) {
+    facts.createdOn = Math.floor(ms / DAY_MS);
+  } else if (id !== undefined) {
+    facts.createdOn = UNREADABLE;
+    facts.createDateText =
+      createDate === undefined || createDate === null
+        ? "missing"
+        : (JSON.stringify(createDate) ?? "not a value");
+  }
+  return facts;
 }
 
-/** The facts of every AccessKey among the stack's resources. */
-export function accessKeys(resources: PolicyResource[]): KeyFacts[] {
-  return resources.filter((r) => r.type === ACCESS_KEY_TYPE).map(keyFacts);
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
 }
 
 /** How a message names a key: `Access key "ci-green" (AKIA...) of IAM user "ci-deployer"`. */
@@ -52,24 +70,9 @@ export function keyLabel(key: KeyFacts): string {
 
 /** The key slot names of a RotatedKeyUser: `ci` -> `ci-blue`, `ci-green`. */
 export function slotNames(component: string): string[] {
-  return SLOT_SUFFIXES.map((slot) => `${component}-${slot}`);
+  return SLOTS.map((slot) => `${component}-${slot}`);
 }
 
-/**
- * Whether this key is a RotatedKeyUser slot whose other slot this update issues (its createDate
- * is unknown at preview): the update rotates that user.
- */
-export function siblingIsReissued(key: PolicyResource, resources: PolicyResource[]): boolean {
-  const parent = key.parent;
-  if (parent?.type !== ROTATED_KEY_USER_TYPE) return false;
-  const slots = slotNames(parent.name);
-  if (!slots.includes(key.name)) return false;
-  return resources.some(
-    (r) =>
-      r.type === ACCESS_KEY_TYPE &&
-      r.parent?.urn === parent.urn &&
-      r.name !== key.name &&
-      slots.includes(r.name) &&
-      keyFacts(r).createdOn === UNKNOWN,
-  );
+export function otherSlot(slot: Slot): Slot {
+  return slot === "blue" ? "green" : "blue";
 }

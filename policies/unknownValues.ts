@@ -55,3 +55,51 @@ export function knownNumber(get: () => unknown): number | undefined {
   const value = read(get);
   return typeof value === "number" ? value : undefined;
 }
+
+/**
+ * The values the engine sends for what is not known during preview, one per type (the list
+ * @pulumi/policy's proxy checks; pulumi/pulumi sdk/go/common/resource/plugin/rpc.go).
+ */
+const UNKNOWN_SENTINELS: ReadonlySet<unknown> = new Set([
+  "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", // boolean
+  "3eeb2bf0-c639-47a8-9e75-3b44932eb421", // number
+  "04da6b54-80e4-46f7-96ec-b56ff0331ba9", // string
+  "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2", // array
+  "030794c1-ac77-496b-92df-f27374a8bd58", // asset
+  "e48ece36-62e2-4504-bad9-02848725956a", // archive
+  "dd056dcd-154b-4c76-9bd3-c8f88648b5ff", // object
+]);
+
+/** The key under which the policy server's proxy hands out the object it wraps. */
+const PROXY_TARGET = "__getSpecialProxyTarget";
+
+/** A plain deep copy of a raw property value, every unknown sentinel replaced by UNKNOWN. */
+function fromRaw(value: unknown): unknown {
+  if (typeof value === "string") {
+    // Every sentinel is a 36-character UUID: most strings are ruled out without hashing them.
+    return value.length === 36 && UNKNOWN_SENTINELS.has(value) ? UNKNOWN : value;
+  }
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(fromRaw);
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) copy[key] = fromRaw(item);
+  return copy;
+}
+
+/**
+ * Reads a resource's properties by name, each as a plain value (any depth) with unknown values
+ * as UNKNOWN: the same values `plain(read(() => props[name]))` gives. A stack validation reads
+ * tens of thousands of properties, and every read through the policy server's proxy allocates a
+ * Proxy and an array, so the reader takes the object behind the proxy once (the proxy's own
+ * `__getSpecialProxyTarget` key) and checks for the engine's unknown sentinels itself. Where
+ * there is no such object (props that are not proxied, another SDK version), it reads through
+ * the proxy, and still takes the sentinels for UNKNOWN.
+ */
+export function propReader(props: Record<string, unknown>): (name: string) => unknown {
+  const target = read(() => props[PROXY_TARGET]);
+  if (target !== null && typeof target === "object" && !Array.isArray(target)) {
+    const raw = target as Record<string, unknown>;
+    return (name) => fromRaw(raw[name]);
+  }
+  return (name) => fromRaw(plain(read(() => props[name])));
+}

@@ -28,11 +28,21 @@ interface DeclaredKey {
   status: "Active" | "Inactive";
 }
 
-/** A RotatedKeyUser as validateStack sees it: component, user, slot keys. */
-function declaredUser(component: string, userName: string, keys: DeclaredKey[]): ResourceInput[] {
+/** A RotatedKeyUser as validateStack sees it: component (its registered outputs), user, slot keys. */
+function declaredUser(
+  component: string,
+  userName: string,
+  keys: DeclaredKey[],
+  outputs: Record<string, unknown> = {},
+): ResourceInput[] {
   const parent = urnOf("iam-key-rotation:index:RotatedKeyUser", component, STACK);
   return [
-    { type: "iam-key-rotation:index:RotatedKeyUser", name: component, parent: STACK, props: {} },
+    {
+      type: "iam-key-rotation:index:RotatedKeyUser",
+      name: component,
+      parent: STACK,
+      props: outputs,
+    },
     {
       type: "aws:iam/user:User",
       name: `${component}-user`,
@@ -189,6 +199,52 @@ describe("live check policy against moto_server", function () {
         `not manage and that is 120 days old (created ${fromDay(createdOn)}), over the 90-day ` +
         `maximum. ${fix(handMade.AccessKeyId!)}`,
     ]);
+  });
+
+  it("flags a stale Inactive key this update re-activates, against its user's own maximum", async () => {
+    await user("ci-deployer");
+    const blue = await key("ci-deployer");
+    const green = await key("ci-deployer");
+    await iam.send(
+      new UpdateAccessKeyCommand({
+        UserName: "ci-deployer",
+        AccessKeyId: blue.AccessKeyId,
+        Status: "Inactive",
+      }),
+    );
+    // The stack plans blue Active again (e.g. an edited record); ci's maximum is 60 days.
+    const resources = declaredUser(
+      "ci",
+      "ci-deployer",
+      [
+        { slot: "blue", id: blue.AccessKeyId!, status: "Active" },
+        { slot: "green", id: green.AccessKeyId!, status: "Active" },
+      ],
+      { rotation: { everyDays: 30, overlapDays: 7, maxAgeDays: 60 } },
+    );
+    const createdOn = toDay(blue.CreateDate!);
+    const young = await runStack(accessKeyLiveCheck, resources, {
+      config: config({ asOf: fromDay(createdOn + 60) }),
+    });
+    assert.deepEqual(messages(young), []);
+    const outcome = await runStack(accessKeyLiveCheck, resources, {
+      config: config({ asOf: fromDay(createdOn + 61) }),
+    });
+    assert.deepEqual(
+      outcome.violations.map((v) => [v.message, v.urn]),
+      [
+        [
+          `Access key ${blue.AccessKeyId} of IAM user "ci-deployer" is Inactive in IAM and 61 ` +
+            `days old (created ${fromDay(createdOn)}), over the 60-day maximum of ` +
+            'RotatedKeyUser "ci" (its rotation.maxAgeDays), and this update makes it Active ' +
+            "again. A stale key must not come back: find out why the stack plans it Active (an " +
+            "edited key-rotation:* tag record, a Pulumi CLI older than 3.208.0 that ignores " +
+            "replacementTrigger, a key whose state was edited) and do not deploy until it plans " +
+            "the key Inactive; rotate the user instead.",
+          userUrn("ci"),
+        ],
+      ],
+    );
   });
 
   it("checks more than 100 users", async () => {

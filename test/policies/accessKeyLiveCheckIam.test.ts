@@ -11,7 +11,7 @@ import {
   ManagedUser,
   Page,
 } from "../../policies/accessKeyLiveCheckIam";
-import { toDay } from "../../lib/days";
+import { fromDay, toDay } from "../../lib/days";
 import { TODAY } from "./fixtures";
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -104,5 +104,115 @@ describe("live check: checkLiveKeys", () => {
       );
       return true;
     });
+  });
+});
+
+describe("live check: checkLiveKeys findings", () => {
+  const today = toDay(TODAY);
+  const daysAgo = (n: number) => new Date(`${fromDay(today - n)}T08:00:00Z`);
+  /** One user "ci-deployer" whose stack key AKIASTACK is planned with this status. */
+  const user = (status: string, maxAge?: ManagedUser["maxAge"]): ManagedUser => ({
+    name: "ci-deployer",
+    path: "/key-rotation/",
+    urn: "urn:ci",
+    ...(maxAge !== undefined ? { maxAge } : {}),
+    keys: [{ id: "AKIASTACK", status }],
+  });
+  const check = (managed: ManagedUser, live: LiveKey[]) =>
+    checkLiveKeys([managed], new PagingIam({ "ci-deployer": live }), options);
+  const reactivating = (age: string) =>
+    `Access key AKIASTACK of IAM user "ci-deployer" is Inactive in IAM and ${age}, and this ` +
+    "update makes it Active again. A stale key must not come back: find out why the stack " +
+    "plans it Active (an edited key-rotation:* tag record, a Pulumi CLI older than 3.208.0 " +
+    "that ignores replacementTrigger, a key whose state was edited) and do not deploy until " +
+    "it plans the key Inactive; rotate the user instead.";
+
+  it("flags an update that re-activates an Inactive key older than the maximum", async () => {
+    const findings = await check(user("Active"), [
+      { id: "AKIASTACK", status: "Inactive", createDate: daysAgo(120) },
+    ]);
+    assert.deepEqual(findings, [
+      {
+        urn: "urn:ci",
+        message: reactivating(
+          `120 days old (created ${fromDay(today - 120)}), over the 90-day maximum`,
+        ),
+      },
+    ]);
+  });
+
+  it("judges it against the user's own maximum", async () => {
+    const findings = await check(user("Active", { days: 30, component: "ci" }), [
+      { id: "AKIASTACK", status: "Inactive", createDate: daysAgo(31) },
+    ]);
+    assert.deepEqual(
+      findings.map((f) => f.message),
+      [
+        reactivating(
+          `31 days old (created ${fromDay(today - 31)}), over the 30-day maximum of ` +
+            'RotatedKeyUser "ci" (its rotation.maxAgeDays)',
+        ),
+      ],
+    );
+  });
+
+  it("treats an Inactive key without a creation date as stale", async () => {
+    const findings = await check(user("Active"), [{ id: "AKIASTACK", status: "Inactive" }]);
+    assert.deepEqual(
+      findings.map((f) => f.message),
+      [
+        reactivating(
+          "of unknown age (IAM gives no creation date, so it counts as older than the 90-day maximum)",
+        ),
+      ],
+    );
+  });
+
+  it("does not flag re-activating a key within the maximum, or an Inactive key the stack keeps Inactive", async () => {
+    assert.deepEqual(
+      await check(user("Active"), [
+        { id: "AKIASTACK", status: "Inactive", createDate: daysAgo(90) },
+      ]),
+      [],
+    );
+    assert.deepEqual(
+      await check(user("Inactive"), [
+        { id: "AKIASTACK", status: "Inactive", createDate: daysAgo(300) },
+      ]),
+      [],
+    );
+  });
+
+  it("judges an unmanaged key's age against the user's own maximum", async () => {
+    const findings = await check(user("Active", { days: 30, component: "ci" }), [
+      { id: "AKIASTACK", status: "Active", createDate: daysAgo(5) },
+      { id: "AKIAHAND", status: "Active", createDate: daysAgo(45) },
+    ]);
+    assert.deepEqual(
+      findings.map((f) => f.message),
+      [
+        'IAM user "ci-deployer" has an Active access key AKIAHAND that this stack does not ' +
+          `manage and that is 45 days old (created ${fromDay(today - 45)}), over the 30-day ` +
+          'maximum of RotatedKeyUser "ci" (its rotation.maxAgeDays). Find its consumers (aws ' +
+          "iam get-access-key-last-used --access-key-id AKIAHAND), move them to the key this " +
+          "stack publishes, then deactivate and delete AKIAHAND.",
+      ],
+    );
+  });
+
+  it("counts an unmanaged Active key without a creation date as stale", async () => {
+    const findings = await check(user("Active"), [
+      { id: "AKIASTACK", status: "Active", createDate: daysAgo(5) },
+      { id: "AKIAHAND", status: "Active", createDate: new Date(Number.NaN) },
+    ]);
+    assert.deepEqual(
+      findings.map((f) => f.message),
+      [
+        'IAM user "ci-deployer" has an Active access key AKIAHAND that this stack does not ' +
+          "manage and whose creation date IAM does not give, so it counts as older than the " +
+          "90-day maximum. Find its consumers (aws iam get-access-key-last-used --access-key-id " +
+          "AKIAHAND), move them to the key this stack publishes, then deactivate and delete AKIAHAND.",
+      ],
+    );
   });
 });

@@ -11,6 +11,7 @@ import { accessKeyOneSlotPerUpdate } from "../../policies/accessKeyOneSlotPerUpd
 import { configRuleMaxKeyAge } from "../../policies/configRuleMaxKeyAge";
 import { githubOidcTrust } from "../../policies/githubOidcTrust";
 import * as index from "../../policies/index";
+import { rotationRecord } from "../../policies/rotationRecord";
 import { rotationSettings } from "../../policies/rotationSettings";
 import { POLICY_PACK_DIR, reconcileConfig } from "../support/policyHarness";
 
@@ -24,6 +25,7 @@ describe("policy pack metadata", () => {
       accessKeyManaged,
       accessKeyOneSlotPerUpdate,
       rotationSettings,
+      rotationRecord,
       githubOidcTrust,
       configRuleMaxKeyAge,
       accessKeyLiveCheck,
@@ -58,6 +60,11 @@ describe("policy pack metadata", () => {
           "iam-rotation-settings",
           "mandatory",
           "RotatedKeyUser rotation settings must retire every key before its maximum age, and that maximum must not exceed the pack's.",
+        ],
+        [
+          "iam-rotation-record",
+          "mandatory",
+          "A RotatedKeyUser's rotation record must agree with its keys where a disagreement could cut consumers off or keep a key Active past its maximum age.",
         ],
         [
           "iam-github-oidc-trust",
@@ -103,6 +110,7 @@ describe("policy pack metadata", () => {
       "iam-access-key-managed": {},
       "iam-access-key-one-slot-per-update": {},
       "iam-rotation-settings": { maxAgeDays: 90 },
+      "iam-rotation-record": {},
       "iam-github-oidc-trust": {},
       "iam-config-rule-max-key-age": { maxAgeDays: 90 },
       "iam-access-key-live-check": {

@@ -9,6 +9,7 @@ import * as assert from "node:assert/strict";
 import { ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import * as path from "node:path";
+import { fromDay, toDay, utcToday } from "../../lib/days";
 import { policies } from "../../policies/index";
 import {
   PACK_VERSION,
@@ -19,7 +20,8 @@ import {
   Violation,
   analyzerResource,
 } from "../support/policyHarness";
-import { deployedUserStack, named, slotKey, STACK_URN, TODAY } from "./fixtures";
+import { deployedUserStack, named, slotKey, STACK_URN, stateOf, TODAY } from "./fixtures";
+import { ResourceInput } from "../support/policyHarness";
 
 const packRequire = createRequire(path.join(POLICY_PACK_DIR, "index.ts"));
 const runPolicyPack = packRequire.resolve("@pulumi/pulumi/cmd/run-policy-pack");
@@ -31,10 +33,32 @@ const { Struct } = protoRequire("google-protobuf/google/protobuf/struct_pb");
 const { Empty } = protoRequire("google-protobuf/google/protobuf/empty_pb");
 
 const LEVELS = ["advisory", "mandatory", "disabled", "remediate"] as const;
+/**
+ * The served pack reads the real clock, the harness the fixtures' pinned one (TODAY), and a
+ * past asOf is rejected: both judge ages as of tomorrow (by the real clock), on the fixtures
+ * moved forward by as many days.
+ */
+const AS_OF = fromDay(toDay(utcToday()) + 1);
+const SHIFT = toDay(AS_OF) - toDay(TODAY);
 const PACK_CONFIG = {
-  "iam-access-key-max-age": { asOf: TODAY },
-  "iam-access-key-age-warning": { asOf: TODAY },
+  "iam-access-key-max-age": { asOf: AS_OF },
+  "iam-access-key-age-warning": { asOf: AS_OF },
 };
+
+/** Every date (YYYY-MM-DD, alone or starting a timestamp) in the props, SHIFT days later. */
+function shifted(resources: ResourceInput[]): ResourceInput[] {
+  const shift = (value: unknown): unknown => {
+    if (typeof value === "string") {
+      return value.replace(/^(\d{4}-\d{2}-\d{2})/, (d) => fromDay(toDay(d) + SHIFT));
+    }
+    if (Array.isArray(value)) return value.map(shift);
+    if (typeof value === "object" && value !== null) {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shift(v)]));
+    }
+    return value;
+  };
+  return resources.map((r) => ({ ...r, props: shift(r.props) as Record<string, unknown> }));
+}
 
 function unary(client: any, method: string, request: unknown): Promise<any> {
   return new Promise((resolve, reject) =>
@@ -120,8 +144,14 @@ describe("policy pack served by run-policy-pack (as `pulumi preview --policy-pac
   });
 
   it("blocks a stale key at AnalyzeStack exactly as the harness says", async () => {
-    const resources = deployedUserStack();
+    // Runs stopped after green was issued on 2026-08-23: record and key agree, green is stale.
+    let resources = deployedUserStack();
     named(resources, "ci-green").props.createDate = "2026-08-23T06:00:00Z";
+    Object.assign(stateOf(resources, "ci"), {
+      slots: { blue: { issuedOn: "2026-07-24" }, green: { issuedOn: "2026-08-23" } },
+    });
+    named(resources, "ci-blue").props.createDate = "2026-07-24T06:00:00Z";
+    resources = shifted(resources);
     const request = new pb.AnalyzeStackRequest();
     request.setResourcesList(resources.map((r) => analyzerResource(r, new pb.AnalyzerResource())));
     const served = diagnostics(await unary(client, "analyzeStack", request));
@@ -130,9 +160,9 @@ describe("policy pack served by run-policy-pack (as `pulumi preview --policy-pac
     for (const p of policies.filter((p) => "validateStack" in p)) {
       expected.push(...(await runStack(p, resources, { config: PACK_CONFIG })).violations);
     }
-    assert.equal(served.length, 1);
-    assert.equal(served[0].policyName, "iam-access-key-max-age");
     assert.deepEqual(served, expected);
+    assert.equal(served.length, 1, JSON.stringify(served, null, 1));
+    assert.equal(served[0].policyName, "iam-access-key-max-age");
   });
 
   it("blocks an unmanaged key at Analyze exactly as the harness says", async () => {
