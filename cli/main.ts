@@ -53,7 +53,18 @@ export async function main(args: readonly string[], io: Io = processIo()): Promi
       io.stderr(`error: ${err.message}\n`);
       return EXIT.aws;
     }
-    throw err;
+    // A bug. Its message and stack may quote what the command read (a secret, a file), so
+    // they are printed only when asked for.
+    if (io.env.IAM_KEY_ROTATION_DEBUG === "1") {
+      io.stderr(`error: ${err instanceof Error && err.stack ? err.stack : String(err)}\n`);
+    } else {
+      io.stderr(
+        `error: internal error (${err instanceof Error ? err.name : typeof err}); ` +
+          "set IAM_KEY_ROTATION_DEBUG=1 to print its details, which may include data the " +
+          "command read.\n",
+      );
+    }
+    return EXIT.internal;
   }
 }
 
