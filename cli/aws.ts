@@ -12,6 +12,7 @@ import { STSClient } from "@aws-sdk/client-sts";
 import { fromIni } from "@aws-sdk/credential-providers";
 import { Command } from "commander";
 import { AwsError, UsageError } from "./errors";
+import { oneLine } from "./format";
 
 export interface AwsOptions {
   region?: string;
@@ -269,13 +270,36 @@ export function isAwsFailure(err: unknown): boolean {
   );
 }
 
-/** First line of an SDK message; the SDK's "Deserialization error" text says nothing useful. */
+/**
+ * First line of an SDK message, printable (the server wrote it: no control characters, no
+ * line breaks, bounded); the SDK's "Deserialization error" text says nothing useful.
+ */
 function cleanMessage(e: SdkErrorShape): string {
-  const text = (e.message ?? "").split("\n")[0].trim();
+  const text = oneLine((e.message ?? "").split("\n")[0].trim());
   if (text === "" || /^Deserialization error/.test(text) || text === "UnknownError") {
     return e.$metadata?.httpStatusCode !== undefined ? `HTTP ${e.$metadata.httpStatusCode}` : "";
   }
   return text;
+}
+
+/**
+ * What AWS answered, on one printable line: `InvalidClientTokenId: The security token ...`
+ * (the error code the server sent, and the first line of its message), or `HTTP 502` for an
+ * answer the SDK could not parse.
+ */
+export function awsErrorText(err: unknown): string {
+  const e = (
+    typeof err === "object" && err !== null ? err : { message: String(err) }
+  ) as SdkErrorShape;
+  // The error's name is the error code the server sent: printable too.
+  const name = oneLine(e.name ?? "Error", 100);
+  const message = cleanMessage(e);
+  const status = e.$metadata?.httpStatusCode;
+  // An answer the SDK could not parse (e.g. an HTML or XML error page where JSON was due).
+  const unparsed = name === "SyntaxError" && status !== undefined;
+  return unparsed
+    ? `HTTP ${status}`
+    : `${name}${message !== "" && message !== name ? `: ${message}` : ""}`;
 }
 
 /**
@@ -287,14 +311,10 @@ export function describeAwsFailure(err: unknown): string {
     typeof err === "object" && err !== null ? err : { message: String(err) }
   ) as SdkErrorShape;
   const action = typeof err === "object" && err !== null ? actionOfError.get(err) : undefined;
-  const name = e.name ?? "Error";
+  const name = oneLine(e.name ?? "Error", 100);
   const message = cleanMessage(e);
   const status = e.$metadata?.httpStatusCode;
-  // An answer the SDK could not parse (e.g. an HTML or XML error page where JSON was due).
-  const unparsed = name === "SyntaxError" && status !== undefined;
-  const what = unparsed
-    ? `HTTP ${status}`
-    : `${name}${message !== "" && message !== name ? `: ${message}` : ""}`;
+  const what = awsErrorText(err);
   if (name === "CredentialsProviderError") {
     return (
       `no AWS credentials found (${message}). Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ` +

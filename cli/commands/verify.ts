@@ -5,6 +5,8 @@
  * everywhere), must answer with the expected IAM user of the secret's account. During an
  * overlap the previous key is checked the same way. Secret material is never printed: messages
  * never quote a secret's content, and every secret access key read is scrubbed from all output.
+ * Nothing read is printed unchecked: the document's fields are checked by its parser, and what
+ * AWS answers (messages, ARNs) is printed on one printable line (cli/format.ts `oneLine`).
  */
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { Command, Option } from "commander";
@@ -18,6 +20,7 @@ import { mapConcurrent } from "../../lib/pool";
 import { secretNameOf } from "../../program/stackConfig";
 import {
   addAwsOptions,
+  awsErrorText,
   AwsOptions,
   describeAwsFailure,
   isAwsFailure,
@@ -26,7 +29,7 @@ import {
 } from "../aws";
 import type { CommandContext } from "../context";
 import { EXIT, UsageError } from "../errors";
-import { formatTable, isoSecond, plural } from "../format";
+import { formatTable, isoSecond, oneLine, plural } from "../format";
 import { collect, wholeNumber } from "../options";
 import { loadStack } from "../stackFile";
 
@@ -78,6 +81,11 @@ const RANK: Record<CheckStatus, number> = { ok: 0, failed: 1, error: 2 };
 const worst = (statuses: CheckStatus[]): CheckStatus =>
   statuses.reduce<CheckStatus>((a, b) => (RANK[b] > RANK[a] ? b : a), "ok");
 
+/** An ARN as AWS sent it, when it is one: printable, no spaces, at most 2,048 characters. */
+function safeArn(arn: string | undefined): string | null {
+  return arn !== undefined && /^arn:[\x21-\x7e]{1,2044}$/.test(arn) ? arn : null;
+}
+
 /**
  * Null when `arn` is IAM user `userName` (of `account`, when known); else what is wrong.
  * `arn:aws:iam::123456789012:user/key-rotation/alice` is user alice at path /key-rotation/.
@@ -104,6 +112,19 @@ interface CheckSettings {
   secrets: Set<string>;
 }
 
+/**
+ * Why STS did not accept a key: waitUntilKeyWorks's sentence (it counts the attempts) ending
+ * with STS's answer as awsErrorText writes it (printable, one line; `HTTP 502` for an error
+ * page).
+ */
+function notAcceptedProblem(err: Error, accessKeyId: string): string {
+  const lead = /^Access key \S+ was not accepted by STS after \d+ attempts? in \d+ s: /.exec(
+    err.message,
+  );
+  const answer = err.cause !== undefined ? awsErrorText(err.cause) : oneLine(err.message);
+  return `${lead?.[0] ?? `Access key ${accessKeyId} was not accepted by STS: `}${answer}`;
+}
+
 async function checkKey(
   role: VerifyKeyResult["role"],
   key: PublishedPreviousKey,
@@ -128,11 +149,15 @@ async function checkKey(
         intervalMs: 2000,
       },
     );
-    const mismatch = arnMismatch(identity.arn, userName, account);
+    const arn = safeArn(identity.arn);
+    const mismatch =
+      arn === null
+        ? "STS answered with an identity that is not an ARN"
+        : arnMismatch(arn, userName, account);
     return {
       ...base,
       status: mismatch === null ? "ok" : "failed",
-      arn: identity.arn,
+      arn,
       attempts: identity.attempts,
       problem: mismatch,
     };
@@ -148,7 +173,7 @@ async function checkKey(
       status: rejected ? "failed" : "error",
       arn: null,
       attempts: null,
-      problem: (err as Error).message,
+      problem: notAcceptedProblem(err as Error, key.accessKeyId),
     };
   }
 }
@@ -181,7 +206,7 @@ async function verifyTarget(
     if (isAwsFailure(err)) return result("error", describeAwsFailure(err));
     throw err;
   }
-  const secretArn = secret.ARN ?? null;
+  const secretArn = safeArn(secret.ARN);
   if (secret.SecretString === undefined) {
     return result("failed", "the secret holds binary data, not a key document", { secretArn });
   }

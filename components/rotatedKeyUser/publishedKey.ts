@@ -1,8 +1,10 @@
 /**
  * The published-key document: the JSON that RotatedKeyUser writes to each user's secret and
- * that consumers, the next run and `iam-key-rotation verify` read back, with its one parser.
- * Pure. The parser never quotes the text it reads (it holds secret access keys): problems name
- * the field, not the value.
+ * that consumers, the next run and the CLI (`verify`, `credentials`) read back, with its one
+ * parser. Pure. The parser never quotes the text it reads (it holds secret access keys):
+ * problems name the field, not the value. It returns only fields it has checked against their
+ * format (an IAM user name, an access key id, a slot, dates), so nothing it returns can carry
+ * control characters or workflow commands (`::error::`) to a terminal or a CI log.
  */
 import { isIsoDate } from "../../lib/days";
 import { isPlainObject } from "../../lib/validation";
@@ -17,6 +19,14 @@ export interface PublishedKeyDocument {
   userName: string;
   /** The previous key, present while it is still Active (during the overlap). */
   previous?: PublishedPreviousKey;
+  /**
+   * The rotation record as the publishing run left it. Documents written before it existed
+   * have none. Only the fields below are read; a field that is malformed is left out.
+   */
+  record?: {
+    /** Day the current key was first seen published (its overlap counts from it). */
+    publishedOn?: string;
+  };
 }
 
 export interface PublishedPreviousKey {
@@ -41,6 +51,7 @@ interface KeyFieldsRead {
 interface KeyDocumentReading extends KeyFieldsRead {
   userName?: string;
   previous?: KeyFieldsRead;
+  record?: PublishedKeyDocument["record"];
   /** Every problem, naming the field (never quoting a value); empty for a complete document. */
   problems: string[];
   /** The text is not JSON at all. */
@@ -48,6 +59,12 @@ interface KeyDocumentReading extends KeyFieldsRead {
 }
 
 const ACCESS_KEY_ID_RE = /^[A-Z0-9]{16,128}$/;
+/** A secret access key: printable ASCII without spaces (AWS issues 40 base64 characters). */
+const SECRET_ACCESS_KEY_RE = /^[\x21-\x7e]{1,128}$/;
+/** An IAM user name: 1 to 64 letters, digits and +=,.@_- (IAM API reference). */
+const USER_NAME_RE = /^[\w+=,.@-]{1,64}$/;
+/** An ISO 8601 UTC time (2026-11-22T10:00:00Z): its day is the date. */
+const ISO_TIME_RE = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
 
 function readKey(raw: unknown, field: string, problems: string[]): KeyFieldsRead {
   if (!isPlainObject(raw)) {
@@ -61,10 +78,14 @@ function readKey(raw: unknown, field: string, problems: string[]): KeyFieldsRead
   } else {
     problems.push(`${at("accessKeyId")} is missing or not an access key id`);
   }
-  if (typeof raw.secretAccessKey === "string" && raw.secretAccessKey !== "") {
+  if (typeof raw.secretAccessKey !== "string" || raw.secretAccessKey === "") {
+    problems.push(`${at("secretAccessKey")} is missing`);
+  } else if (SECRET_ACCESS_KEY_RE.test(raw.secretAccessKey)) {
     key.secretAccessKey = raw.secretAccessKey;
   } else {
-    problems.push(`${at("secretAccessKey")} is missing`);
+    problems.push(
+      `${at("secretAccessKey")} is not a secret access key (1 to 128 printable characters, no spaces)`,
+    );
   }
   if (raw.slot === "blue" || raw.slot === "green") key.slot = raw.slot;
   else problems.push(`${at("slot")} is not blue or green`);
@@ -75,6 +96,23 @@ function readKey(raw: unknown, field: string, problems: string[]): KeyFieldsRead
     else problems.push(`${at("deactivatesOn")} is not a YYYY-MM-DD date`);
   }
   return key;
+}
+
+/**
+ * The record's fields this parser knows, each only when well-formed. The record is optional and
+ * informative (documents without it are complete), so a malformed record is no problem: what
+ * cannot be read is left out.
+ */
+function readRecord(raw: unknown): PublishedKeyDocument["record"] {
+  if (!isPlainObject(raw)) return undefined;
+  const record: NonNullable<PublishedKeyDocument["record"]> = {};
+  if (isIsoDate(raw.publishedOn)) {
+    record.publishedOn = raw.publishedOn;
+  } else if (typeof raw.publishedOn === "string" && ISO_TIME_RE.test(raw.publishedOn)) {
+    const day = ISO_TIME_RE.exec(raw.publishedOn)![1];
+    if (isIsoDate(day) && !Number.isNaN(Date.parse(raw.publishedOn))) record.publishedOn = day;
+  }
+  return record;
 }
 
 /** Reads a secret's text as a published-key document, field by field. */
@@ -88,11 +126,18 @@ export function readKeyDocument(text: string): KeyDocumentReading {
   const problems: string[] = [];
   const reading: KeyDocumentReading = { ...readKey(doc, "", problems), problems, notJson: false };
   if (isPlainObject(doc)) {
-    if (typeof doc.userName === "string" && doc.userName !== "") reading.userName = doc.userName;
-    else problems.push("userName is missing");
+    if (typeof doc.userName !== "string" || doc.userName === "") {
+      problems.push("userName is missing");
+    } else if (USER_NAME_RE.test(doc.userName)) {
+      reading.userName = doc.userName;
+    } else {
+      problems.push("userName is not an IAM user name (1 to 64 letters, digits and +=,.@_-)");
+    }
     if (doc.previous !== undefined && doc.previous !== null) {
       reading.previous = readKey(doc.previous, "previous", problems);
     }
+    const record = readRecord(doc.record);
+    if (record !== undefined) reading.record = record;
   }
   return reading;
 }
@@ -125,5 +170,6 @@ export function parseKeyDocument(
   if (reading.previous !== undefined) {
     document.previous = reading.previous as PublishedPreviousKey;
   }
+  if (reading.record !== undefined) document.record = reading.record;
   return { ok: true, document };
 }

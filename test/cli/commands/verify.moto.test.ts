@@ -358,6 +358,120 @@ describe("iam-key-rotation verify (against moto_server)", function () {
     }
   });
 
+  describe("adversarial documents and answers: nothing unchecked reaches the output", () => {
+    /** Printable ASCII lines (and "…"), none of which a CI runner takes as a workflow command. */
+    function assertInert(run: CliRun): void {
+      for (const text of [run.stdout, run.stderr]) {
+        assert.match(text, /^[\x20-\x7e\n…]*$/, `unprintable output:\n${JSON.stringify(text)}`);
+        for (const line of text.split("\n")) {
+          assert.ok(!/^\s*(::|##\[)/.test(line), `a workflow command: ${JSON.stringify(line)}`);
+        }
+      }
+    }
+    const NOT_USER_NAME =
+      "the secret is not an iam-key-rotation key document: userName is not an IAM user name " +
+      "(1 to 64 letters, digits and +=,.@_-)";
+    const cases: [string, Record<string, unknown>, string][] = [
+      [
+        "a user name with a newline and ::set-output",
+        { userName: "alice\n::set-output name=token::stolen" },
+        NOT_USER_NAME,
+      ],
+      ["a user name that is ::error::", { userName: "::error file=x::pwned" }, NOT_USER_NAME],
+      [
+        "a user name with ANSI escapes",
+        { userName: "\u001b]0;x\u0007\u001b[2Jalice" },
+        NOT_USER_NAME,
+      ],
+      ["a user name of 10 kB", { userName: "a".repeat(10_240) }, NOT_USER_NAME],
+      [
+        "every key field forged",
+        {
+          accessKeyId: "AKIA\n::error::x",
+          slot: "green\u001b[31m",
+          issuedOn: "2026-11-22\r\n::warning::y",
+          previous: { accessKeyId: "x".repeat(10_240), slot: "::debug::", issuedOn: "\u202e" },
+        },
+        "the secret is not an iam-key-rotation key document: accessKeyId is missing or not an " +
+          "access key id; slot is not blue or green; issuedOn is not a YYYY-MM-DD date; " +
+          "previous.accessKeyId is missing or not an access key id; previous.secretAccessKey is " +
+          "missing; previous.slot is not blue or green; previous.issuedOn is not a YYYY-MM-DD date",
+      ],
+    ];
+    for (const [what, change, problem] of cases) {
+      it(`${what}: failed, the field named, its value never printed`, async () => {
+        const text = JSON.stringify({ ...JSON.parse(doc("alice", s.current)), ...change });
+        await publish(s.sm, "key-rotation/alice", text);
+        for (const format of ["table", "json"]) {
+          const run = await verify([
+            ...at(),
+            "--secret-id",
+            "key-rotation/alice",
+            "--format",
+            format,
+          ]);
+          assert.equal(run.code, 1);
+          assertInert(run);
+          assert.ok(run.stdout.length < 2_000, `${run.stdout.length} characters printed`);
+          if (format === "json") {
+            const result = (JSON.parse(run.stdout) as VerifyDocument).results[0];
+            assert.deepEqual(
+              [result.status, result.user, result.problem, result.keys],
+              ["failed", null, problem, []],
+            );
+          } else {
+            assert.ok(run.stdout.includes(`  failed  ${problem}\n`), run.stdout);
+          }
+        }
+      });
+    }
+
+    it("an identity, an error message and an error code with control characters from AWS", async () => {
+      await publish(s.sm, "key-rotation/alice", doc("alice", s.current, s.previous));
+      const proxy = await AwsProxy.start(moto.server.endpoint, {
+        intercept: (req) =>
+          req.action === "GetCallerIdentity" && req.nth === 2
+            ? {
+                status: 403,
+                body: queryError("Invalid&#27;[2J&#10;::error::x", "bad&#27;[31m key&#8238;"),
+              }
+            : undefined,
+        transform: (req, body) =>
+          req.action === "GetCallerIdentity"
+            ? body.replace(/<Arn>[^<]*<\/Arn>/, "<Arn>&#10;::error::pwned&#27;[31m</Arn>")
+            : body,
+      });
+      try {
+        const run = await verify([
+          "--endpoint-url",
+          proxy.endpoint,
+          "--secret-id",
+          "key-rotation/alice",
+          "--wait",
+          "0",
+          "--format",
+          "json",
+        ]);
+        assertInert(run);
+        const keys = (JSON.parse(run.stdout) as VerifyDocument).results[0].keys;
+        assert.deepEqual(
+          keys.map((k) => [k.status, k.arn, k.problem]),
+          [
+            ["failed", null, "STS answered with an identity that is not an ARN"],
+            [
+              "error",
+              null,
+              `Access key ${s.previous.id} was not accepted by STS after 1 attempt in 0 s: ` +
+                "Invalid?[2J?::error::x: bad?[31m key?",
+            ],
+          ],
+        );
+      } finally {
+        await proxy.stop();
+      }
+    });
+  });
+
   describe("arguments", () => {
     it("needs --stack or --secret-id: exit 2", async () => {
       assert.deepEqual(await verify([...at()]), {
