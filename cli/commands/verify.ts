@@ -3,8 +3,10 @@
  * components/rotatedKeyUser/publishedKey.ts) and proves its key works: STS GetCallerIdentity
  * signed with the key, retried for up to --wait seconds (new keys take seconds to be accepted
  * everywhere), must answer with the expected IAM user of the secret's account. During an
- * overlap the previous key is checked the same way. Secret material is never printed: messages
- * never quote a secret's content, and every secret access key read is scrubbed from all output.
+ * overlap the previous key is checked the same way. Secret material is never printed, by
+ * construction: a document is split as soon as it is parsed into the facts printed (key ids,
+ * slots, dates) and the credentials handed to STS only; results and messages are built from the
+ * facts and AWS's answers, never from a secret or the secret's text.
  * Nothing read is printed unchecked: the document's fields are checked by its parser, and what
  * AWS answers (messages, ARNs) is printed on one printable line (cli/format.ts `oneLine`).
  */
@@ -108,8 +110,33 @@ interface CheckSettings {
   region: string;
   endpoint?: string;
   waitSeconds: number;
-  /** Every secret read, to scrub from output. */
-  secrets: Set<string>;
+}
+
+/** What is printed about a published key: nothing secret. */
+interface KeyFacts {
+  accessKeyId: string;
+  slot: string;
+  issuedOn: string;
+  deactivatesOn: string | null;
+}
+
+/** The key to sign with: handed to STS, never to a result or a message. */
+interface SigningKey {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+/** A published key split into what may be printed and what may only sign. */
+function splitKey(key: PublishedPreviousKey): { facts: KeyFacts; signing: SigningKey } {
+  return {
+    facts: {
+      accessKeyId: key.accessKeyId,
+      slot: key.slot,
+      issuedOn: key.issuedOn,
+      deactivatesOn: key.deactivatesOn ?? null,
+    },
+    signing: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
+  };
 }
 
 /**
@@ -127,21 +154,15 @@ function notAcceptedProblem(err: Error, accessKeyId: string): string {
 
 async function checkKey(
   role: VerifyKeyResult["role"],
-  key: PublishedPreviousKey,
+  { facts, signing }: { facts: KeyFacts; signing: SigningKey },
   userName: string,
   account: string | undefined,
   settings: CheckSettings,
 ): Promise<VerifyKeyResult> {
-  const base = {
-    role,
-    accessKeyId: key.accessKeyId,
-    slot: key.slot,
-    issuedOn: key.issuedOn,
-    deactivatesOn: role === "previous" ? (key.deactivatesOn ?? null) : null,
-  };
+  const base = { role, ...facts, deactivatesOn: role === "previous" ? facts.deactivatesOn : null };
   try {
     const identity = await waitUntilKeyWorks(
-      { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
+      { accessKeyId: signing.accessKeyId, secretAccessKey: signing.secretAccessKey },
       {
         region: settings.region,
         endpoint: settings.endpoint,
@@ -173,7 +194,7 @@ async function checkKey(
       status: rejected ? "failed" : "error",
       arn: null,
       attempts: null,
-      problem: notAcceptedProblem(err as Error, key.accessKeyId),
+      problem: notAcceptedProblem(err as Error, facts.accessKeyId),
     };
   }
 }
@@ -210,12 +231,12 @@ async function verifyTarget(
   if (secret.SecretString === undefined) {
     return result("failed", "the secret holds binary data, not a key document", { secretArn });
   }
-  if (secret.SecretString.length >= 8) settings.secrets.add(secret.SecretString);
+  // The text and the parsed document hold the secrets: only their split survives this point.
   const parsed = parseKeyDocument(secret.SecretString);
   if (!parsed.ok) return result("failed", parsed.problem, { secretArn });
   const doc = parsed.document;
-  settings.secrets.add(doc.secretAccessKey);
-  if (doc.previous) settings.secrets.add(doc.previous.secretAccessKey);
+  const current = splitKey(doc);
+  const previous = doc.previous !== undefined ? splitKey(doc.previous) : undefined;
 
   const user = target.expectedUser ?? doc.userName;
   const problem =
@@ -224,8 +245,8 @@ async function verifyTarget(
       : null;
   const account = accountOf(secret.ARN);
   const keys = await Promise.all([
-    checkKey("current", doc, user, account, settings),
-    ...(doc.previous ? [checkKey("previous", doc.previous, user, account, settings)] : []),
+    checkKey("current", current, user, account, settings),
+    ...(previous ? [checkKey("previous", previous, user, account, settings)] : []),
   ]);
   return {
     secretId: target.secretId,
@@ -280,15 +301,6 @@ function renderVerifyTable(doc: VerifyDocument, waitSeconds: number): string {
   return out.join("\n") + "\n";
 }
 
-/** Replaces every secret read with a placeholder. */
-function scrubber(secrets: Set<string>): (text: string) => string {
-  return (text) => {
-    let out = text;
-    for (const secret of secrets) out = out.split(secret).join("<redacted>");
-    return out;
-  };
-}
-
 interface VerifyOptions extends AwsOptions {
   stack?: string;
   secretId?: string[];
@@ -316,15 +328,12 @@ async function runVerify(options: VerifyOptions, ctx: CommandContext): Promise<n
     throw new UsageError("pass --stack <name> or --secret-id <id> (repeatable).");
   }
   const session = await openAwsSession(options, io.env, { region: stackRegion });
-  const secrets = new Set<string>();
-  const scrub = scrubber(secrets);
   try {
     const client = session.secretsManager();
     const settings: CheckSettings = {
       region: session.region!,
       endpoint: session.endpoint,
       waitSeconds: options.wait,
-      secrets,
     };
     const results = await mapConcurrent(targets, 8, (t) => verifyTarget(t, client, settings));
     const summary = { secrets: results.length, ok: 0, failed: 0, error: 0 };
@@ -336,20 +345,11 @@ async function runVerify(options: VerifyOptions, ctx: CommandContext): Promise<n
       summary,
     };
     io.stdout(
-      scrub(
-        options.format === "json"
-          ? JSON.stringify(doc, null, 2) + "\n"
-          : renderVerifyTable(doc, options.wait),
-      ),
+      options.format === "json"
+        ? JSON.stringify(doc, null, 2) + "\n"
+        : renderVerifyTable(doc, options.wait),
     );
     return summary.error > 0 ? EXIT.aws : summary.failed > 0 ? EXIT.findings : EXIT.ok;
-  } catch (err) {
-    if (err instanceof Error) {
-      // The stack keeps the original message once read: scrub both (bin prints the stack).
-      err.message = scrub(err.message);
-      if (err.stack !== undefined) err.stack = scrub(err.stack);
-    }
-    throw err;
   } finally {
     session.destroy();
   }

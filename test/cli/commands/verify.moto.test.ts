@@ -9,7 +9,11 @@ import {
   IAMClient,
   PutUserPolicyCommand,
 } from "@aws-sdk/client-iam";
-import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import {
+  CreateSecretCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
 import { VerifyDocument } from "../../../cli/commands/verify";
 import { AwsProxy, queryError } from "../../support/awsProxy";
 import { CliRun, CliRunOptions, MOTO_ENV, runCli, setMotoAuth } from "../../support/cli";
@@ -358,6 +362,70 @@ describe("iam-key-rotation verify (against moto_server)", function () {
     }
   });
 
+  describe("secrets never reach the output: adversarial secrets", () => {
+    // moto (auth off) does not check signatures: a key id with any secret signs in as its user,
+    // so the output must be the same whatever the secrets are, byte for byte. A scrubber that
+    // replaced secrets in the output would corrupt it for secrets like these.
+    const ADVERSARIAL = [
+      "ok",
+      "1",
+      "0",
+      "s",
+      "alice",
+      "secret",
+      "failed",
+      "green",
+      "blue",
+      "current",
+      "2026-11-22",
+      "key-rotation/alice",
+      "arn:aws:iam::123456789012:user/key-rotation/alice",
+      ".",
+      ":",
+      "-",
+      ".*",
+      "$&",
+      "$1",
+      "(",
+      "[",
+      "\\",
+      "|",
+      "^$",
+      "a.*b+c?(d|e)[f]{2}",
+      '"',
+      "{}",
+      "null",
+    ];
+
+    async function outputs(): Promise<string[]> {
+      const runs = await Promise.all(
+        ["table", "json"].map((format) =>
+          verify([...at(), "--secret-id", "key-rotation/alice", "--format", format]),
+        ),
+      );
+      for (const run of runs) assert.deepEqual([run.code, run.stderr], [0, ""]);
+      return runs.map((run) => run.stdout);
+    }
+
+    it("the output does not depend on the secrets, whatever they are", async () => {
+      await publish(s.sm, "key-rotation/alice", doc("alice", s.current, s.previous));
+      const baseline = await outputs();
+      assert.match(baseline[0], /\n1 secret: 1 ok\.\n$/);
+      for (const secret of ADVERSARIAL) {
+        const forged = JSON.parse(doc("alice", s.current, s.previous));
+        forged.secretAccessKey = secret;
+        forged.previous.secretAccessKey = secret;
+        await s.sm.send(
+          new PutSecretValueCommand({
+            SecretId: "key-rotation/alice",
+            SecretString: JSON.stringify(forged),
+          }),
+        );
+        assert.deepEqual(await outputs(), baseline, `with secret ${JSON.stringify(secret)}`);
+      }
+    });
+  });
+
   describe("adversarial documents and answers: nothing unchecked reaches the output", () => {
     /** Printable ASCII lines (and "…"), none of which a CI runner takes as a workflow command. */
     function assertInert(run: CliRun): void {
@@ -608,6 +676,42 @@ describe("iam-key-rotation verify with moto's request authentication on", functi
       (JSON.parse(run.stdout) as VerifyDocument).results[0].keys[0].problem!,
       /: SignatureDoesNotMatch: The request signature we calculated does not match/,
     );
+  });
+
+  it("wrong secrets that are short, common words or regex syntax: rejected, never printed", async () => {
+    const wrong = ["ok", "1", "alice", "a.*b+c?(d|e)[f]{2}", "$&$1\\"];
+    await publish(s.sm, "key-rotation/alice", doc("alice", s.current));
+    await caller(requiredActions("Verify"));
+    for (const secret of wrong) {
+      await setMotoAuth(moto.server.endpoint, Infinity);
+      const forged = { ...JSON.parse(doc("alice", s.current)), secretAccessKey: secret };
+      await s.sm.send(
+        new PutSecretValueCommand({
+          SecretId: "key-rotation/alice",
+          SecretString: JSON.stringify(forged),
+        }),
+      );
+      await setMotoAuth(moto.server.endpoint, 0);
+      const run = await verify(
+        [...at(), "--secret-id", "key-rotation/alice", "--wait", "0", "--format", "json"],
+        { env },
+      );
+      assert.deepEqual([run.code, run.stderr], [1, ""]);
+      const key = (JSON.parse(run.stdout) as VerifyDocument).results[0].keys[0];
+      assert.deepEqual(
+        [key.status, key.problem],
+        [
+          "failed",
+          `Access key ${s.current.id} was not accepted by STS after 1 attempt in 0 s: ` +
+            "SignatureDoesNotMatch: The request signature we calculated does not match the " +
+            "signature you provided. Check your AWS Secret Access Key and signing method. " +
+            "Consult the service documentation for details.",
+        ],
+      );
+      // The short ones are ordinary words of the output ("ok", "1", "alice"): the exact problem
+      // above shows them untouched; the others appear nowhere.
+      if (/[^\w]/.test(secret)) assert.ok(!run.stdout.includes(secret), secret);
+    }
   });
 
   // moto answers this JSON-protocol call with an XML AccessDenied page, which the SDK cannot
