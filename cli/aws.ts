@@ -283,6 +283,25 @@ function cleanMessage(e: SdkErrorShape): string {
 }
 
 /**
+ * Names the SDK gives an error when the answer had no AWS error in it: a query-protocol (IAM,
+ * STS) error page that is not AWS XML is "Unknown"; a JSON-protocol (Secrets Manager) answer
+ * that is not JSON is the parser's SyntaxError, an empty one "Unknown"/"UnknownError".
+ */
+const UNPARSED_NAMES = new Set(["Unknown", "UnknownError", "SyntaxError"]);
+
+/**
+ * True for an HTTP answer the SDK could not read as an AWS error: a proxy's or load balancer's
+ * HTML error page (a 502 or 503 from nginx), plain text, an empty body. Then only the HTTP
+ * status means anything.
+ */
+function isUnparsedAnswer(e: SdkErrorShape): boolean {
+  return (
+    UNPARSED_NAMES.has(e.name ?? "") ||
+    /Deserialization error|XML parse error/.test(e.message ?? "")
+  );
+}
+
+/**
  * What AWS answered, on one printable line: `InvalidClientTokenId: The security token ...`
  * (the error code the server sent, and the first line of its message), or `HTTP 502` for an
  * answer the SDK could not parse.
@@ -295,9 +314,7 @@ export function awsErrorText(err: unknown): string {
   const name = oneLine(e.name ?? "Error", 100);
   const message = cleanMessage(e);
   const status = e.$metadata?.httpStatusCode;
-  // An answer the SDK could not parse (e.g. an HTML or XML error page where JSON was due).
-  const unparsed = name === "SyntaxError" && status !== undefined;
-  return unparsed
+  return status !== undefined && isUnparsedAnswer(e)
     ? `HTTP ${status}`
     : `${name}${message !== "" && message !== name ? `: ${message}` : ""}`;
 }

@@ -362,6 +362,54 @@ describe("iam-key-rotation verify (against moto_server)", function () {
     }
   });
 
+  it("a proxy's HTML error pages are reported as HTTP <status>: exit 3", async () => {
+    await publish(s.sm, "key-rotation/alice", doc("alice", s.current));
+    let failing = "";
+    const proxy = await AwsProxy.start(moto.server.endpoint, {
+      intercept: (req) =>
+        req.action === failing
+          ? {
+              status: failing === "GetCallerIdentity" ? 503 : 502,
+              body: "<html><body><h1>Bad Gateway</h1><p>::error::x</p></body></html>",
+              contentType: "text/html",
+            }
+          : undefined,
+    });
+    const run = async () => {
+      const result = await verify(
+        [
+          ...["--endpoint-url", proxy.endpoint, "--secret-id", "key-rotation/alice"],
+          ...["--wait", "0", "--format", "json"],
+        ],
+        { env: { ...MOTO_ENV, AWS_MAX_ATTEMPTS: "1" } },
+      );
+      assert.deepEqual([result.code, result.stderr], [3, ""]);
+      const r = (JSON.parse(result.stdout) as VerifyDocument).results[0];
+      return [r.status, r.problem, r.keys.map((k) => [k.status, k.problem])];
+    };
+    try {
+      failing = "GetCallerIdentity";
+      assert.deepEqual(await run(), [
+        "error",
+        null,
+        [
+          [
+            "error",
+            `Access key ${s.current.id} was not accepted by STS after 1 attempt in 0 s: HTTP 503`,
+          ],
+        ],
+      ]);
+      failing = "secretsmanager.GetSecretValue";
+      assert.deepEqual(await run(), [
+        "error",
+        "secretsmanager:GetSecretValue failed: HTTP 502.",
+        [],
+      ]);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   describe("secrets never reach the output: adversarial secrets", () => {
     // moto (auth off) does not check signatures: a key id with any secret signs in as its user,
     // so the output must be the same whatever the secrets are, byte for byte. A scrubber that
