@@ -13,6 +13,8 @@ export interface Io {
   stderrIsTTY: boolean;
   /** The clock; tests pin it. */
   now: () => Date;
+  /** All of standard input, for commands that read it (`summary`, `credentials --key-file -`). */
+  readStdin?: () => Promise<string>;
 }
 
 /** The real process: its streams, working directory, environment and clock. */
@@ -24,6 +26,11 @@ export function processIo(): Io {
     env: process.env,
     stderrIsTTY: Boolean(process.stderr.isTTY),
     now: () => new Date(),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString("utf8");
+    },
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { registerAudit } from "./commands/audit";
+import { registerCredentials } from "./commands/credentials";
 import { registerPlan } from "./commands/plan";
 import { registerVerify } from "./commands/verify";
 import { CommandContext, Io, processIo } from "./context";
@@ -14,7 +15,7 @@ function buildProgram(ctx: CommandContext): Command {
     .name("iam-key-rotation")
     .description(
       "Zero-downtime IAM access key rotation: plan the calendar, audit the account's keys, " +
-        "verify the published keys.",
+        "verify the published keys, give consumers the current key (credential_process).",
     )
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
@@ -23,6 +24,7 @@ function buildProgram(ctx: CommandContext): Command {
   registerPlan(program, ctx);
   registerAudit(program, ctx);
   registerVerify(program, ctx);
+  registerCredentials(program, ctx);
   return program;
 }
 
