@@ -6,6 +6,7 @@ import {
   CreateAccessKeyCommand,
   CreateUserCommand,
   DeleteAccessKeyCommand,
+  GetAccessKeyLastUsedCommand,
   IAMClient,
   PutUserPolicyCommand,
 } from "@aws-sdk/client-iam";
@@ -14,6 +15,7 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { VerifyDocument } from "../../../cli/commands/verify";
 import { AwsProxy, queryError } from "../../support/awsProxy";
 import { CliRun, CliRunOptions, MOTO_ENV, runCli, setMotoAuth } from "../../support/cli";
@@ -22,7 +24,10 @@ import { requiredActions } from "../../support/readme";
 
 const ACCOUNT = "123456789012";
 const NOW = new Date("2026-11-22T10:00:00Z");
-const HEADER = "Published keys checked on 2026-11-22T10:00:00Z with STS GetCallerIdentity";
+const HEADER =
+  "Published keys checked on 2026-11-22T10:00:00Z with STS GetCallerIdentity (each retried " +
+  "for up to 30 s); during an overlap the previous key is not signed with (that would count " +
+  "as a use of it): its last use is shown instead.";
 
 interface Key {
   id: string;
@@ -38,13 +43,14 @@ async function createKey(iam: IAMClient, user: string): Promise<Key> {
   return { id: key.AccessKeyId!, secret: key.SecretAccessKey! };
 }
 
-function doc(user: string, current: Key, previous?: Key): string {
+function doc(user: string, current: Key, previous?: Key, publishedOn?: string): string {
   return JSON.stringify({
     accessKeyId: current.id,
     secretAccessKey: current.secret,
     slot: "green",
     issuedOn: "2026-11-22",
     userName: user,
+    ...(publishedOn !== undefined && { record: { current: "green", publishedOn } }),
     ...(previous
       ? {
           previous: {
@@ -94,6 +100,13 @@ async function publish(sm: SecretsManagerClient, name: string, text: string): Pr
 
 const ALICE_ARN = `arn:aws:iam::${ACCOUNT}:user/key-rotation/alice`;
 
+/** `service region` of a key's last use as IAM reports it, or null if never used. */
+async function lastUse(iam: IAMClient, key: Key): Promise<string | null> {
+  const used = (await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: key.id })))
+    .AccessKeyLastUsed;
+  return used?.LastUsedDate ? `${used.ServiceName} ${used.Region}` : null;
+}
+
 describe("iam-key-rotation verify (against moto_server)", function () {
   this.timeout(30_000);
   const moto = useMoto();
@@ -114,17 +127,17 @@ describe("iam-key-rotation verify (against moto_server)", function () {
     assert.deepEqual(run, {
       code: 0,
       stdout:
-        `${HEADER} (each retried for up to 30 s).\n` +
+        `${HEADER}\n` +
         "\n" +
-        "SECRET              USER   KEY      ACCESS KEY ID         SLOT   ISSUED      RESULT  DETAIL\n" +
-        `key-rotation/alice  alice  current  ${s.current.id}  green  2026-11-22  ok      ${ALICE_ARN}\n` +
+        "SECRET              USER   KEY      ACCESS KEY ID         SLOT   ISSUED      RESULT  IN USE  DETAIL\n" +
+        `key-rotation/alice  alice  current  ${s.current.id}  green  2026-11-22  ok      -       ${ALICE_ARN}\n` +
         "\n" +
         "1 secret: 1 ok.\n",
       stderr: "",
     });
   });
 
-  it("during an overlap the previous key is proven too (JSON)", async () => {
+  it("during an overlap: the previous key's last use, without signing with it (JSON)", async () => {
     await publish(s.sm, "key-rotation/alice", doc("alice", s.current, s.previous));
     const run = await verify([...at(), "--secret-id", "key-rotation/alice", "--format", "json"]);
     assert.equal(run.code, 0);
@@ -155,36 +168,181 @@ describe("iam-key-rotation verify (against moto_server)", function () {
               attempts: 1,
               problem: null,
             },
-            {
-              role: "previous",
-              accessKeyId: s.previous.id,
-              slot: "blue",
-              issuedOn: "2026-10-23",
-              deactivatesOn: "2026-11-29",
-              status: "ok",
-              arn: ALICE_ARN,
-              attempts: 1,
-              problem: null,
-            },
           ],
+          publishedOn: null,
+          previousKey: {
+            accessKeyId: s.previous.id,
+            slot: "blue",
+            issuedOn: "2026-10-23",
+            deactivatesOn: "2026-11-29",
+            lastUsed: { date: null, service: null, region: null },
+            inUse: "no",
+            problem: null,
+          },
         },
       ],
-      summary: { secrets: 1, ok: 1, failed: 0, error: 0 },
+      summary: { secrets: 1, ok: 1, failed: 0, error: 0, previousKeysInUse: 0 },
+    });
+    // Nothing signed with the previous key.
+    assert.deepEqual(await lastUse(s.iam, s.previous), null);
+  });
+
+  it("--prove-previous: the previous key is proven too", async () => {
+    await publish(s.sm, "key-rotation/alice", doc("alice", s.current, s.previous));
+    const run = await verify([
+      ...at(),
+      ...["--secret-id", "key-rotation/alice", "--format", "json", "--prove-previous"],
+    ]);
+    assert.equal(run.code, 0);
+    const result = (JSON.parse(run.stdout) as VerifyDocument).results[0];
+    assert.deepEqual(result.keys[1], {
+      role: "previous",
+      accessKeyId: s.previous.id,
+      slot: "blue",
+      issuedOn: "2026-10-23",
+      deactivatesOn: "2026-11-29",
+      status: "ok",
+      arn: ALICE_ARN,
+      attempts: 1,
+      problem: null,
+    });
+    // Its last use was read before it was signed with; that signature is now its last use.
+    assert.deepEqual(result.previousKey?.lastUsed, { date: null, service: null, region: null });
+    assert.equal(await lastUse(s.iam, s.previous), "sts us-east-1");
+  });
+
+  describe("the previous key's use, during an overlap", () => {
+    /** Signs a real request with `key`, from `region`: AWS records it as the key's last use. */
+    async function useKey(key: Key, region: string): Promise<string> {
+      const sts = new STSClient({
+        ...moto.server.clientConfig({ accessKeyId: key.id, secretAccessKey: key.secret }),
+        region,
+      });
+      await sts.send(new GetCallerIdentityCommand({}));
+      sts.destroy();
+      const used = (await s.iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: key.id })))
+        .AccessKeyLastUsed!;
+      return used.LastUsedDate!.toISOString().replace(/\.\d{3}Z$/, "Z");
+    }
+    const today = () => new Date().toISOString().slice(0, 10);
+    const tomorrow = () => new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const run = async () => {
+      const result = await verify([
+        ...at(),
+        "--secret-id",
+        "key-rotation/alice",
+        "--format",
+        "json",
+      ]);
+      assert.deepEqual([result.code, result.stderr], [0, ""]);
+      return JSON.parse(result.stdout) as VerifyDocument;
+    };
+
+    it("used since the current key was published: in use, by what and where", async () => {
+      const when = await useKey(s.previous, "eu-west-3");
+      await publish(s.sm, "key-rotation/alice", doc("alice", s.current, s.previous, today()));
+      const parsed = await run();
+      assert.equal(parsed.results[0].publishedOn, today());
+      assert.deepEqual(parsed.results[0].previousKey, {
+        accessKeyId: s.previous.id,
+        slot: "blue",
+        issuedOn: "2026-10-23",
+        deactivatesOn: "2026-11-29",
+        lastUsed: { date: when, service: "sts", region: "eu-west-3" },
+        inUse: "yes",
+        problem: null,
+      });
+      assert.equal(parsed.summary.previousKeysInUse, 1);
+      // Verify itself never used the previous key.
+      assert.equal(await lastUse(s.iam, s.previous), "sts eu-west-3");
+
+      const table = await verify([...at(), "--secret-id", "key-rotation/alice"]);
+      assert.deepEqual(table, {
+        code: 0,
+        stdout:
+          `${HEADER}\n` +
+          "\n" +
+          "SECRET              USER   KEY       ACCESS KEY ID         SLOT   ISSUED      RESULT  IN USE  DETAIL\n" +
+          `key-rotation/alice  alice  current   ${s.current.id}  green  2026-11-22  ok      -       ${ALICE_ARN}\n` +
+          `key-rotation/alice  alice  previous  ${s.previous.id}  blue   2026-10-23  -       yes     ` +
+          `last used ${when} by sts in eu-west-3, on or after the day the current key was published (${today()})\n` +
+          "\n" +
+          "1 secret: 1 ok. 1 previous key still in use.\n",
+        stderr: "",
+      });
+    });
+
+    it("last used before the current key was published: not in use", async () => {
+      const when = await useKey(s.previous, "ap-south-1");
+      await publish(s.sm, "key-rotation/alice", doc("alice", s.current, s.previous, tomorrow()));
+      const parsed = await run();
+      assert.deepEqual(
+        [parsed.results[0].previousKey?.lastUsed, parsed.results[0].previousKey?.inUse],
+        [{ date: when, service: "sts", region: "ap-south-1" }, "no"],
+      );
+      assert.equal(parsed.summary.previousKeysInUse, 0);
+      const table = await verify([...at(), "--secret-id", "key-rotation/alice"]);
+      assert.ok(
+        table.stdout.includes(
+          `  -       no      last used ${when} by sts in ap-south-1, before the current key ` +
+            `was published (${tomorrow()})\n`,
+        ),
+        table.stdout,
+      );
+    });
+
+    it("a document without record.publishedOn: unknown, with the last use", async () => {
+      const when = await useKey(s.previous, "eu-west-3");
+      await publish(s.sm, "key-rotation/alice", doc("alice", s.current, s.previous));
+      const parsed = await run();
+      assert.deepEqual(parsed.results[0].previousKey, {
+        accessKeyId: s.previous.id,
+        slot: "blue",
+        issuedOn: "2026-10-23",
+        deactivatesOn: "2026-11-29",
+        lastUsed: { date: when, service: "sts", region: "eu-west-3" },
+        inUse: "unknown",
+        problem:
+          "the document does not say when the current key was published (no record.publishedOn)",
+      });
+    });
+
+    it("never used: not in use", async () => {
+      await publish(s.sm, "key-rotation/alice", doc("alice", s.current, s.previous, today()));
+      const parsed = await run();
+      assert.deepEqual(
+        [parsed.results[0].previousKey?.lastUsed, parsed.results[0].previousKey?.inUse],
+        [{ date: null, service: null, region: null }, "no"],
+      );
+      const table = await verify([...at(), "--secret-id", "key-rotation/alice"]);
+      assert.ok(table.stdout.includes("  -       no      never used\n"), table.stdout);
+    });
+
+    it("outside an overlap there is no previous key to report", async () => {
+      await publish(s.sm, "key-rotation/alice", doc("alice", s.current, undefined, today()));
+      const parsed = await run();
+      assert.deepEqual(
+        [parsed.results[0].publishedOn, parsed.results[0].previousKey],
+        [today(), null],
+      );
     });
   });
 
   it("a deleted key: moto (auth off) signs unknown keys in as user/moto, not alice: exit 1", async () => {
     await publish(s.sm, "key-rotation/alice", doc("alice", s.current, s.previous));
     await s.iam.send(new DeleteAccessKeyCommand({ UserName: "alice", AccessKeyId: s.previous.id }));
-    const run = await verify([...at(), "--secret-id", "key-rotation/alice", "--wait", "0"]);
+    const run = await verify([
+      ...at(),
+      ...["--secret-id", "key-rotation/alice", "--wait", "0", "--prove-previous"],
+    ]);
     assert.equal(run.code, 1);
     assert.equal(
       run.stdout,
-      `${HEADER} (each retried for up to 0 s).\n` +
+      HEADER.replace(/ \(each.*$/, ` (each retried for up to 0 s).\n`) +
         "\n" +
-        "SECRET              USER   KEY       ACCESS KEY ID         SLOT   ISSUED      RESULT  DETAIL\n" +
-        `key-rotation/alice  alice  current   ${s.current.id}  green  2026-11-22  ok      ${ALICE_ARN}\n` +
-        `key-rotation/alice  alice  previous  ${s.previous.id}  blue   2026-10-23  failed  ` +
+        "SECRET              USER   KEY       ACCESS KEY ID         SLOT   ISSUED      RESULT  IN USE   DETAIL\n" +
+        `key-rotation/alice  alice  current   ${s.current.id}  green  2026-11-22  ok      -        ${ALICE_ARN}\n` +
+        `key-rotation/alice  alice  previous  ${s.previous.id}  blue   2026-10-23  failed  unknown  ` +
         `the key signs in as arn:aws:sts::${ACCOUNT}:user/moto, not as IAM user alice of account ${ACCOUNT}\n` +
         "\n" +
         "1 secret: 1 failed.\n",
@@ -223,15 +381,15 @@ describe("iam-key-rotation verify (against moto_server)", function () {
     assert.deepEqual(run, {
       code: 1,
       stdout:
-        `${HEADER} (each retried for up to 30 s).\n` +
+        `${HEADER}\n` +
         "\n" +
-        "SECRET                USER  KEY  ACCESS KEY ID  SLOT  ISSUED  RESULT  DETAIL\n" +
-        "key-rotation/plain    -     -    -              -     -       failed  " +
+        "SECRET                USER  KEY  ACCESS KEY ID  SLOT  ISSUED  RESULT  IN USE  DETAIL\n" +
+        "key-rotation/plain    -     -    -              -     -       failed  -       " +
         `the secret is not JSON (${plain.length} characters; content not shown)\n` +
-        "key-rotation/partial  -     -    -              -     -       failed  " +
+        "key-rotation/partial  -     -    -              -     -       failed  -       " +
         "the secret is not an iam-key-rotation key document: accessKeyId is missing or not an " +
         "access key id; slot is not blue or green; issuedOn is not a YYYY-MM-DD date; userName is missing\n" +
-        "key-rotation/nobody   -     -    -              -     -       failed  " +
+        "key-rotation/nobody   -     -    -              -     -       failed  -       " +
         "the secret does not exist (or has no current value)\n" +
         "\n" +
         "3 secrets: 3 failed.\n",
@@ -292,7 +450,13 @@ describe("iam-key-rotation verify (against moto_server)", function () {
           ],
         ],
       );
-      assert.deepEqual(parsed.summary, { secrets: 3, ok: 1, failed: 2, error: 0 });
+      assert.deepEqual(parsed.summary, {
+        secrets: 3,
+        ok: 1,
+        failed: 2,
+        error: 0,
+        previousKeysInUse: 0,
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -536,7 +700,7 @@ describe("iam-key-rotation verify (against moto_server)", function () {
               ["failed", null, problem, []],
             );
           } else {
-            assert.ok(run.stdout.includes(`  failed  ${problem}\n`), run.stdout);
+            assert.ok(run.stdout.includes(`  failed  -       ${problem}\n`), run.stdout);
           }
         }
       });
@@ -563,6 +727,7 @@ describe("iam-key-rotation verify (against moto_server)", function () {
           proxy.endpoint,
           "--secret-id",
           "key-rotation/alice",
+          "--prove-previous",
           "--wait",
           "0",
           "--format",
@@ -688,7 +853,11 @@ describe("iam-key-rotation verify with moto's request authentication on", functi
     assert.equal(run.code, 1);
     const keys = (
       await verify(
-        [...at(), "--secret-id", "key-rotation/alice", "--wait", "0", "--format", "json"],
+        [
+          ...at(),
+          ...["--secret-id", "key-rotation/alice", "--wait", "0", "--format", "json"],
+          "--prove-previous",
+        ],
         { env },
       )
     ).stdout;
@@ -706,6 +875,44 @@ describe("iam-key-rotation verify with moto's request authentication on", functi
       ],
     );
     assert.match(run.stdout, /\n1 secret: 1 failed\.\n$/);
+  });
+
+  it("the previous key's use needs iam:GetAccessKeyLastUsed: without it, unknown and why", async () => {
+    await publish(
+      s.sm,
+      "key-rotation/alice",
+      doc("alice", s.current, s.previous, new Date().toISOString().slice(0, 10)),
+    );
+    await caller(["secretsmanager:GetSecretValue"]);
+    const run = await verify([...at(), "--secret-id", "key-rotation/alice", "--format", "json"], {
+      env,
+    });
+    assert.equal(run.code, 0, "the keys themselves are fine");
+    const use = (JSON.parse(run.stdout) as VerifyDocument).results[0].previousKey!;
+    assert.deepEqual([use.lastUsed, use.inUse], [null, "unknown"]);
+    assert.match(
+      use.problem!,
+      /^AWS denied iam:GetAccessKeyLastUsed \(AccessDenied: .*\)\. The credentials in use need the iam:GetAccessKeyLastUsed permission/,
+    );
+    // With the documented Verify policy, it is known.
+    await setMotoAuth(moto.server.endpoint, Infinity);
+    await s.iam.send(
+      new PutUserPolicyCommand({
+        UserName: "verifier",
+        PolicyName: "verify",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: requiredActions("Verify"), Resource: "*" }],
+        }),
+      }),
+    );
+    await setMotoAuth(moto.server.endpoint, 0);
+    const allowed = await verify(
+      [...at(), "--secret-id", "key-rotation/alice", "--format", "json"],
+      { env },
+    );
+    const known = (JSON.parse(allowed.stdout) as VerifyDocument).results[0].previousKey!;
+    assert.deepEqual([known.inUse, known.problem], ["no", null]);
   });
 
   it("a wrong secret access key is rejected, and never printed", async () => {
