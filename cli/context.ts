@@ -15,6 +15,8 @@ export interface Io {
   now: () => Date;
   /** All of standard input, for commands that read it (`summary`, `credentials --key-file -`). */
   readStdin?: () => Promise<string>;
+  /** Whether standard input is a terminal (nothing piped in). */
+  stdinIsTTY?: boolean;
 }
 
 /** The real process: its streams, working directory, environment and clock. */
@@ -25,6 +27,7 @@ export function processIo(): Io {
     cwd: process.cwd(),
     env: process.env,
     stderrIsTTY: Boolean(process.stderr.isTTY),
+    stdinIsTTY: Boolean(process.stdin.isTTY),
     now: () => new Date(),
     readStdin: async () => {
       const chunks: Buffer[] = [];

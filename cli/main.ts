@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from "commander";
 import { registerAudit } from "./commands/audit";
 import { registerCredentials } from "./commands/credentials";
 import { registerPlan } from "./commands/plan";
+import { registerSummary } from "./commands/summary";
 import { registerVerify } from "./commands/verify";
 import { CommandContext, Io, processIo } from "./context";
 import { AwsError, EXIT, UsageError } from "./errors";
@@ -15,7 +16,8 @@ function buildProgram(ctx: CommandContext): Command {
     .name("iam-key-rotation")
     .description(
       "Zero-downtime IAM access key rotation: plan the calendar, audit the account's keys, " +
-        "verify the published keys, give consumers the current key (credential_process).",
+        "verify the published keys, give consumers the current key (credential_process), " +
+        "summarize a run (GitHub job summary).",
     )
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
@@ -25,6 +27,7 @@ function buildProgram(ctx: CommandContext): Command {
   registerAudit(program, ctx);
   registerVerify(program, ctx);
   registerCredentials(program, ctx);
+  registerSummary(program, ctx);
   return program;
 }
 
