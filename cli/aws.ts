@@ -12,6 +12,7 @@ import { STSClient } from "@aws-sdk/client-sts";
 import { fromIni } from "@aws-sdk/credential-providers";
 import { Command } from "commander";
 import { AwsError, UsageError } from "./errors";
+import { oneLine } from "./format";
 
 export interface AwsOptions {
   region?: string;
@@ -26,13 +27,11 @@ export interface AwsOptions {
 export function addAwsOptions(
   cmd: Command,
   regionDefault = "AWS_REGION, AWS_DEFAULT_REGION, then the profile's region",
+  profileHelp = "named profile of ~/.aws/config and ~/.aws/credentials (default: AWS_PROFILE)",
 ): Command {
   return cmd
     .option("--region <region>", `AWS region (default: ${regionDefault})`)
-    .option(
-      "--profile <name>",
-      "named profile of ~/.aws/config and ~/.aws/credentials (default: AWS_PROFILE)",
-    )
+    .option("--profile <name>", profileHelp)
     .option(
       "--endpoint-url <url>",
       "send every AWS request to this URL, e.g. a local emulator (default: AWS_ENDPOINT_URL)",
@@ -128,7 +127,7 @@ function validEndpoint(url: string, source: string): string {
 }
 
 /** The region of a named profile (or the default one) from ~/.aws/config, if any. */
-async function profileRegion(profile: string | undefined): Promise<string | undefined> {
+export async function profileRegion(profile: string | undefined): Promise<string | undefined> {
   const probe = new STSClient(profile !== undefined ? { profile } : {});
   try {
     return await probe.config.region();
@@ -137,6 +136,51 @@ async function profileRegion(profile: string | undefined): Promise<string | unde
   } finally {
     probe.destroy();
   }
+}
+
+/** `--endpoint-url`, else AWS_ENDPOINT_URL, checked to be an http(s) URL; else none. */
+export function resolveEndpoint(options: AwsOptions, env: NodeJS.ProcessEnv): string | undefined {
+  if (options.endpointUrl !== undefined)
+    return validEndpoint(options.endpointUrl, "--endpoint-url");
+  return env.AWS_ENDPOINT_URL ? validEndpoint(env.AWS_ENDPOINT_URL, "AWS_ENDPOINT_URL") : undefined;
+}
+
+/** AWS_MAX_ATTEMPTS (attempts per call, retries included), else `fallback`. */
+export function resolveMaxAttempts(env: NodeJS.ProcessEnv, fallback: number): number {
+  const text = env.AWS_MAX_ATTEMPTS ?? String(fallback);
+  if (!/^[1-9]\d*$/.test(text)) {
+    throw new UsageError(`AWS_MAX_ATTEMPTS must be a whole number from 1 (got "${text}").`);
+  }
+  return Number(text);
+}
+
+/**
+ * A Secrets Manager client that signs with exactly `credentials`, never with the default chain
+ * (no profile, no environment): the `credentials` command uses it with its cached key, so a
+ * profile whose credential_process is that command can never call it again. Its calls time out
+ * after `timeoutMs` per attempt.
+ */
+export function secretsManagerWithKey(
+  credentials: { accessKeyId: string; secretAccessKey: string },
+  settings: { region: string; endpoint?: string; maxAttempts: number; timeoutMs: number },
+): SecretsManagerClient {
+  return instrument(
+    new SecretsManagerClient({
+      region: settings.region,
+      endpoint: settings.endpoint,
+      maxAttempts: settings.maxAttempts,
+      retryMode: "adaptive",
+      credentials: {
+        accessKeyId: credentials.accessKeyId,
+        secretAccessKey: credentials.secretAccessKey,
+      },
+      requestHandler: {
+        connectionTimeout: settings.timeoutMs,
+        requestTimeout: settings.timeoutMs,
+      },
+    }),
+    new ApiStats(),
+  );
 }
 
 /**
@@ -149,19 +193,8 @@ export async function openAwsSession(
   env: NodeJS.ProcessEnv,
   defaults: { region?: string } = {},
 ): Promise<AwsSession> {
-  const endpoint =
-    options.endpointUrl !== undefined
-      ? validEndpoint(options.endpointUrl, "--endpoint-url")
-      : env.AWS_ENDPOINT_URL
-        ? validEndpoint(env.AWS_ENDPOINT_URL, "AWS_ENDPOINT_URL")
-        : undefined;
-  const maxAttemptsText = env.AWS_MAX_ATTEMPTS ?? "10";
-  if (!/^[1-9]\d*$/.test(maxAttemptsText)) {
-    throw new UsageError(
-      `AWS_MAX_ATTEMPTS must be a whole number from 1 (got "${maxAttemptsText}").`,
-    );
-  }
-  const maxAttempts = Number(maxAttemptsText);
+  const endpoint = resolveEndpoint(options, env);
+  const maxAttempts = resolveMaxAttempts(env, 10);
 
   // A profile is read from the AWS config files only (like the AWS CLI), so keys in the
   // environment can neither override it nor trigger the SDK's "multiple sources" warning.
@@ -257,6 +290,19 @@ interface SdkErrorShape {
   $metadata?: { httpStatusCode?: number };
 }
 
+/**
+ * What an AWS failure means for the credentials that signed the call: AWS does not accept them
+ * at all (`rejected`: unknown, deleted or Inactive key, wrong secret), they may not do this
+ * (`denied`), or anything else (`other`: unreachable, throttled, a 5xx, an error page).
+ */
+export function failureKind(err: unknown): "rejected" | "denied" | "other" {
+  const e = (typeof err === "object" && err !== null ? err : {}) as SdkErrorShape;
+  const name = e.name ?? "";
+  if (REJECTED_CREDENTIALS.has(name)) return "rejected";
+  if (DENIED.has(name) || e.$metadata?.httpStatusCode === 403) return "denied";
+  return "other";
+}
+
 /** True for an error raised by an AWS SDK call (service, credentials or network). */
 export function isAwsFailure(err: unknown): boolean {
   if (typeof err !== "object" || err === null) return false;
@@ -269,13 +315,53 @@ export function isAwsFailure(err: unknown): boolean {
   );
 }
 
-/** First line of an SDK message; the SDK's "Deserialization error" text says nothing useful. */
+/**
+ * First line of an SDK message, printable (the server wrote it: no control characters, no
+ * line breaks, bounded); the SDK's "Deserialization error" text says nothing useful.
+ */
 function cleanMessage(e: SdkErrorShape): string {
-  const text = (e.message ?? "").split("\n")[0].trim();
+  const text = oneLine((e.message ?? "").split("\n")[0].trim());
   if (text === "" || /^Deserialization error/.test(text) || text === "UnknownError") {
     return e.$metadata?.httpStatusCode !== undefined ? `HTTP ${e.$metadata.httpStatusCode}` : "";
   }
   return text;
+}
+
+/**
+ * Names the SDK gives an error when the answer had no AWS error in it: a query-protocol (IAM,
+ * STS) error page that is not AWS XML is "Unknown"; a JSON-protocol (Secrets Manager) answer
+ * that is not JSON is the parser's SyntaxError, an empty one "Unknown"/"UnknownError".
+ */
+const UNPARSED_NAMES = new Set(["Unknown", "UnknownError", "SyntaxError"]);
+
+/**
+ * True for an HTTP answer the SDK could not read as an AWS error: a proxy's or load balancer's
+ * HTML error page (a 502 or 503 from nginx), plain text, an empty body. Then only the HTTP
+ * status means anything.
+ */
+function isUnparsedAnswer(e: SdkErrorShape): boolean {
+  return (
+    UNPARSED_NAMES.has(e.name ?? "") ||
+    /Deserialization error|XML parse error/.test(e.message ?? "")
+  );
+}
+
+/**
+ * What AWS answered, on one printable line: `InvalidClientTokenId: The security token ...`
+ * (the error code the server sent, and the first line of its message), or `HTTP 502` for an
+ * answer the SDK could not parse.
+ */
+export function awsErrorText(err: unknown): string {
+  const e = (
+    typeof err === "object" && err !== null ? err : { message: String(err) }
+  ) as SdkErrorShape;
+  // The error's name is the error code the server sent: printable too.
+  const name = oneLine(e.name ?? "Error", 100);
+  const message = cleanMessage(e);
+  const status = e.$metadata?.httpStatusCode;
+  return status !== undefined && isUnparsedAnswer(e)
+    ? `HTTP ${status}`
+    : `${name}${message !== "" && message !== name ? `: ${message}` : ""}`;
 }
 
 /**
@@ -287,14 +373,10 @@ export function describeAwsFailure(err: unknown): string {
     typeof err === "object" && err !== null ? err : { message: String(err) }
   ) as SdkErrorShape;
   const action = typeof err === "object" && err !== null ? actionOfError.get(err) : undefined;
-  const name = e.name ?? "Error";
+  const name = oneLine(e.name ?? "Error", 100);
   const message = cleanMessage(e);
   const status = e.$metadata?.httpStatusCode;
-  // An answer the SDK could not parse (e.g. an HTML or XML error page where JSON was due).
-  const unparsed = name === "SyntaxError" && status !== undefined;
-  const what = unparsed
-    ? `HTTP ${status}`
-    : `${name}${message !== "" && message !== name ? `: ${message}` : ""}`;
+  const what = awsErrorText(err);
   if (name === "CredentialsProviderError") {
     return (
       `no AWS credentials found (${message}). Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ` +

@@ -13,6 +13,10 @@ export interface Io {
   stderrIsTTY: boolean;
   /** The clock; tests pin it. */
   now: () => Date;
+  /** All of standard input, for commands that read it (`summary`, `credentials --key-file -`). */
+  readStdin?: () => Promise<string>;
+  /** Whether standard input is a terminal (nothing piped in). */
+  stdinIsTTY?: boolean;
 }
 
 /** The real process: its streams, working directory, environment and clock. */
@@ -23,7 +27,13 @@ export function processIo(): Io {
     cwd: process.cwd(),
     env: process.env,
     stderrIsTTY: Boolean(process.stderr.isTTY),
+    stdinIsTTY: Boolean(process.stdin.isTTY),
     now: () => new Date(),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString("utf8");
+    },
   };
 }
 

@@ -7,6 +7,8 @@ export const EXIT = {
   usage: 2,
   /** AWS refused or failed. */
   aws: 3,
+  /** An unexpected error: a bug. Only its kind is printed (details may hold what was read). */
+  internal: 4,
 } as const;
 
 /** A problem with what the user asked for: exit 2, message printed as is. */

@@ -23,3 +23,19 @@ export function isoSecond(date: Date): string {
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
+
+/** Line breaks, other control characters (ANSI escapes), and invisible or bidi format marks. */
+const UNPRINTABLE =
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+
+/**
+ * Text from outside the program (an AWS error message, an ARN) made safe to print in a table
+ * cell or a log line: every control character, line break and invisible or bidi mark becomes
+ * "?", so it can neither start a new line (a CI workflow command such as `::error::`) nor
+ * drive the terminal; longer than `max` characters, it is cut and ends with "…".
+ * `oneLine("a\nb\u001b[31m")` is `a?b?[31m`.
+ */
+export function oneLine(text: string, max = 300): string {
+  const clean = text.replace(UNPRINTABLE, "?");
+  return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
+}

@@ -4,7 +4,9 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { registerAudit } from "./commands/audit";
+import { registerCredentials } from "./commands/credentials";
 import { registerPlan } from "./commands/plan";
+import { registerSummary } from "./commands/summary";
 import { registerVerify } from "./commands/verify";
 import { CommandContext, Io, processIo } from "./context";
 import { AwsError, EXIT, UsageError } from "./errors";
@@ -14,7 +16,8 @@ function buildProgram(ctx: CommandContext): Command {
     .name("iam-key-rotation")
     .description(
       "Zero-downtime IAM access key rotation: plan the calendar, audit the account's keys, " +
-        "verify the published keys.",
+        "verify the published keys, give consumers the current key (credential_process), " +
+        "summarize a run (GitHub job summary).",
     )
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
@@ -23,6 +26,8 @@ function buildProgram(ctx: CommandContext): Command {
   registerPlan(program, ctx);
   registerAudit(program, ctx);
   registerVerify(program, ctx);
+  registerCredentials(program, ctx);
+  registerSummary(program, ctx);
   return program;
 }
 
@@ -53,7 +58,18 @@ export async function main(args: readonly string[], io: Io = processIo()): Promi
       io.stderr(`error: ${err.message}\n`);
       return EXIT.aws;
     }
-    throw err;
+    // A bug. Its message and stack may quote what the command read (a secret, a file), so
+    // they are printed only when asked for.
+    if (io.env.IAM_KEY_ROTATION_DEBUG === "1") {
+      io.stderr(`error: ${err instanceof Error && err.stack ? err.stack : String(err)}\n`);
+    } else {
+      io.stderr(
+        `error: internal error (${err instanceof Error ? err.name : typeof err}); ` +
+          "set IAM_KEY_ROTATION_DEBUG=1 to print its details, which may include data the " +
+          "command read.\n",
+      );
+    }
+    return EXIT.internal;
   }
 }
 

@@ -3,7 +3,6 @@
  * `pulumi up` per day with the same model the program uses
  * (components/rotatedKeyUser/rotationModel.ts).
  */
-import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import {
   calendar,
@@ -20,6 +19,7 @@ import { EXIT, UsageError } from "../errors";
 import { formatTable, plural } from "../format";
 import { parseInteger } from "../options";
 import { loadStack } from "../stackFile";
+import { readOutputsFile } from "../outputsFile";
 
 interface PlanOptions {
   stack: string;
@@ -55,29 +55,13 @@ interface PlanUser {
   end: { current: RotationPlan["current"]; nextRotationOn: string; slots: RotationPlan["slots"] };
 }
 
-/** Reads `--state`: `pulumi stack output --json` (or `pulumi stack output users --json`). */
+/**
+ * Reads `--state`: `pulumi stack output --json` (or `pulumi stack output users --json`), its
+ * shape checked (cli/stackOutputs.ts); problems name the JSON path, never quote the file.
+ */
 function readStates(file: string): Map<string, RotationState> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(readFileSync(file, "utf8"));
-  } catch (err) {
-    throw new UsageError(`--state ${file}: cannot read it as JSON (${(err as Error).message}).`);
-  }
-  const users = (doc as { users?: unknown })?.users ?? doc;
-  if (typeof users !== "object" || users === null || Array.isArray(users)) {
-    throw new UsageError(
-      `--state ${file}: expected the JSON of \`pulumi stack output --json\` ({"users": {...}}).`,
-    );
-  }
-  const states = new Map<string, RotationState>();
-  for (const [name, outputs] of Object.entries(users as Record<string, unknown>)) {
-    const state = (outputs as { rotationState?: RotationState })?.rotationState;
-    if (state === undefined) {
-      throw new UsageError(`--state ${file}: users.${name} has no rotationState.`);
-    }
-    states.set(name, state);
-  }
-  return states;
+  const users = readOutputsFile(file, "--state", { forSummary: false });
+  return new Map(users.map((u) => [u.name, u.rotationState]));
 }
 
 function buildPlan(options: PlanOptions): PlanDocument {
@@ -200,7 +184,7 @@ export function registerPlan(program: Command, ctx: CommandContext): void {
     .option("--days <n>", "number of days to plan", parseInteger("--days"), 90)
     .option(
       "--state <file>",
-      "start from the recorded state: the output of `pulumi stack output --json` (default: plan every user as new)",
+      "start from the recorded state: the JSON of `pulumi stack output --json`, its shape checked (default: plan every user as new)",
     )
     .option("--dir <path>", "project directory holding Pulumi.yaml", ctx.io.cwd)
     .option("--json", "print the calendar as JSON (schema in docs/cli.md)", false)

@@ -3,9 +3,18 @@
  * components/rotatedKeyUser/publishedKey.ts) and proves its key works: STS GetCallerIdentity
  * signed with the key, retried for up to --wait seconds (new keys take seconds to be accepted
  * everywhere), must answer with the expected IAM user of the secret's account. During an
- * overlap the previous key is checked the same way. Secret material is never printed: messages
- * never quote a secret's content, and every secret access key read is scrubbed from all output.
+ * overlap the previous key's last use is read (before anything signs with it) and compared
+ * with the day the current key was published; with --prove-previous it is checked with STS
+ * too.
+ *
+ * Secret material is never printed, by construction: a document is split as soon as it is
+ * parsed into the facts printed (key ids, slots, dates) and the credentials handed to STS only;
+ * results and messages are built from the facts and AWS's answers, never from a secret or the
+ * secret's text. Nothing read is printed unchecked: the document's fields are checked by its
+ * parser, and what AWS answers (messages, ARNs) is printed on one printable line
+ * (cli/format.ts `oneLine`).
  */
+import { GetAccessKeyLastUsedCommand, IAMClient } from "@aws-sdk/client-iam";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { Command, Option } from "commander";
 import { waitUntilKeyWorks } from "../../components/rotatedKeyUser/keyPropagation";
@@ -18,6 +27,7 @@ import { mapConcurrent } from "../../lib/pool";
 import { secretNameOf } from "../../program/stackConfig";
 import {
   addAwsOptions,
+  awsErrorText,
   AwsOptions,
   describeAwsFailure,
   isAwsFailure,
@@ -26,8 +36,9 @@ import {
 } from "../aws";
 import type { CommandContext } from "../context";
 import { EXIT, UsageError } from "../errors";
-import { formatTable, isoSecond, plural } from "../format";
+import { formatTable, isoSecond, oneLine, plural } from "../format";
 import { collect, wholeNumber } from "../options";
+import { AWS_NAME_RE, IAM_USER_NAME_RE } from "../shape";
 import { loadStack } from "../stackFile";
 
 /** ok: proven; failed: the published key is broken (exit 1); error: could not check (exit 3). */
@@ -48,6 +59,22 @@ interface VerifyKeyResult {
   problem: string | null;
 }
 
+/** "yes": used on or after the day the current key was published; "unknown": cannot tell. */
+type InUse = "yes" | "no" | "unknown";
+
+/** Whether the previous key (published during an overlap) is still used, and by what. */
+interface PreviousKeyUse {
+  accessKeyId: string;
+  slot: string;
+  issuedOn: string;
+  deactivatesOn: string | null;
+  /** GetAccessKeyLastUsed, read before anything signs with the key; null when unreadable. */
+  lastUsed: { date: string | null; service: string | null; region: string | null } | null;
+  inUse: InUse;
+  /** Why inUse is "unknown", or what else is wrong (the key belongs to another user). */
+  problem: string | null;
+}
+
 interface VerifySecretResult {
   secretId: string;
   secretArn: string | null;
@@ -57,7 +84,12 @@ interface VerifySecretResult {
   status: CheckStatus;
   /** A problem with the secret itself (missing, unreadable, not a key document, wrong user). */
   problem: string | null;
+  /** The keys proven with STS: the current one (and the previous one with --prove-previous). */
   keys: VerifyKeyResult[];
+  /** Day the current key was published (the document's record.publishedOn), when it says. */
+  publishedOn: string | null;
+  /** The previous key's use; null outside an overlap (no previous key published). */
+  previousKey: PreviousKeyUse | null;
 }
 
 /** The `--format json` document. Stable: fields are only ever added. */
@@ -65,7 +97,14 @@ export interface VerifyDocument {
   version: 1;
   checkedAt: string;
   results: VerifySecretResult[];
-  summary: { secrets: number; ok: number; failed: number; error: number };
+  summary: {
+    secrets: number;
+    ok: number;
+    failed: number;
+    error: number;
+    /** Previous keys used on or after the day their replacement was published. */
+    previousKeysInUse: number;
+  };
 }
 
 interface VerifyTarget {
@@ -77,6 +116,11 @@ interface VerifyTarget {
 const RANK: Record<CheckStatus, number> = { ok: 0, failed: 1, error: 2 };
 const worst = (statuses: CheckStatus[]): CheckStatus =>
   statuses.reduce<CheckStatus>((a, b) => (RANK[b] > RANK[a] ? b : a), "ok");
+
+/** An ARN as AWS sent it, when it is one: printable, no spaces, at most 2,048 characters. */
+function safeArn(arn: string | undefined): string | null {
+  return arn !== undefined && /^arn:[\x21-\x7e]{1,2044}$/.test(arn) ? arn : null;
+}
 
 /**
  * Null when `arn` is IAM user `userName` (of `account`, when known); else what is wrong.
@@ -100,27 +144,110 @@ interface CheckSettings {
   region: string;
   endpoint?: string;
   waitSeconds: number;
-  /** Every secret read, to scrub from output. */
-  secrets: Set<string>;
+  /** Also sign with the previous key (which AWS then records as a use of it). */
+  provePrevious: boolean;
+  /** Reads a key's last use (iam:GetAccessKeyLastUsed). */
+  iam: IAMClient;
+}
+
+/**
+ * The previous key's last use, read before anything signs with it (a signed call is a use),
+ * compared with the day the current key was published.
+ */
+async function previousKeyUse(
+  facts: KeyFacts,
+  userName: string,
+  publishedOn: string | null,
+  iam: IAMClient,
+): Promise<PreviousKeyUse> {
+  const base = { ...facts, lastUsed: null };
+  let answer;
+  try {
+    answer = await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: facts.accessKeyId }));
+  } catch (err) {
+    if (!isAwsFailure(err)) throw err;
+    return { ...base, inUse: "unknown", problem: describeAwsFailure(err) };
+  }
+  const used = answer.AccessKeyLastUsed;
+  const name = (value: string | undefined) =>
+    value !== undefined && AWS_NAME_RE.test(value) ? value : null;
+  const date = used?.LastUsedDate;
+  const lastUsed = {
+    date: date instanceof Date && !Number.isNaN(date.getTime()) ? isoSecond(date) : null,
+    service: name(used?.ServiceName),
+    region: name(used?.Region),
+  };
+  const owner = answer.UserName;
+  const problems: string[] = [];
+  if (owner !== undefined && owner !== userName) {
+    problems.push(
+      IAM_USER_NAME_RE.test(owner)
+        ? `the key belongs to IAM user ${owner}, not ${userName}`
+        : `the key does not belong to IAM user ${userName}`,
+    );
+  }
+  let inUse: InUse;
+  if (lastUsed.date === null) inUse = "no";
+  else if (publishedOn === null) {
+    inUse = "unknown";
+    problems.unshift(
+      "the document does not say when the current key was published (no record.publishedOn)",
+    );
+  } else inUse = lastUsed.date.slice(0, 10) >= publishedOn ? "yes" : "no";
+  return { ...base, lastUsed, inUse, problem: problems.length > 0 ? problems.join("; ") : null };
+}
+
+/** What is printed about a published key: nothing secret. */
+interface KeyFacts {
+  accessKeyId: string;
+  slot: string;
+  issuedOn: string;
+  deactivatesOn: string | null;
+}
+
+/** The key to sign with: handed to STS, never to a result or a message. */
+interface SigningKey {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+/** A published key split into what may be printed and what may only sign. */
+function splitKey(key: PublishedPreviousKey): { facts: KeyFacts; signing: SigningKey } {
+  return {
+    facts: {
+      accessKeyId: key.accessKeyId,
+      slot: key.slot,
+      issuedOn: key.issuedOn,
+      deactivatesOn: key.deactivatesOn ?? null,
+    },
+    signing: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
+  };
+}
+
+/**
+ * Why STS did not accept a key: waitUntilKeyWorks's sentence (it counts the attempts) ending
+ * with STS's answer as awsErrorText writes it (printable, one line; `HTTP 502` for an error
+ * page).
+ */
+function notAcceptedProblem(err: Error, accessKeyId: string): string {
+  const lead = /^Access key \S+ was not accepted by STS after \d+ attempts? in \d+ s: /.exec(
+    err.message,
+  );
+  const answer = err.cause !== undefined ? awsErrorText(err.cause) : oneLine(err.message);
+  return `${lead?.[0] ?? `Access key ${accessKeyId} was not accepted by STS: `}${answer}`;
 }
 
 async function checkKey(
   role: VerifyKeyResult["role"],
-  key: PublishedPreviousKey,
+  { facts, signing }: { facts: KeyFacts; signing: SigningKey },
   userName: string,
   account: string | undefined,
   settings: CheckSettings,
 ): Promise<VerifyKeyResult> {
-  const base = {
-    role,
-    accessKeyId: key.accessKeyId,
-    slot: key.slot,
-    issuedOn: key.issuedOn,
-    deactivatesOn: role === "previous" ? (key.deactivatesOn ?? null) : null,
-  };
+  const base = { role, ...facts, deactivatesOn: role === "previous" ? facts.deactivatesOn : null };
   try {
     const identity = await waitUntilKeyWorks(
-      { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
+      { accessKeyId: signing.accessKeyId, secretAccessKey: signing.secretAccessKey },
       {
         region: settings.region,
         endpoint: settings.endpoint,
@@ -128,11 +255,15 @@ async function checkKey(
         intervalMs: 2000,
       },
     );
-    const mismatch = arnMismatch(identity.arn, userName, account);
+    const arn = safeArn(identity.arn);
+    const mismatch =
+      arn === null
+        ? "STS answered with an identity that is not an ARN"
+        : arnMismatch(arn, userName, account);
     return {
       ...base,
       status: mismatch === null ? "ok" : "failed",
-      arn: identity.arn,
+      arn,
       attempts: identity.attempts,
       problem: mismatch,
     };
@@ -148,7 +279,7 @@ async function checkKey(
       status: rejected ? "failed" : "error",
       arn: null,
       attempts: null,
-      problem: (err as Error).message,
+      problem: notAcceptedProblem(err as Error, facts.accessKeyId),
     };
   }
 }
@@ -169,6 +300,8 @@ async function verifyTarget(
     status,
     problem,
     keys: [],
+    publishedOn: null,
+    previousKey: null,
     ...extra,
   });
   let secret;
@@ -181,16 +314,17 @@ async function verifyTarget(
     if (isAwsFailure(err)) return result("error", describeAwsFailure(err));
     throw err;
   }
-  const secretArn = secret.ARN ?? null;
+  const secretArn = safeArn(secret.ARN);
   if (secret.SecretString === undefined) {
     return result("failed", "the secret holds binary data, not a key document", { secretArn });
   }
-  if (secret.SecretString.length >= 8) settings.secrets.add(secret.SecretString);
+  // The text and the parsed document hold the secrets: only their split survives this point.
   const parsed = parseKeyDocument(secret.SecretString);
   if (!parsed.ok) return result("failed", parsed.problem, { secretArn });
   const doc = parsed.document;
-  settings.secrets.add(doc.secretAccessKey);
-  if (doc.previous) settings.secrets.add(doc.previous.secretAccessKey);
+  const current = splitKey(doc);
+  const previous = doc.previous !== undefined ? splitKey(doc.previous) : undefined;
+  const publishedOn = doc.record?.publishedOn ?? null;
 
   const user = target.expectedUser ?? doc.userName;
   const problem =
@@ -198,10 +332,15 @@ async function verifyTarget(
       ? `the secret holds a key of user ${doc.userName}, but the stack publishes user ${user}'s here`
       : null;
   const account = accountOf(secret.ARN);
-  const keys = await Promise.all([
-    checkKey("current", doc, user, account, settings),
-    ...(doc.previous ? [checkKey("previous", doc.previous, user, account, settings)] : []),
-  ]);
+  const checks = [checkKey("current", current, user, account, settings)];
+  let previousKey: PreviousKeyUse | null = null;
+  if (previous !== undefined) {
+    // Its last use first: proving it below is a use of it.
+    previousKey = await previousKeyUse(previous.facts, user, publishedOn, settings.iam);
+    if (settings.provePrevious)
+      checks.push(checkKey("previous", previous, user, account, settings));
+  }
+  const keys = await Promise.all(checks);
   return {
     secretId: target.secretId,
     secretArn,
@@ -209,22 +348,49 @@ async function verifyTarget(
     status: worst([problem === null ? "ok" : "failed", ...keys.map((k) => k.status)]),
     problem,
     keys,
+    publishedOn,
+    previousKey,
   };
 }
 
-function renderVerifyTable(doc: VerifyDocument, waitSeconds: number): string {
+/** The IN USE cell and the detail of the previous key's row. */
+function usageText(r: VerifySecretResult, use: PreviousKeyUse): string {
+  const last = use.lastUsed;
+  const used =
+    last === null
+      ? null
+      : last.date === null
+        ? "never used"
+        : `last used ${last.date}` +
+          (last.service !== null ? ` by ${last.service}` : "") +
+          (last.region !== null ? ` in ${last.region}` : "");
+  const compared =
+    use.inUse === "unknown" || last?.date === null || r.publishedOn === null
+      ? ""
+      : use.inUse === "yes"
+        ? `, on or after the day the current key was published (${r.publishedOn})`
+        : `, before the current key was published (${r.publishedOn})`;
+  return [used === null ? null : used + compared, use.problem].filter((t) => t !== null).join("; ");
+}
+
+function renderVerifyTable(doc: VerifyDocument, options: VerifyOptions): string {
   const out: string[] = [];
   out.push(
     `Published keys checked on ${doc.checkedAt} with STS GetCallerIdentity ` +
-      `(each retried for up to ${waitSeconds} s).`,
+      `(each retried for up to ${options.wait} s)` +
+      (options.provePrevious
+        ? "."
+        : "; during an overlap the previous key is not signed with (that would count as a " +
+          "use of it): its last use is shown instead."),
   );
   out.push("");
   const rows: string[][] = [];
   for (const r of doc.results) {
     if (r.problem !== null || r.keys.length === 0) {
-      rows.push([r.secretId, r.user ?? "-", "-", "-", "-", "-", r.status, r.problem ?? ""]);
+      rows.push([r.secretId, r.user ?? "-", "-", "-", "-", "-", r.status, "-", r.problem ?? ""]);
     }
     for (const k of r.keys) {
+      const use = k.role === "previous" ? r.previousKey : null;
       rows.push([
         r.secretId,
         r.user ?? "-",
@@ -233,7 +399,22 @@ function renderVerifyTable(doc: VerifyDocument, waitSeconds: number): string {
         k.slot,
         k.issuedOn,
         k.status,
-        k.problem ?? k.arn ?? "",
+        use?.inUse ?? "-",
+        k.problem ?? (use !== null ? usageText(r, use) : (k.arn ?? "")),
+      ]);
+    }
+    const use = r.previousKey;
+    if (use !== null && !r.keys.some((k) => k.role === "previous")) {
+      rows.push([
+        r.secretId,
+        r.user ?? "-",
+        "previous",
+        use.accessKeyId,
+        use.slot,
+        use.issuedOn,
+        "-",
+        use.inUse,
+        usageText(r, use),
       ]);
     }
   }
@@ -241,7 +422,7 @@ function renderVerifyTable(doc: VerifyDocument, waitSeconds: number): string {
   else {
     out.push(
       formatTable(
-        ["SECRET", "USER", "KEY", "ACCESS KEY ID", "SLOT", "ISSUED", "RESULT", "DETAIL"],
+        ["SECRET", "USER", "KEY", "ACCESS KEY ID", "SLOT", "ISSUED", "RESULT", "IN USE", "DETAIL"],
         rows,
       ),
     );
@@ -251,17 +432,15 @@ function renderVerifyTable(doc: VerifyDocument, waitSeconds: number): string {
   const parts = (["ok", "failed", "error"] as const)
     .filter((k) => s[k] > 0)
     .map((k) => `${s[k]} ${k}`);
-  out.push(plural(s.secrets, "secret") + (parts.length > 0 ? `: ${parts.join(", ")}` : "") + ".");
+  out.push(
+    plural(s.secrets, "secret") +
+      (parts.length > 0 ? `: ${parts.join(", ")}` : "") +
+      "." +
+      (s.previousKeysInUse > 0
+        ? ` ${plural(s.previousKeysInUse, "previous key")} still in use.`
+        : ""),
+  );
   return out.join("\n") + "\n";
-}
-
-/** Replaces every secret read with a placeholder. */
-function scrubber(secrets: Set<string>): (text: string) => string {
-  return (text) => {
-    let out = text;
-    for (const secret of secrets) out = out.split(secret).join("<redacted>");
-    return out;
-  };
 }
 
 interface VerifyOptions extends AwsOptions {
@@ -270,6 +449,7 @@ interface VerifyOptions extends AwsOptions {
   dir: string;
   wait: number;
   format: "table" | "json";
+  provePrevious: boolean;
 }
 
 async function runVerify(options: VerifyOptions, ctx: CommandContext): Promise<number> {
@@ -291,19 +471,21 @@ async function runVerify(options: VerifyOptions, ctx: CommandContext): Promise<n
     throw new UsageError("pass --stack <name> or --secret-id <id> (repeatable).");
   }
   const session = await openAwsSession(options, io.env, { region: stackRegion });
-  const secrets = new Set<string>();
-  const scrub = scrubber(secrets);
   try {
     const client = session.secretsManager();
     const settings: CheckSettings = {
       region: session.region!,
       endpoint: session.endpoint,
       waitSeconds: options.wait,
-      secrets,
+      provePrevious: options.provePrevious,
+      iam: session.iam(),
     };
     const results = await mapConcurrent(targets, 8, (t) => verifyTarget(t, client, settings));
-    const summary = { secrets: results.length, ok: 0, failed: 0, error: 0 };
-    for (const r of results) summary[r.status]++;
+    const summary = { secrets: results.length, ok: 0, failed: 0, error: 0, previousKeysInUse: 0 };
+    for (const r of results) {
+      summary[r.status]++;
+      if (r.previousKey?.inUse === "yes") summary.previousKeysInUse++;
+    }
     const doc: VerifyDocument = {
       version: 1,
       checkedAt: isoSecond(io.now()),
@@ -311,20 +493,11 @@ async function runVerify(options: VerifyOptions, ctx: CommandContext): Promise<n
       summary,
     };
     io.stdout(
-      scrub(
-        options.format === "json"
-          ? JSON.stringify(doc, null, 2) + "\n"
-          : renderVerifyTable(doc, options.wait),
-      ),
+      options.format === "json"
+        ? JSON.stringify(doc, null, 2) + "\n"
+        : renderVerifyTable(doc, options),
     );
     return summary.error > 0 ? EXIT.aws : summary.failed > 0 ? EXIT.findings : EXIT.ok;
-  } catch (err) {
-    if (err instanceof Error) {
-      // The stack keeps the original message once read: scrub both (bin prints the stack).
-      err.message = scrub(err.message);
-      if (err.stack !== undefined) err.stack = scrub(err.stack);
-    }
-    throw err;
   } finally {
     session.destroy();
   }
@@ -332,10 +505,17 @@ async function runVerify(options: VerifyOptions, ctx: CommandContext): Promise<n
 
 const VERIFY_HELP = `
 Each secret must hold the JSON document RotatedKeyUser publishes (accessKeyId,
-secretAccessKey, slot, issuedOn, userName, and previous during an overlap). Both keys are
+secretAccessKey, slot, issuedOn, userName, and previous during an overlap). The current key is
 checked with STS GetCallerIdentity, signed with the key itself, retried for up to --wait
 seconds, and must sign in as the expected IAM user (the stack's user, else the document's
 userName) of the secret's account. Secret access keys are never printed.
+
+During an overlap, the previous key's last use (iam:GetAccessKeyLastUsed: date, service,
+region) is shown, and IN USE says whether it was used on or after the day the current key was
+published (the document's record.publishedOn; "unknown" without it): a consumer that still
+uses it has not moved to the new key. The previous key is not signed with, since AWS would
+record that as a use (and the daily run keeps a used key Active); --prove-previous signs with
+it too.
 
 Exit codes:
   0  every published key works
@@ -348,6 +528,7 @@ Examples:
   iam-key-rotation verify --stack prod
   iam-key-rotation verify --secret-id key-rotation/onprem-jenkins-ecr --format json
   iam-key-rotation verify --stack prod --wait 60 --profile prod-readonly
+  iam-key-rotation verify --stack prod --prove-previous
 `;
 
 export function registerVerify(program: Command, ctx: CommandContext): void {
@@ -355,7 +536,8 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .command("verify")
     .description(
       "Prove the published keys work: read each secret, sign STS GetCallerIdentity with its " +
-        "key (and with the previous key during an overlap), check it is the expected user.",
+        "key, check it is the expected user; during an overlap, show whether the previous key " +
+        "is still used, and by what.",
     )
     .option("-s, --stack <name>", "check every user of Pulumi.<stack>.yaml, e.g. prod")
     .option("--secret-id <id>", "check this secret (name or ARN); repeatable", collect)
@@ -370,6 +552,11 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
       new Option("--format <format>", "output format (JSON schema in docs/cli.md)")
         .choices(["table", "json"])
         .default("table"),
+    )
+    .option(
+      "--prove-previous",
+      "during an overlap, sign with the previous key too (AWS records that as a use of it)",
+      false,
     );
   addAwsOptions(
     cmd,

@@ -1,8 +1,10 @@
 /**
  * The published-key document: the JSON that RotatedKeyUser writes to each user's secret and
- * that consumers, the next run and `iam-key-rotation verify` read back, with its one parser.
- * Pure. The parser never quotes the text it reads (it holds secret access keys): problems name
- * the field, not the value.
+ * that consumers, the next run and the CLI (`verify`, `credentials`) read back, with its one
+ * parser. Pure. The parser never quotes the text it reads (it holds secret access keys):
+ * problems name the field, not the value. It returns only fields it has checked against their
+ * format (an IAM user name, an access key id, a slot, dates), so nothing it returns can carry
+ * control characters or workflow commands (`::error::`) to a terminal or a CI log.
  */
 import { isIsoDate } from "../../lib/days";
 import { isPlainObject } from "../../lib/validation";
@@ -69,6 +71,10 @@ interface KeyDocumentReading extends KeyFieldsRead {
 }
 
 const ACCESS_KEY_ID_RE = /^[A-Z0-9]{16,128}$/;
+/** A secret access key: printable ASCII without spaces (AWS issues 40 base64 characters). */
+const SECRET_ACCESS_KEY_RE = /^[\x21-\x7e]{1,128}$/;
+/** An IAM user name: 1 to 64 letters, digits and +=,.@_- (IAM API reference). */
+const USER_NAME_RE = /^[\w+=,.@-]{1,64}$/;
 
 function readKey(raw: unknown, field: string, problems: string[]): KeyFieldsRead {
   if (!isPlainObject(raw)) {
@@ -82,10 +88,14 @@ function readKey(raw: unknown, field: string, problems: string[]): KeyFieldsRead
   } else {
     problems.push(`${at("accessKeyId")} is missing or not an access key id`);
   }
-  if (typeof raw.secretAccessKey === "string" && raw.secretAccessKey !== "") {
+  if (typeof raw.secretAccessKey !== "string" || raw.secretAccessKey === "") {
+    problems.push(`${at("secretAccessKey")} is missing`);
+  } else if (SECRET_ACCESS_KEY_RE.test(raw.secretAccessKey)) {
     key.secretAccessKey = raw.secretAccessKey;
   } else {
-    problems.push(`${at("secretAccessKey")} is missing`);
+    problems.push(
+      `${at("secretAccessKey")} is not a secret access key (1 to 128 printable characters, no spaces)`,
+    );
   }
   if (raw.slot === "blue" || raw.slot === "green") key.slot = raw.slot;
   else problems.push(`${at("slot")} is not blue or green`);
@@ -109,8 +119,13 @@ export function readKeyDocument(text: string): KeyDocumentReading {
   const problems: string[] = [];
   const reading: KeyDocumentReading = { ...readKey(doc, "", problems), problems, notJson: false };
   if (isPlainObject(doc)) {
-    if (typeof doc.userName === "string" && doc.userName !== "") reading.userName = doc.userName;
-    else problems.push("userName is missing");
+    if (typeof doc.userName !== "string" || doc.userName === "") {
+      problems.push("userName is missing");
+    } else if (USER_NAME_RE.test(doc.userName)) {
+      reading.userName = doc.userName;
+    } else {
+      problems.push("userName is not an IAM user name (1 to 64 letters, digits and +=,.@_-)");
+    }
     if (doc.previous !== undefined && doc.previous !== null) {
       reading.previous = readKey(doc.previous, "previous", problems);
     }

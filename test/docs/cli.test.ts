@@ -86,6 +86,9 @@ describe("docs/cli.md", () => {
       "iam:ListAccessKeys",
       "iam:GetAccessKeyLastUsed",
     ]);
-    assert.deepEqual(requiredActions("Verify"), ["secretsmanager:GetSecretValue"]);
+    assert.deepEqual(requiredActions("Verify"), [
+      "secretsmanager:GetSecretValue",
+      "iam:GetAccessKeyLastUsed",
+    ]);
   });
 });

@@ -19,8 +19,10 @@ export interface ProxyRequest {
 }
 
 export interface ProxyHooks {
-  /** Answer instead of moto. */
-  intercept?: (req: ProxyRequest) => { status: number; body: string } | undefined;
+  /** Answer instead of moto (with `contentType`, default text/xml). */
+  intercept?: (
+    req: ProxyRequest,
+  ) => { status: number; body: string; contentType?: string } | undefined;
   /** Rewrite moto's answer. */
   transform?: (req: ProxyRequest, body: string) => string;
 }
@@ -111,7 +113,7 @@ export class AwsProxy {
 
     const answer = hooks.intercept?.(call);
     if (answer !== undefined) {
-      res.writeHead(answer.status, { "content-type": "text/xml" });
+      res.writeHead(answer.status, { "content-type": answer.contentType ?? "text/xml" });
       res.end(answer.body);
       return;
     }

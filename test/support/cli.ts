@@ -16,6 +16,8 @@ export interface CliRunOptions {
   now?: Date;
   stderrIsTTY?: boolean;
   cwd?: string;
+  /** Standard input, for commands that read it. */
+  stdin?: string;
 }
 
 /** Credentials and region for moto with authentication off. */
@@ -39,6 +41,7 @@ export async function runCli(
     env: options.env ?? MOTO_ENV,
     stderrIsTTY: options.stderrIsTTY ?? false,
     now: () => now,
+    readStdin: () => Promise.resolve(options.stdin ?? ""),
   });
   return { code, stdout, stderr };
 }

@@ -222,8 +222,257 @@ describe("iam-key-rotation plan", () => {
       "--state",
       path.join(dir, "nope.json"),
     ]);
-    assert.equal(state.code, 2);
-    assert.match(state.stderr, /^error: --state .*nope\.json: cannot read it as JSON \(ENOENT/);
+    assert.deepEqual(state, {
+      code: 2,
+      stdout: "",
+      stderr: `error: --state ${path.join(dir, "nope.json")}: cannot read it (no such file).\n`,
+    });
+  });
+
+  describe("--state: the shape of the file is checked, its content never quoted", () => {
+    // Each text below holds SECRET somewhere; no message may show it, or any of the file.
+    const SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYSECRET";
+    const dir = project({
+      "Pulumi.dev.yaml": "config:\n  iam-key-rotation:users:\n    - name: ci\n",
+    });
+    const state = (slots: unknown, extra: Record<string, unknown> = {}) => ({
+      users: { ci: { rotationState: { current: "green", slots, ...extra } } },
+    });
+    const good = { blue: { issuedOn: "2026-10-01" }, green: { issuedOn: "2026-10-31" } };
+    const HEAD = "is not the JSON of `pulumi stack output --json`, ";
+    const cases: [string, string, string[]][] = [
+      [
+        "text that is not JSON",
+        `{"users": ${SECRET}`,
+        ["the text is not JSON (46 characters; content not shown)"],
+      ],
+      [
+        "JSON that is not an object",
+        JSON.stringify([SECRET]),
+        ["the document must be an object (got an array)"],
+      ],
+      ["an empty object", "{}", ['the document has no "users" object']],
+      [
+        "users that is a string",
+        JSON.stringify({ users: SECRET }),
+        ["users must be an object (got a string)"],
+      ],
+      ["users that is empty", JSON.stringify({ users: {} }), ["users has no user"]],
+      [
+        "a user that is null",
+        JSON.stringify({ users: { ci: null } }),
+        ["users.ci must be an object (got null)"],
+      ],
+      [
+        "a user without rotationState",
+        JSON.stringify({ users: { ci: { currentSlot: SECRET } } }),
+        ["users.ci.rotationState is missing (an object)"],
+      ],
+      [
+        "a user name with a newline and a workflow command",
+        JSON.stringify({
+          users: { [`ci\n::set-output name=x::${SECRET}`]: { rotationState: {} } },
+        }),
+        ["users entry 1 is not named after an IAM user (1 to 64 letters, digits and +=,.@_-)"],
+      ],
+      [
+        "a user name of 10 kB",
+        JSON.stringify({ users: { [SECRET.repeat(300)]: {} } }),
+        ["users entry 1 is not named after an IAM user (1 to 64 letters, digits and +=,.@_-)"],
+      ],
+      [
+        "a current slot that is not a slot",
+        JSON.stringify(state(good, { current: SECRET })),
+        ['users.ci.rotationState.current must be "blue" or "green" (got another string)'],
+      ],
+      [
+        "slots that is a list",
+        JSON.stringify(state([SECRET])),
+        ["users.ci.rotationState.slots must be an object (got an array)"],
+      ],
+      [
+        "a third slot",
+        JSON.stringify(state({ ...good, [SECRET]: {} })),
+        ['users.ci.rotationState.slots may only hold "blue" and "green" (it has another key)'],
+      ],
+      [
+        "a current slot with no record",
+        JSON.stringify(state({ blue: good.blue })),
+        ["users.ci.rotationState.slots.green is missing (the current slot needs a record)"],
+      ],
+      [
+        "an issue date that is not a date",
+        JSON.stringify(state({ ...good, blue: { issuedOn: SECRET } })),
+        [
+          "users.ci.rotationState.slots.blue.issuedOn must be a date YYYY-MM-DD (got a string that is not one)",
+        ],
+      ],
+      [
+        "an impossible issue date",
+        JSON.stringify(state({ ...good, blue: { issuedOn: "2026-02-30" } })),
+        [
+          "users.ci.rotationState.slots.blue.issuedOn must be a date YYYY-MM-DD (got a string that is not one)",
+        ],
+      ],
+      [
+        "an end of overlap of 10 kB",
+        JSON.stringify(state(good, { previousActiveUntil: SECRET.repeat(300) })),
+        [
+          "users.ci.rotationState.previousActiveUntil must be a date YYYY-MM-DD (got a string that is not one)",
+        ],
+      ],
+      [
+        "a revocation date that is a number",
+        JSON.stringify(state(good, { revokedBefore: 20261122 })),
+        ["users.ci.rotationState.revokedBefore must be a date YYYY-MM-DD (got a number)"],
+      ],
+      [
+        "an adopted key that is not one",
+        JSON.stringify(state(good, { adopted: { slot: "red", accessKeyId: SECRET } })),
+        [
+          'users.ci.rotationState.adopted.slot must be "blue" or "green" (got another string)',
+          "users.ci.rotationState.adopted.accessKeyId must be an access key id (got another string)",
+        ],
+      ],
+      [
+        "every problem at once",
+        JSON.stringify({ users: { ci: { rotationState: { current: 1, slots: { blue: 2 } } } } }),
+        [
+          'users.ci.rotationState.current must be "blue" or "green" (got a number)',
+          "users.ci.rotationState.slots.blue must be an object (got a number)",
+        ],
+      ],
+    ];
+    for (const [what, text, problems] of cases) {
+      it(`exits 2 on ${what}, naming each JSON path`, async () => {
+        const file = path.join(dir, "state.json");
+        writeFileSync(file, text);
+        const result = await cli([
+          "plan",
+          "--stack",
+          "dev",
+          "--dir",
+          dir,
+          "--state",
+          file,
+          "--at",
+          "2026-11-22",
+        ]);
+        const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+        assert.deepEqual(result, {
+          code: 2,
+          stdout: "",
+          stderr: `error: --state ${file} ${HEAD}${count}:\n${problems.map((p) => `  - ${p}.\n`).join("")}`,
+        });
+        assert.ok(!result.stderr.includes(SECRET.slice(0, 12)));
+      });
+    }
+
+    it("ignores fields it does not know and outputs other than users", async () => {
+      const file = path.join(dir, "state.json");
+      writeFileSync(
+        file,
+        JSON.stringify({
+          compliance: { ruleName: SECRET },
+          users: {
+            ci: {
+              rotationState: {
+                current: "green",
+                slots: {
+                  blue: { issuedOn: "2026-10-01", note: SECRET },
+                  green: { issuedOn: "2026-10-31" },
+                },
+                previousActiveUntil: "2026-11-07",
+                adopted: { slot: "blue", accessKeyId: "AKIAIOSFODNN7EXAMPLE" },
+                somethingNew: SECRET,
+              },
+              run: SECRET,
+            },
+          },
+        }),
+      );
+      const result = await cli([
+        "plan",
+        "--stack",
+        "dev",
+        "--dir",
+        dir,
+        "--state",
+        file,
+        "--at",
+        "2026-11-22",
+        "--days",
+        "1",
+        "--json",
+      ]);
+      assert.equal(result.code, 0);
+      assert.deepEqual((JSON.parse(result.stdout) as PlanDocument).users[0].recorded, {
+        current: "green",
+        slots: { blue: { issuedOn: "2026-10-01" }, green: { issuedOn: "2026-10-31" } },
+        previousActiveUntil: "2026-11-07",
+      });
+      assert.ok(!result.stdout.includes(SECRET));
+    });
+
+    it("takes `pulumi stack output users --json` too", async () => {
+      const file = path.join(dir, "users.json");
+      writeFileSync(file, JSON.stringify(state(good).users));
+      const result = await cli([
+        "plan",
+        "--stack",
+        "dev",
+        "--dir",
+        dir,
+        "--state",
+        file,
+        "--at",
+        "2026-11-22",
+        "--days",
+        "1",
+        "--json",
+      ]);
+      assert.equal(result.code, 0);
+      assert.equal((JSON.parse(result.stdout) as PlanDocument).users[0].recorded?.current, "green");
+      writeFileSync(file, JSON.stringify({ ci: { rotationState: { current: "red" } } }));
+      const bad = await cli(["plan", "--stack", "dev", "--dir", dir, "--state", file]);
+      assert.equal(bad.code, 2);
+      assert.equal(
+        bad.stderr,
+        `error: --state ${file} ${HEAD}2 problems:\n` +
+          '  - ci.rotationState.current must be "blue" or "green" (got another string).\n' +
+          "  - ci.rotationState.slots is missing (an object).\n",
+      );
+    });
+
+    it("a user the stack does not have, and a state that cannot start on --at: exit 2", async () => {
+      const file = path.join(dir, "state.json");
+      writeFileSync(file, JSON.stringify({ users: { other: state(good).users.ci } }));
+      const other = await cli(["plan", "--stack", "dev", "--dir", dir, "--state", file]);
+      assert.deepEqual(other, {
+        code: 2,
+        stdout: "",
+        stderr: `error: --state ${file}: user other is not in Pulumi.dev.yaml.\n`,
+      });
+      writeFileSync(file, JSON.stringify(state(good)));
+      const early = await cli([
+        "plan",
+        "--stack",
+        "dev",
+        "--dir",
+        dir,
+        "--state",
+        file,
+        "--at",
+        "2026-10-15",
+      ]);
+      assert.deepEqual(early, {
+        code: 2,
+        stdout: "",
+        stderr:
+          `error: --state ${file}: users.ci.rotationState cannot start on 2026-10-15: ` +
+          "green issue date 2026-10-31 is after today (2026-10-15).\n",
+      });
+    });
   });
 
   it("--help explains the command with examples", async () => {

@@ -6,10 +6,16 @@ import {
   CreateAccessKeyCommand,
   CreateUserCommand,
   DeleteAccessKeyCommand,
+  GetAccessKeyLastUsedCommand,
   IAMClient,
   PutUserPolicyCommand,
 } from "@aws-sdk/client-iam";
-import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import {
+  CreateSecretCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { VerifyDocument } from "../../../cli/commands/verify";
 import { AwsProxy, queryError } from "../../support/awsProxy";
 import { CliRun, CliRunOptions, MOTO_ENV, runCli, setMotoAuth } from "../../support/cli";
@@ -18,7 +24,10 @@ import { requiredActions } from "../../support/readme";
 
 const ACCOUNT = "123456789012";
 const NOW = new Date("2026-11-22T10:00:00Z");
-const HEADER = "Published keys checked on 2026-11-22T10:00:00Z with STS GetCallerIdentity";
+const HEADER =
+  "Published keys checked on 2026-11-22T10:00:00Z with STS GetCallerIdentity (each retried " +
+  "for up to 30 s); during an overlap the previous key is not signed with (that would count " +
+  "as a use of it): its last use is shown instead.";
 
 interface Key {
   id: string;
@@ -34,13 +43,14 @@ async function createKey(iam: IAMClient, user: string): Promise<Key> {
   return { id: key.AccessKeyId!, secret: key.SecretAccessKey! };
 }
 
-function doc(user: string, current: Key, previous?: Key): string {
+function doc(user: string, current: Key, previous?: Key, publishedOn?: string): string {
   return JSON.stringify({
     accessKeyId: current.id,
     secretAccessKey: current.secret,
     slot: "green",
     issuedOn: "2026-11-22",
     userName: user,
+    ...(publishedOn !== undefined && { record: { current: "green", publishedOn } }),
     ...(previous
       ? {
           previous: {
@@ -90,6 +100,13 @@ async function publish(sm: SecretsManagerClient, name: string, text: string): Pr
 
 const ALICE_ARN = `arn:aws:iam::${ACCOUNT}:user/key-rotation/alice`;
 
+/** `service region` of a key's last use as IAM reports it, or null if never used. */
+async function lastUse(iam: IAMClient, key: Key): Promise<string | null> {
+  const used = (await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: key.id })))
+    .AccessKeyLastUsed;
+  return used?.LastUsedDate ? `${used.ServiceName} ${used.Region}` : null;
+}
+
 describe("iam-key-rotation verify (against moto_server)", function () {
   this.timeout(30_000);
   const moto = useMoto();
@@ -110,17 +127,17 @@ describe("iam-key-rotation verify (against moto_server)", function () {
     assert.deepEqual(run, {
       code: 0,
       stdout:
-        `${HEADER} (each retried for up to 30 s).\n` +
+        `${HEADER}\n` +
         "\n" +
-        "SECRET              USER   KEY      ACCESS KEY ID         SLOT   ISSUED      RESULT  DETAIL\n" +
-        `key-rotation/alice  alice  current  ${s.current.id}  green  2026-11-22  ok      ${ALICE_ARN}\n` +
+        "SECRET              USER   KEY      ACCESS KEY ID         SLOT   ISSUED      RESULT  IN USE  DETAIL\n" +
+        `key-rotation/alice  alice  current  ${s.current.id}  green  2026-11-22  ok      -       ${ALICE_ARN}\n` +
         "\n" +
         "1 secret: 1 ok.\n",
       stderr: "",
     });
   });
 
-  it("during an overlap the previous key is proven too (JSON)", async () => {
+  it("during an overlap: the previous key's last use, without signing with it (JSON)", async () => {
     await publish(s.sm, "key-rotation/alice", doc("alice", s.current, s.previous));
     const run = await verify([...at(), "--secret-id", "key-rotation/alice", "--format", "json"]);
     assert.equal(run.code, 0);
@@ -151,36 +168,181 @@ describe("iam-key-rotation verify (against moto_server)", function () {
               attempts: 1,
               problem: null,
             },
-            {
-              role: "previous",
-              accessKeyId: s.previous.id,
-              slot: "blue",
-              issuedOn: "2026-10-23",
-              deactivatesOn: "2026-11-29",
-              status: "ok",
-              arn: ALICE_ARN,
-              attempts: 1,
-              problem: null,
-            },
           ],
+          publishedOn: null,
+          previousKey: {
+            accessKeyId: s.previous.id,
+            slot: "blue",
+            issuedOn: "2026-10-23",
+            deactivatesOn: "2026-11-29",
+            lastUsed: { date: null, service: null, region: null },
+            inUse: "no",
+            problem: null,
+          },
         },
       ],
-      summary: { secrets: 1, ok: 1, failed: 0, error: 0 },
+      summary: { secrets: 1, ok: 1, failed: 0, error: 0, previousKeysInUse: 0 },
+    });
+    // Nothing signed with the previous key.
+    assert.deepEqual(await lastUse(s.iam, s.previous), null);
+  });
+
+  it("--prove-previous: the previous key is proven too", async () => {
+    await publish(s.sm, "key-rotation/alice", doc("alice", s.current, s.previous));
+    const run = await verify([
+      ...at(),
+      ...["--secret-id", "key-rotation/alice", "--format", "json", "--prove-previous"],
+    ]);
+    assert.equal(run.code, 0);
+    const result = (JSON.parse(run.stdout) as VerifyDocument).results[0];
+    assert.deepEqual(result.keys[1], {
+      role: "previous",
+      accessKeyId: s.previous.id,
+      slot: "blue",
+      issuedOn: "2026-10-23",
+      deactivatesOn: "2026-11-29",
+      status: "ok",
+      arn: ALICE_ARN,
+      attempts: 1,
+      problem: null,
+    });
+    // Its last use was read before it was signed with; that signature is now its last use.
+    assert.deepEqual(result.previousKey?.lastUsed, { date: null, service: null, region: null });
+    assert.equal(await lastUse(s.iam, s.previous), "sts us-east-1");
+  });
+
+  describe("the previous key's use, during an overlap", () => {
+    /** Signs a real request with `key`, from `region`: AWS records it as the key's last use. */
+    async function useKey(key: Key, region: string): Promise<string> {
+      const sts = new STSClient({
+        ...moto.server.clientConfig({ accessKeyId: key.id, secretAccessKey: key.secret }),
+        region,
+      });
+      await sts.send(new GetCallerIdentityCommand({}));
+      sts.destroy();
+      const used = (await s.iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: key.id })))
+        .AccessKeyLastUsed!;
+      return used.LastUsedDate!.toISOString().replace(/\.\d{3}Z$/, "Z");
+    }
+    const today = () => new Date().toISOString().slice(0, 10);
+    const tomorrow = () => new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const run = async () => {
+      const result = await verify([
+        ...at(),
+        "--secret-id",
+        "key-rotation/alice",
+        "--format",
+        "json",
+      ]);
+      assert.deepEqual([result.code, result.stderr], [0, ""]);
+      return JSON.parse(result.stdout) as VerifyDocument;
+    };
+
+    it("used since the current key was published: in use, by what and where", async () => {
+      const when = await useKey(s.previous, "eu-west-3");
+      await publish(s.sm, "key-rotation/alice", doc("alice", s.current, s.previous, today()));
+      const parsed = await run();
+      assert.equal(parsed.results[0].publishedOn, today());
+      assert.deepEqual(parsed.results[0].previousKey, {
+        accessKeyId: s.previous.id,
+        slot: "blue",
+        issuedOn: "2026-10-23",
+        deactivatesOn: "2026-11-29",
+        lastUsed: { date: when, service: "sts", region: "eu-west-3" },
+        inUse: "yes",
+        problem: null,
+      });
+      assert.equal(parsed.summary.previousKeysInUse, 1);
+      // Verify itself never used the previous key.
+      assert.equal(await lastUse(s.iam, s.previous), "sts eu-west-3");
+
+      const table = await verify([...at(), "--secret-id", "key-rotation/alice"]);
+      assert.deepEqual(table, {
+        code: 0,
+        stdout:
+          `${HEADER}\n` +
+          "\n" +
+          "SECRET              USER   KEY       ACCESS KEY ID         SLOT   ISSUED      RESULT  IN USE  DETAIL\n" +
+          `key-rotation/alice  alice  current   ${s.current.id}  green  2026-11-22  ok      -       ${ALICE_ARN}\n` +
+          `key-rotation/alice  alice  previous  ${s.previous.id}  blue   2026-10-23  -       yes     ` +
+          `last used ${when} by sts in eu-west-3, on or after the day the current key was published (${today()})\n` +
+          "\n" +
+          "1 secret: 1 ok. 1 previous key still in use.\n",
+        stderr: "",
+      });
+    });
+
+    it("last used before the current key was published: not in use", async () => {
+      const when = await useKey(s.previous, "ap-south-1");
+      await publish(s.sm, "key-rotation/alice", doc("alice", s.current, s.previous, tomorrow()));
+      const parsed = await run();
+      assert.deepEqual(
+        [parsed.results[0].previousKey?.lastUsed, parsed.results[0].previousKey?.inUse],
+        [{ date: when, service: "sts", region: "ap-south-1" }, "no"],
+      );
+      assert.equal(parsed.summary.previousKeysInUse, 0);
+      const table = await verify([...at(), "--secret-id", "key-rotation/alice"]);
+      assert.ok(
+        table.stdout.includes(
+          `  -       no      last used ${when} by sts in ap-south-1, before the current key ` +
+            `was published (${tomorrow()})\n`,
+        ),
+        table.stdout,
+      );
+    });
+
+    it("a document without record.publishedOn: unknown, with the last use", async () => {
+      const when = await useKey(s.previous, "eu-west-3");
+      await publish(s.sm, "key-rotation/alice", doc("alice", s.current, s.previous));
+      const parsed = await run();
+      assert.deepEqual(parsed.results[0].previousKey, {
+        accessKeyId: s.previous.id,
+        slot: "blue",
+        issuedOn: "2026-10-23",
+        deactivatesOn: "2026-11-29",
+        lastUsed: { date: when, service: "sts", region: "eu-west-3" },
+        inUse: "unknown",
+        problem:
+          "the document does not say when the current key was published (no record.publishedOn)",
+      });
+    });
+
+    it("never used: not in use", async () => {
+      await publish(s.sm, "key-rotation/alice", doc("alice", s.current, s.previous, today()));
+      const parsed = await run();
+      assert.deepEqual(
+        [parsed.results[0].previousKey?.lastUsed, parsed.results[0].previousKey?.inUse],
+        [{ date: null, service: null, region: null }, "no"],
+      );
+      const table = await verify([...at(), "--secret-id", "key-rotation/alice"]);
+      assert.ok(table.stdout.includes("  -       no      never used\n"), table.stdout);
+    });
+
+    it("outside an overlap there is no previous key to report", async () => {
+      await publish(s.sm, "key-rotation/alice", doc("alice", s.current, undefined, today()));
+      const parsed = await run();
+      assert.deepEqual(
+        [parsed.results[0].publishedOn, parsed.results[0].previousKey],
+        [today(), null],
+      );
     });
   });
 
   it("a deleted key: moto (auth off) signs unknown keys in as user/moto, not alice: exit 1", async () => {
     await publish(s.sm, "key-rotation/alice", doc("alice", s.current, s.previous));
     await s.iam.send(new DeleteAccessKeyCommand({ UserName: "alice", AccessKeyId: s.previous.id }));
-    const run = await verify([...at(), "--secret-id", "key-rotation/alice", "--wait", "0"]);
+    const run = await verify([
+      ...at(),
+      ...["--secret-id", "key-rotation/alice", "--wait", "0", "--prove-previous"],
+    ]);
     assert.equal(run.code, 1);
     assert.equal(
       run.stdout,
-      `${HEADER} (each retried for up to 0 s).\n` +
+      HEADER.replace(/ \(each.*$/, ` (each retried for up to 0 s).\n`) +
         "\n" +
-        "SECRET              USER   KEY       ACCESS KEY ID         SLOT   ISSUED      RESULT  DETAIL\n" +
-        `key-rotation/alice  alice  current   ${s.current.id}  green  2026-11-22  ok      ${ALICE_ARN}\n` +
-        `key-rotation/alice  alice  previous  ${s.previous.id}  blue   2026-10-23  failed  ` +
+        "SECRET              USER   KEY       ACCESS KEY ID         SLOT   ISSUED      RESULT  IN USE   DETAIL\n" +
+        `key-rotation/alice  alice  current   ${s.current.id}  green  2026-11-22  ok      -        ${ALICE_ARN}\n` +
+        `key-rotation/alice  alice  previous  ${s.previous.id}  blue   2026-10-23  failed  unknown  ` +
         `the key signs in as arn:aws:sts::${ACCOUNT}:user/moto, not as IAM user alice of account ${ACCOUNT}\n` +
         "\n" +
         "1 secret: 1 failed.\n",
@@ -219,15 +381,15 @@ describe("iam-key-rotation verify (against moto_server)", function () {
     assert.deepEqual(run, {
       code: 1,
       stdout:
-        `${HEADER} (each retried for up to 30 s).\n` +
+        `${HEADER}\n` +
         "\n" +
-        "SECRET                USER  KEY  ACCESS KEY ID  SLOT  ISSUED  RESULT  DETAIL\n" +
-        "key-rotation/plain    -     -    -              -     -       failed  " +
+        "SECRET                USER  KEY  ACCESS KEY ID  SLOT  ISSUED  RESULT  IN USE  DETAIL\n" +
+        "key-rotation/plain    -     -    -              -     -       failed  -       " +
         `the secret is not JSON (${plain.length} characters; content not shown)\n` +
-        "key-rotation/partial  -     -    -              -     -       failed  " +
+        "key-rotation/partial  -     -    -              -     -       failed  -       " +
         "the secret is not an iam-key-rotation key document: accessKeyId is missing or not an " +
         "access key id; slot is not blue or green; issuedOn is not a YYYY-MM-DD date; userName is missing\n" +
-        "key-rotation/nobody   -     -    -              -     -       failed  " +
+        "key-rotation/nobody   -     -    -              -     -       failed  -       " +
         "the secret does not exist (or has no current value)\n" +
         "\n" +
         "3 secrets: 3 failed.\n",
@@ -288,7 +450,13 @@ describe("iam-key-rotation verify (against moto_server)", function () {
           ],
         ],
       );
-      assert.deepEqual(parsed.summary, { secrets: 3, ok: 1, failed: 2, error: 0 });
+      assert.deepEqual(parsed.summary, {
+        secrets: 3,
+        ok: 1,
+        failed: 2,
+        error: 0,
+        previousKeysInUse: 0,
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -356,6 +524,233 @@ describe("iam-key-rotation verify (against moto_server)", function () {
     } finally {
       await proxy.stop();
     }
+  });
+
+  it("a proxy's HTML error pages are reported as HTTP <status>: exit 3", async () => {
+    await publish(s.sm, "key-rotation/alice", doc("alice", s.current));
+    let failing = "";
+    const proxy = await AwsProxy.start(moto.server.endpoint, {
+      intercept: (req) =>
+        req.action === failing
+          ? {
+              status: failing === "GetCallerIdentity" ? 503 : 502,
+              body: "<html><body><h1>Bad Gateway</h1><p>::error::x</p></body></html>",
+              contentType: "text/html",
+            }
+          : undefined,
+    });
+    const run = async () => {
+      const result = await verify(
+        [
+          ...["--endpoint-url", proxy.endpoint, "--secret-id", "key-rotation/alice"],
+          ...["--wait", "0", "--format", "json"],
+        ],
+        { env: { ...MOTO_ENV, AWS_MAX_ATTEMPTS: "1" } },
+      );
+      assert.deepEqual([result.code, result.stderr], [3, ""]);
+      const r = (JSON.parse(result.stdout) as VerifyDocument).results[0];
+      return [r.status, r.problem, r.keys.map((k) => [k.status, k.problem])];
+    };
+    try {
+      failing = "GetCallerIdentity";
+      assert.deepEqual(await run(), [
+        "error",
+        null,
+        [
+          [
+            "error",
+            `Access key ${s.current.id} was not accepted by STS after 1 attempt in 0 s: HTTP 503`,
+          ],
+        ],
+      ]);
+      failing = "secretsmanager.GetSecretValue";
+      assert.deepEqual(await run(), [
+        "error",
+        "secretsmanager:GetSecretValue failed: HTTP 502.",
+        [],
+      ]);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  describe("secrets never reach the output: adversarial secrets", () => {
+    // moto (auth off) does not check signatures: a key id with any secret signs in as its user,
+    // so the output must be the same whatever the secrets are, byte for byte. A scrubber that
+    // replaced secrets in the output would corrupt it for secrets like these.
+    const ADVERSARIAL = [
+      "ok",
+      "1",
+      "0",
+      "s",
+      "alice",
+      "secret",
+      "failed",
+      "green",
+      "blue",
+      "current",
+      "2026-11-22",
+      "key-rotation/alice",
+      "arn:aws:iam::123456789012:user/key-rotation/alice",
+      ".",
+      ":",
+      "-",
+      ".*",
+      "$&",
+      "$1",
+      "(",
+      "[",
+      "\\",
+      "|",
+      "^$",
+      "a.*b+c?(d|e)[f]{2}",
+      '"',
+      "{}",
+      "null",
+    ];
+
+    async function outputs(): Promise<string[]> {
+      const runs = await Promise.all(
+        ["table", "json"].map((format) =>
+          verify([...at(), "--secret-id", "key-rotation/alice", "--format", format]),
+        ),
+      );
+      for (const run of runs) assert.deepEqual([run.code, run.stderr], [0, ""]);
+      return runs.map((run) => run.stdout);
+    }
+
+    it("the output does not depend on the secrets, whatever they are", async () => {
+      await publish(s.sm, "key-rotation/alice", doc("alice", s.current, s.previous));
+      const baseline = await outputs();
+      assert.match(baseline[0], /\n1 secret: 1 ok\.\n$/);
+      for (const secret of ADVERSARIAL) {
+        const forged = JSON.parse(doc("alice", s.current, s.previous));
+        forged.secretAccessKey = secret;
+        forged.previous.secretAccessKey = secret;
+        await s.sm.send(
+          new PutSecretValueCommand({
+            SecretId: "key-rotation/alice",
+            SecretString: JSON.stringify(forged),
+          }),
+        );
+        assert.deepEqual(await outputs(), baseline, `with secret ${JSON.stringify(secret)}`);
+      }
+    });
+  });
+
+  describe("adversarial documents and answers: nothing unchecked reaches the output", () => {
+    /** Printable ASCII lines (and "…"), none of which a CI runner takes as a workflow command. */
+    function assertInert(run: CliRun): void {
+      for (const text of [run.stdout, run.stderr]) {
+        assert.match(text, /^[\x20-\x7e\n…]*$/, `unprintable output:\n${JSON.stringify(text)}`);
+        for (const line of text.split("\n")) {
+          assert.ok(!/^\s*(::|##\[)/.test(line), `a workflow command: ${JSON.stringify(line)}`);
+        }
+      }
+    }
+    const NOT_USER_NAME =
+      "the secret is not an iam-key-rotation key document: userName is not an IAM user name " +
+      "(1 to 64 letters, digits and +=,.@_-)";
+    const cases: [string, Record<string, unknown>, string][] = [
+      [
+        "a user name with a newline and ::set-output",
+        { userName: "alice\n::set-output name=token::stolen" },
+        NOT_USER_NAME,
+      ],
+      ["a user name that is ::error::", { userName: "::error file=x::pwned" }, NOT_USER_NAME],
+      [
+        "a user name with ANSI escapes",
+        { userName: "\u001b]0;x\u0007\u001b[2Jalice" },
+        NOT_USER_NAME,
+      ],
+      ["a user name of 10 kB", { userName: "a".repeat(10_240) }, NOT_USER_NAME],
+      [
+        "every key field forged",
+        {
+          accessKeyId: "AKIA\n::error::x",
+          slot: "green\u001b[31m",
+          issuedOn: "2026-11-22\r\n::warning::y",
+          previous: { accessKeyId: "x".repeat(10_240), slot: "::debug::", issuedOn: "\u202e" },
+        },
+        "the secret is not an iam-key-rotation key document: accessKeyId is missing or not an " +
+          "access key id; slot is not blue or green; issuedOn is not a YYYY-MM-DD date; " +
+          "previous.accessKeyId is missing or not an access key id; previous.secretAccessKey is " +
+          "missing; previous.slot is not blue or green; previous.issuedOn is not a YYYY-MM-DD date",
+      ],
+    ];
+    for (const [what, change, problem] of cases) {
+      it(`${what}: failed, the field named, its value never printed`, async () => {
+        const text = JSON.stringify({ ...JSON.parse(doc("alice", s.current)), ...change });
+        await publish(s.sm, "key-rotation/alice", text);
+        for (const format of ["table", "json"]) {
+          const run = await verify([
+            ...at(),
+            "--secret-id",
+            "key-rotation/alice",
+            "--format",
+            format,
+          ]);
+          assert.equal(run.code, 1);
+          assertInert(run);
+          assert.ok(run.stdout.length < 2_000, `${run.stdout.length} characters printed`);
+          if (format === "json") {
+            const result = (JSON.parse(run.stdout) as VerifyDocument).results[0];
+            assert.deepEqual(
+              [result.status, result.user, result.problem, result.keys],
+              ["failed", null, problem, []],
+            );
+          } else {
+            assert.ok(run.stdout.includes(`  failed  -       ${problem}\n`), run.stdout);
+          }
+        }
+      });
+    }
+
+    it("an identity, an error message and an error code with control characters from AWS", async () => {
+      await publish(s.sm, "key-rotation/alice", doc("alice", s.current, s.previous));
+      const proxy = await AwsProxy.start(moto.server.endpoint, {
+        intercept: (req) =>
+          req.action === "GetCallerIdentity" && req.nth === 2
+            ? {
+                status: 403,
+                body: queryError("Invalid&#27;[2J&#10;::error::x", "bad&#27;[31m key&#8238;"),
+              }
+            : undefined,
+        transform: (req, body) =>
+          req.action === "GetCallerIdentity"
+            ? body.replace(/<Arn>[^<]*<\/Arn>/, "<Arn>&#10;::error::pwned&#27;[31m</Arn>")
+            : body,
+      });
+      try {
+        const run = await verify([
+          "--endpoint-url",
+          proxy.endpoint,
+          "--secret-id",
+          "key-rotation/alice",
+          "--prove-previous",
+          "--wait",
+          "0",
+          "--format",
+          "json",
+        ]);
+        assertInert(run);
+        const keys = (JSON.parse(run.stdout) as VerifyDocument).results[0].keys;
+        assert.deepEqual(
+          keys.map((k) => [k.status, k.arn, k.problem]),
+          [
+            ["failed", null, "STS answered with an identity that is not an ARN"],
+            [
+              "error",
+              null,
+              `Access key ${s.previous.id} was not accepted by STS after 1 attempt in 0 s: ` +
+                "Invalid?[2J?::error::x: bad?[31m key?",
+            ],
+          ],
+        );
+      } finally {
+        await proxy.stop();
+      }
+    });
   });
 
   describe("arguments", () => {
@@ -458,7 +853,11 @@ describe("iam-key-rotation verify with moto's request authentication on", functi
     assert.equal(run.code, 1);
     const keys = (
       await verify(
-        [...at(), "--secret-id", "key-rotation/alice", "--wait", "0", "--format", "json"],
+        [
+          ...at(),
+          ...["--secret-id", "key-rotation/alice", "--wait", "0", "--format", "json"],
+          "--prove-previous",
+        ],
         { env },
       )
     ).stdout;
@@ -478,6 +877,44 @@ describe("iam-key-rotation verify with moto's request authentication on", functi
     assert.match(run.stdout, /\n1 secret: 1 failed\.\n$/);
   });
 
+  it("the previous key's use needs iam:GetAccessKeyLastUsed: without it, unknown and why", async () => {
+    await publish(
+      s.sm,
+      "key-rotation/alice",
+      doc("alice", s.current, s.previous, new Date().toISOString().slice(0, 10)),
+    );
+    await caller(["secretsmanager:GetSecretValue"]);
+    const run = await verify([...at(), "--secret-id", "key-rotation/alice", "--format", "json"], {
+      env,
+    });
+    assert.equal(run.code, 0, "the keys themselves are fine");
+    const use = (JSON.parse(run.stdout) as VerifyDocument).results[0].previousKey!;
+    assert.deepEqual([use.lastUsed, use.inUse], [null, "unknown"]);
+    assert.match(
+      use.problem!,
+      /^AWS denied iam:GetAccessKeyLastUsed \(AccessDenied: .*\)\. The credentials in use need the iam:GetAccessKeyLastUsed permission/,
+    );
+    // With the documented Verify policy, it is known.
+    await setMotoAuth(moto.server.endpoint, Infinity);
+    await s.iam.send(
+      new PutUserPolicyCommand({
+        UserName: "verifier",
+        PolicyName: "verify",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: requiredActions("Verify"), Resource: "*" }],
+        }),
+      }),
+    );
+    await setMotoAuth(moto.server.endpoint, 0);
+    const allowed = await verify(
+      [...at(), "--secret-id", "key-rotation/alice", "--format", "json"],
+      { env },
+    );
+    const known = (JSON.parse(allowed.stdout) as VerifyDocument).results[0].previousKey!;
+    assert.deepEqual([known.inUse, known.problem], ["no", null]);
+  });
+
   it("a wrong secret access key is rejected, and never printed", async () => {
     const wrong = { id: s.current.id, secret: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" };
     secrets.push(wrong.secret);
@@ -494,6 +931,42 @@ describe("iam-key-rotation verify with moto's request authentication on", functi
       (JSON.parse(run.stdout) as VerifyDocument).results[0].keys[0].problem!,
       /: SignatureDoesNotMatch: The request signature we calculated does not match/,
     );
+  });
+
+  it("wrong secrets that are short, common words or regex syntax: rejected, never printed", async () => {
+    const wrong = ["ok", "1", "alice", "a.*b+c?(d|e)[f]{2}", "$&$1\\"];
+    await publish(s.sm, "key-rotation/alice", doc("alice", s.current));
+    await caller(requiredActions("Verify"));
+    for (const secret of wrong) {
+      await setMotoAuth(moto.server.endpoint, Infinity);
+      const forged = { ...JSON.parse(doc("alice", s.current)), secretAccessKey: secret };
+      await s.sm.send(
+        new PutSecretValueCommand({
+          SecretId: "key-rotation/alice",
+          SecretString: JSON.stringify(forged),
+        }),
+      );
+      await setMotoAuth(moto.server.endpoint, 0);
+      const run = await verify(
+        [...at(), "--secret-id", "key-rotation/alice", "--wait", "0", "--format", "json"],
+        { env },
+      );
+      assert.deepEqual([run.code, run.stderr], [1, ""]);
+      const key = (JSON.parse(run.stdout) as VerifyDocument).results[0].keys[0];
+      assert.deepEqual(
+        [key.status, key.problem],
+        [
+          "failed",
+          `Access key ${s.current.id} was not accepted by STS after 1 attempt in 0 s: ` +
+            "SignatureDoesNotMatch: The request signature we calculated does not match the " +
+            "signature you provided. Check your AWS Secret Access Key and signing method. " +
+            "Consult the service documentation for details.",
+        ],
+      );
+      // The short ones are ordinary words of the output ("ok", "1", "alice"): the exact problem
+      // above shows them untouched; the others appear nowhere.
+      if (/[^\w]/.test(secret)) assert.ok(!run.stdout.includes(secret), secret);
+    }
   });
 
   // moto answers this JSON-protocol call with an XML AccessDenied page, which the SDK cannot

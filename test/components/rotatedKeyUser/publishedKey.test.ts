@@ -34,6 +34,10 @@ function textWith(change: Record<string, unknown>, previous?: Record<string, unk
 }
 
 const NOT_A_DOCUMENT = "the secret is not an iam-key-rotation key document: ";
+const NOT_USER_NAME = "userName is not an IAM user name (1 to 64 letters, digits and +=,.@_-)";
+const NOT_SECRET =
+  "secretAccessKey is not a secret access key (1 to 128 printable characters, no spaces)";
+const NOT_KEY_ID = "accessKeyId is missing or not an access key id";
 
 describe("the published-key document", () => {
   it("reads a complete document, field by field, with no problem", () => {
@@ -102,6 +106,33 @@ describe("the published-key document", () => {
     ["a missing user name", textWith({ userName: undefined }), "userName is missing"],
     ["an empty user name", textWith({ userName: "" }), "userName is missing"],
     [
+      "a user name with a newline and a workflow command",
+      textWith({ userName: "ci\n::set-output name=token::x" }),
+      NOT_USER_NAME,
+    ],
+    [
+      "a user name that is a workflow command",
+      textWith({ userName: "::error::pwned" }),
+      NOT_USER_NAME,
+    ],
+    [
+      "a user name with ANSI escapes",
+      textWith({ userName: "ci\u001b[2J\u001b[31m" }),
+      NOT_USER_NAME,
+    ],
+    ["a user name of 10 kB", textWith({ userName: "a".repeat(10_000) }), NOT_USER_NAME],
+    ["a user name of 65 characters", textWith({ userName: "a".repeat(65) }), NOT_USER_NAME],
+    ["a user name with a slash", textWith({ userName: "team/ci" }), NOT_USER_NAME],
+    ["a secret of 10 kB", textWith({ secretAccessKey: "s".repeat(10_000) }), NOT_SECRET],
+    ["a secret with a space", textWith({ secretAccessKey: "two words" }), NOT_SECRET],
+    ["a secret with a line break", textWith({ secretAccessKey: "abc\n::error::x" }), NOT_SECRET],
+    ["an access key id of 10 kB", textWith({ accessKeyId: "A".repeat(10_000) }), NOT_KEY_ID],
+    [
+      "an access key id with a newline",
+      textWith({ accessKeyId: "AKIAGREENKEY00000002\n" }),
+      NOT_KEY_ID,
+    ],
+    [
       "a previous key that is not an object",
       textWith({ previous: "AKIABLUEKEY000000001" }),
       "previous is not an object",
@@ -136,6 +167,79 @@ describe("the published-key document", () => {
       assert.deepEqual(parseKeyDocument(text), { ok: false, problem: NOT_A_DOCUMENT + problem });
     });
   }
+
+  it("takes any IAM user name and any printable secret, however short", () => {
+    for (const userName of ["a", "A.b-c_d+e=f,g@h", "x".repeat(64)]) {
+      const parsed = parseKeyDocument(textWith({ userName }));
+      assert.equal(parsed.ok && parsed.document.userName, userName);
+    }
+    for (const secretAccessKey of ["1", "ok", "a.*+?^${}()|[]\\", "x".repeat(128)]) {
+      const parsed = parseKeyDocument(textWith({ secretAccessKey }));
+      assert.equal(parsed.ok && parsed.document.secretAccessKey, secretAccessKey);
+    }
+  });
+
+  it("reads record.publishedOn when well-formed, and a document without a record", () => {
+    const withRecord = (record: unknown) => parseKeyDocument(textWith({ record }));
+    assert.deepEqual(withRecord({ publishedOn: "2026-11-22", current: "green" }), {
+      ok: true,
+      document: { ...COMPLETE, record: { publishedOn: "2026-11-22" } },
+    });
+    assert.deepEqual(withRecord({ publishedOn: "2026-11-22T05:20:00Z" }), {
+      ok: true,
+      document: { ...COMPLETE, record: { publishedOn: "2026-11-22" } },
+    });
+    // The record is informative: what cannot be read is left out, the document stays complete.
+    for (const publishedOn of ["2026-02-30", "soon\n::error::x", 20261122, null]) {
+      assert.deepEqual(withRecord({ publishedOn }), {
+        ok: true,
+        document: { ...COMPLETE, record: {} },
+      });
+    }
+    for (const record of ["2026-11-22", null, [], 1]) {
+      assert.deepEqual(withRecord(record), { ok: true, document: COMPLETE });
+    }
+  });
+
+  it("returns no string with a control character, a space or a line break (property test)", () => {
+    const anyText = fc.oneof(
+      fc.string(),
+      fc.string({ unit: "binary" }),
+      fc.constantFrom("ok", "ci\n::x"),
+    );
+    const keyFields = {
+      accessKeyId: fc.oneof(
+        anyText,
+        fc.constantFrom("AKIAGREENKEY00000002", "AKIAGREENKEY0000\n002"),
+      ),
+      secretAccessKey: anyText,
+      slot: fc.constantFrom("blue", "green", "blue\n"),
+      issuedOn: fc.constantFrom("2026-11-22", "2026-11-22\n"),
+      deactivatesOn: fc.constantFrom("2026-11-29", " 2026-11-29"),
+    };
+    const doc = fc.record({
+      ...keyFields,
+      userName: fc.oneof(
+        anyText,
+        fc.constantFrom("ci", "ci\n::set-output x", "c\u001b[2Ji", " ci"),
+      ),
+      previous: fc.record(keyFields, { requiredKeys: [] }),
+      record: fc.record({ publishedOn: fc.oneof(anyText, fc.constant("2026-11-22")) }),
+    });
+    const strings = (value: unknown): string[] =>
+      typeof value === "string"
+        ? [value]
+        : value !== null && typeof value === "object"
+          ? Object.values(value).flatMap(strings)
+          : [];
+    fc.assert(
+      fc.property(doc, (value) => {
+        const reading = readKeyDocument(JSON.stringify(value));
+        for (const s of strings({ ...reading, problems: [] })) assert.match(s, /^[\x21-\x7e]+$/);
+      }),
+      { numRuns: 200 },
+    );
+  });
 
   it("keeps the well-formed fields of a document with problems", () => {
     const reading = readKeyDocument(textWith({ slot: "red", userName: undefined }));
