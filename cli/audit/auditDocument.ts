@@ -16,7 +16,8 @@ export interface AuditDocument {
   generatedAt: string;
   /**
    * Where the keys were read: the credential report, or user by user ("api"); with
-   * --organization, "mixed" when the audited accounts did not all use the same.
+   * --organization, "mixed" when the audited accounts did not all use the same (or none was
+   * audited).
    */
   source: Inventory["source"] | "mixed";
   /**
@@ -272,7 +273,7 @@ export function buildOrganizationDocument(
   return {
     version: 1,
     generatedAt: isoSecond(now),
-    source: sources.size === 1 ? [...sources][0] : sources.size === 0 ? "api" : "mixed",
+    source: sources.size === 1 ? [...sources][0] : "mixed",
     reportGeneratedAt: reports.length === 0 ? null : isoSecond(reports[0]),
     pathPrefix,
     thresholds: { ...thresholds },

@@ -13,9 +13,9 @@ import {
   buildOrganizationDocument,
   renderAuditCsv,
   renderAuditTable,
+  StackMarks,
 } from "../audit/auditDocument";
 import { readInventory } from "../audit/inventoryReader";
-import { markStackKeys } from "../audit/stackMarks";
 import {
   DEFAULT_THRESHOLDS,
   FAIL_ON,
@@ -154,18 +154,14 @@ async function runAudit(options: AuditOptions, ctx: CommandContext): Promise<num
       notice: (text) => io.stderr(`note: ${text}\n`),
       progress: (total) => progressBar(io, "reading access keys", total),
     });
-    const marks =
-      stack === undefined
-        ? undefined
-        : await markStackKeys(
-            iam,
-            inventory.users,
-            {
-              id: `${stack.project}/${options.stack}`,
-              userNames: stack.config.users.map((u) => u.name),
-            },
-            options.concurrency,
-          );
+    let marks: StackMarks | undefined;
+    if (stack !== undefined) {
+      // Loaded only when used, like the organization's modules: less to load on every run.
+      const { markStackKeys } = await import("../audit/stackMarks");
+      const id = `${stack.project}/${options.stack}`;
+      const userNames = stack.config.users.map((u) => u.name);
+      marks = await markStackKeys(iam, inventory.users, { id, userNames }, options.concurrency);
+    }
     const doc = buildAuditDocument(
       inventory,
       now,

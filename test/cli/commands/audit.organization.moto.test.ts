@@ -263,6 +263,16 @@ describe("iam-key-rotation audit --organization (against moto_server)", function
     assert.equal(ROLE_SESSION_NAME, "iam-key-rotation-audit");
   });
 
+  it("draws a progress bar over the accounts only when stderr is a terminal", async () => {
+    const args = ["audit", "--endpoint-url", moto.server.endpoint, "--organization"];
+    const tty = await runCli([...args, "--role-name", ROLE, ...USE_REPORT], { stderrIsTTY: true });
+    const frame = (n: number) =>
+      `\rauditing accounts [${"#".repeat(Math.floor((n * 30) / 4)).padEnd(30)}] ${n}/4`;
+    assert.equal(tty.stderr, [0, 1, 2, 3, 4].map(frame).join("") + "\r\x1b[2K");
+    const pipe = await runCli([...args, "--role-name", ROLE, ...USE_REPORT]);
+    assert.equal(pipe.stderr, "");
+  });
+
   it("falls back per account like a single audit, saying which account", async () => {
     const run = await audit(moto.server.endpoint, "--format", "json");
     const notes = run.stderr.split("\n").filter((l) => l !== "");
