@@ -1,114 +1,177 @@
 /**
- * Benchmark of `iam-key-rotation audit` against moto_server: wall time and AWS API calls of
- * the credential-report path and of the user-by-user fallback, for an account of N users
- * with one key each (every other key used once).
+ * `iam-key-rotation audit` of one account against moto_server (started here on 127.0.0.1),
+ * side by side with its baselines, each run as a subprocess and timed the same way (spawn to
+ * exit):
+ * - the boto3 credential-report floor (bench/audit_report_floor.py: the same 2 API calls and
+ *   nothing else), in pairs with the CLI's credential-report path, alternating which goes
+ *   first; the ratio is the median of the pairs' ratios (target <= 1.5);
+ * - the naive per-key loop (bench/audit_naive_loop.py: ListUsers, ListAccessKeys per user,
+ *   GetAccessKeyLastUsed per key, in sequence), in pairs with the CLI (target >= 20x slower
+ *   than the CLI);
+ * - the CLI's own user-by-user path (--fresh), and `iam-key-rotation --help` (what starting
+ *   the CLI costs before any audit work), for reference.
  *
- *   node -r ts-node/register/transpile-only bench/audit.bench.ts [--users 1500] [--runs 3]
+ *   npm run bench:audit -- [--users 1000] [--two-keys 68] [--pairs 7] [--naive-pairs 3] [--profile]
+ *                          [--bin FILE]
  *
- * Not a test: it asserts nothing about time. Calls are counted by the CLI itself
- * (--api-stats). moto answers every request on one Python thread (~3 ms each), so the
- * fallback's wall time here is moto's, not AWS's; the call counts are what carry over.
+ * The CLI runs the way users run it (`node bin/iam-key-rotation.js`), or as `node FILE`. Not a test: nothing is
+ * asserted about time; a run that fails its job (exit code, output) fails the benchmark.
  */
-import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from "@aws-sdk/client-iam";
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { IAMClient } from "@aws-sdk/client-iam";
 import { performance } from "node:perf_hooks";
-import { main } from "../cli/main";
 import { MotoServer } from "../test/support/moto";
+import {
+  apiCalls,
+  check,
+  cli,
+  cliEntryKind,
+  createUsers,
+  flag,
+  list,
+  machine,
+  median,
+  ms,
+  option,
+  profileCli,
+  python,
+  Timed,
+} from "./auditBenchSupport";
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
-process.env.AWS_EC2_METADATA_DISABLED = "true";
-
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i === -1 ? fallback : Number(process.argv[i + 1]);
-}
-
-const USERS = option("--users", 1500);
-const RUNS = option("--runs", 3);
-
-async function audit(
-  endpoint: string,
-  args: string[],
-): Promise<{ ms: number; code: number; calls: string }> {
-  let stderr = "";
-  const start = performance.now();
-  const code = await main(
-    ["audit", "--endpoint-url", endpoint, "--format", "json", "--api-stats", ...args],
-    {
-      stdout: () => undefined,
-      stderr: (t) => (stderr += t),
-      cwd: process.cwd(),
-      env: {
-        AWS_ACCESS_KEY_ID: "testing",
-        AWS_SECRET_ACCESS_KEY: "testing",
-        AWS_REGION: "us-east-1",
-      },
-      stderrIsTTY: false,
-      now: () => new Date(),
-    },
-  );
-  const ms = performance.now() - start;
-  const calls = /API calls: .*/.exec(stderr)?.[0] ?? stderr.trim();
-  return { ms, code, calls };
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const USERS = option("--users", 1000);
+const TWO_KEYS = option("--two-keys", 68);
+const PAIRS = option("--pairs", 7);
+const NAIVE_PAIRS = option("--naive-pairs", 3);
 
 async function run(): Promise<void> {
+  const started = new Date();
+  const header = machine();
   const server = await MotoServer.start();
   try {
-    const config = server.clientConfig();
-    const iam = new IAMClient(config);
+    const endpoint = server.endpoint;
+    const iam = new IAMClient(server.clientConfig());
     const setupStart = performance.now();
-    const batch = 50;
-    for (let from = 0; from < USERS; from += batch) {
-      await Promise.all(
-        Array.from({ length: Math.min(batch, USERS - from) }, async (_, j) => {
-          const i = from + j;
-          const name = `user-${String(i).padStart(5, "0")}`;
-          await iam.send(new CreateUserCommand({ UserName: name }));
-          const key = (await iam.send(new CreateAccessKeyCommand({ UserName: name }))).AccessKey!;
-          if (i % 2 === 0) {
-            const sts = new STSClient({
-              ...config,
-              credentials: { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! },
-            });
-            await sts.send(new GetCallerIdentityCommand({}));
-            sts.destroy();
-          }
-        }),
-      );
-    }
+    await createUsers(iam, USERS, Math.min(TWO_KEYS, USERS));
     iam.destroy();
     const setupMs = performance.now() - setupStart;
+    const keys = USERS + Math.min(TWO_KEYS, USERS);
 
-    const rows: string[] = [];
-    const measure = async (label: string, args: string[], runs: number) => {
-      const results = [];
-      for (let r = 0; r < runs; r++) results.push(await audit(server.endpoint, args));
-      const codes = new Set(results.map((x) => x.code));
-      rows.push(
-        `| ${label} | ${median(results.map((x) => x.ms)).toFixed(0)} ms | ` +
-          `${results.map((x) => x.ms.toFixed(0)).join(", ")} | ${results[0].calls} | ${[...codes].join(",")} |`,
-      );
-    };
-    const report = ["--max-report-age", "1000000"]; // moto stamps its report 2015-02-02
-    // First call: no report exists yet (GenerateCredentialReport answers STARTED once).
-    await measure("credential report, first run (report generated)", report, 1);
-    await measure("credential report, report exists", report, RUNS);
-    await measure("fallback (--fresh), --concurrency 1", ["--fresh", "--concurrency", "1"], 1);
-    await measure("fallback (--fresh), --concurrency 8 (default)", ["--fresh"], RUNS);
-    await measure("fallback (--fresh), --concurrency 32", ["--fresh", "--concurrency", "32"], RUNS);
+    // moto stamps its report 2015: accept it. --fail-on never: exit 0 whatever the verdicts.
+    const report = [
+      "audit",
+      "--endpoint-url",
+      endpoint,
+      "--max-report-age",
+      "1000000",
+      "--format",
+      "json",
+      "--fail-on",
+      "never",
+    ];
+    const audit = async () => check("audit", await cli(report));
+    const floor = async () =>
+      check("boto3 floor", await python("audit_report_floor.py", [endpoint]));
+    const naive = async () => check("naive loop", await python("audit_naive_loop.py", [endpoint]));
 
+    // Warm-up: the report is generated once (later runs find it COMPLETE), caches filled.
+    await audit();
+    const warm = check("audit --api-stats", await cli([...report, "--api-stats"]));
+    await floor();
+    const naiveCalls = (await naive()).stdoutHead.trim(); // it prints the calls it made
+
+    const help = async () => check("--help", await cli(["--help"]));
+    const pairs: { floor: Timed; audit: Timed; help: Timed }[] = [];
+    for (let i = 0; i < PAIRS; i++) {
+      if (i % 2 === 0) {
+        const f = await floor();
+        const a = await audit();
+        pairs.push({ floor: f, audit: a, help: await help() });
+      } else {
+        const h = await help();
+        const a = await audit();
+        pairs.push({ floor: await floor(), audit: a, help: h });
+      }
+    }
+    const naivePairs: { naive: Timed; audit: Timed }[] = [];
+    for (let i = 0; i < NAIVE_PAIRS; i++) {
+      if (i % 2 === 0) {
+        const a = await audit();
+        naivePairs.push({ audit: a, naive: await naive() });
+      } else {
+        const n = await naive();
+        naivePairs.push({ naive: n, audit: await audit() });
+      }
+    }
+    const fresh = check(
+      "audit --fresh",
+      await cli([
+        "audit",
+        "--endpoint-url",
+        endpoint,
+        "--fresh",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        "--api-stats",
+      ]),
+    );
+    const profile = flag("--profile") ? await profileCli(report) : [];
+
+    const ratio = median(pairs.map((p) => p.audit.ms / p.floor.ms));
+    const speedup = median(naivePairs.map((p) => p.naive.ms / p.audit.ms));
+    const ownWork = median(pairs.map((p) => (p.audit.ms - p.help.ms) / p.floor.ms));
+
+    console.log(`# audit benchmark: ${USERS} users, ${keys} keys, moto_server on 127.0.0.1`);
+    console.log("");
+    console.log(`Run ${started.toISOString()}; ${header}.`);
+    console.log(`The CLI: ${cliEntryKind()}.`);
+    console.log(`Setup (users and keys created): ${(setupMs / 1000).toFixed(1)} s.`);
+    console.log("");
+    console.log("| measure | median | runs (ms) | API calls |");
+    console.log("| --- | --- | --- | --- |");
     console.log(
-      `# audit benchmark: ${USERS} users, one key each, moto_server, Node ${process.version}`,
+      `| boto3 credential-report floor | ${ms(median(pairs.map((p) => p.floor.ms)))} | ` +
+        `${list(pairs.map((p) => p.floor.ms))} | 2 |`,
     );
     console.log(
-      `setup (create ${USERS} users + keys, sign with half of them): ${(setupMs / 1000).toFixed(1)} s\n`,
+      `| \`audit\`, credential report | ${ms(median(pairs.map((p) => p.audit.ms)))} | ` +
+        `${list(pairs.map((p) => p.audit.ms))} | ${apiCalls(warm)} |`,
     );
-    console.log("| path | median wall time | runs | API calls (--api-stats) | exit |");
-    console.log("| --- | --- | --- | --- | --- |");
-    for (const row of rows) console.log(row);
+    console.log(
+      `| naive per-key loop (boto3) | ${ms(median(naivePairs.map((p) => p.naive.ms)))} | ` +
+        `${list(naivePairs.map((p) => p.naive.ms))} | ${naiveCalls} |`,
+    );
+    console.log(
+      `| \`audit\` paired with the naive loop | ${ms(median(naivePairs.map((p) => p.audit.ms)))} | ` +
+        `${list(naivePairs.map((p) => p.audit.ms))} | 2 |`,
+    );
+    console.log(
+      `| \`audit --fresh\` (user by user, --concurrency 8), one run | ${ms(fresh.ms)} | ` +
+        `${list([fresh.ms])} | ${apiCalls(fresh)} |`,
+    );
+    console.log(
+      `| \`iam-key-rotation --help\` (starting the CLI, no audit) | ` +
+        `${ms(median(pairs.map((p) => p.help.ms)))} | ${list(pairs.map((p) => p.help.ms))} | 0 |`,
+    );
+    console.log("");
+    console.log(
+      `audit / floor, median of ${PAIRS} paired ratios: ${ratio.toFixed(2)}x ` +
+        `(pairs: ${pairs.map((p) => (p.audit.ms / p.floor.ms).toFixed(2)).join(", ")}; target <= 1.5x).`,
+    );
+    console.log(
+      `(audit - --help) / floor, the audit's own work against the floor, median of the same ` +
+        `pairs: ${ownWork.toFixed(2)}x.`,
+    );
+    console.log(
+      `naive loop / audit, median of ${NAIVE_PAIRS} paired ratios: ${speedup.toFixed(1)}x ` +
+        `(pairs: ${naivePairs.map((p) => (p.naive.ms / p.audit.ms).toFixed(1)).join(", ")}; target >= 20x).`,
+    );
+    if (profile.length > 0) {
+      console.log("");
+      console.log("CPU profile of one `audit` run (self time by package or file):");
+      console.log("");
+      for (const line of profile) console.log(`    ${line}`);
+    }
   } finally {
     await server.stop();
   }

@@ -61,6 +61,16 @@ class ApiStats {
   }
 }
 
+/** The settings every client of a session shares, as a client constructor takes them. */
+interface SessionClientConfig {
+  region: string;
+  endpoint: string | undefined;
+  maxAttempts: number;
+  retryMode: "adaptive";
+  profile?: string;
+  credentials?: IAMClientConfig["credentials"];
+}
+
 interface AwsSession {
   /** The region requests are signed for (IAM is global: us-east-1 when none is configured). */
   readonly region: string | undefined;
@@ -68,6 +78,14 @@ interface AwsSession {
   readonly stats: ApiStats;
   iam(): IAMClient;
   secretsManager(): SecretsManagerClient;
+  /**
+   * Any other client (e.g. of a global service: Organizations, STS), configured and counted
+   * like `iam()`; `credentials` makes it act as another identity (an assumed role).
+   */
+  client<C extends { middlewareStack: unknown; destroy(): void }>(
+    Client: new (config: SessionClientConfig) => C,
+    credentials?: IAMClientConfig["credentials"],
+  ): C;
   destroy(): void;
 }
 
@@ -85,10 +103,10 @@ function actionOf(clientName = "", commandName = ""): string {
   return `${service}:${commandName.replace(/Command$/, "")}`;
 }
 
-function instrument<T extends IAMClient | SecretsManagerClient>(client: T, stats: ApiStats): T {
+function instrument<T extends { middlewareStack: unknown }>(client: T, stats: ApiStats): T {
   // The middlewares below only read the context and pass arguments through, so one typing
   // (IAM's) serves every client.
-  const stack = client.middlewareStack as unknown as IAMClient["middlewareStack"];
+  const stack = client.middlewareStack as IAMClient["middlewareStack"];
   stack.add(
     (next, context) => async (args) => {
       const action = actionOf(context.clientName, context.commandName);
@@ -245,6 +263,17 @@ export async function openAwsSession(
         );
       }
       const client = instrument(new SecretsManagerClient({ ...base, region }), stats);
+      clients.push(client);
+      return client;
+    },
+    client(Client, credentials) {
+      const config = { ...base, region: region ?? "us-east-1" };
+      const client = instrument(
+        new Client(
+          credentials === undefined ? config : { ...config, profile: undefined, credentials },
+        ),
+        stats,
+      );
       clients.push(client);
       return client;
     },

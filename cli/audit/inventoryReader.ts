@@ -4,7 +4,9 @@
  * handful of calls for any number of users (GenerateCredentialReport until COMPLETE,
  * GetCredentialReport). `fresh`, a report not ready within the wait, a report older than the
  * threshold, or one this parser cannot read fall back to ListUsers + ListAccessKeys +
- * GetAccessKeyLastUsed per user, with bounded concurrency.
+ * GetAccessKeyLastUsed per user, with bounded concurrency; so does, for that user only, a report
+ * row with an Active key but no creation date. Whether a user has a console password
+ * (setup-key) and the root user's keys are known from the report only.
  */
 import {
   GenerateCredentialReportCommand,
@@ -16,7 +18,7 @@ import {
   User,
 } from "@aws-sdk/client-iam";
 import { mapConcurrent } from "../../lib/pool";
-import { isoSecond } from "../format";
+import { isoSecond, plural } from "../format";
 import { Progress } from "../progress";
 import { parseCredentialReport, ReportFormatError } from "./credentialReport";
 import type { Inventory, InventoryKey, InventoryUser } from "./inventory";
@@ -52,14 +54,24 @@ function byName(a: InventoryUser, b: InventoryUser): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-/** Oldest first; keys created in the same second keep AWS's order (Array.sort is stable). */
-function byCreation(a: InventoryKey, b: InventoryKey): number {
-  return a.createdAt.getTime() - b.createdAt.getTime();
-}
-
 function sorted(users: InventoryUser[]): InventoryUser[] {
   for (const user of users) user.keys.sort(byCreation);
   return users.sort(byName);
+}
+
+/** Oldest first; a key of unknown date (root only) last. */
+function byCreation(a: InventoryKey, b: InventoryKey): number {
+  return (a.createdAt?.getTime() ?? Infinity) - (b.createdAt?.getTime() ?? Infinity);
+}
+
+const isNoSuchEntity = (err: unknown) =>
+  (err as Error).name === "NoSuchEntityException" || (err as Error).name === "NoSuchEntity";
+
+/** "alice", "alice and bob", "alice, bob and 3 more users" */
+function namesText(names: readonly string[]): string {
+  if (names.length <= 2) return names.join(" and ");
+  if (names.length === 3) return `${names[0]}, ${names[1]} and ${names[2]}`;
+  return `${names[0]}, ${names[1]} and ${plural(names.length - 2, "more user")}`;
 }
 
 /**
@@ -137,9 +149,9 @@ async function fromReport(
     );
     return undefined;
   }
-  let users: InventoryUser[];
+  let parsed: ReturnType<typeof parseCredentialReport>;
   try {
-    users = parseCredentialReport(report.csv);
+    parsed = parseCredentialReport(report.csv);
   } catch (err) {
     if (!(err instanceof ReportFormatError)) throw err;
     options.notice(
@@ -147,10 +159,28 @@ async function fromReport(
     );
     return undefined;
   }
+  let users = parsed.users.filter((u) => u.path.startsWith(options.pathPrefix));
+  const unreadable = new Set(parsed.unreadable);
+  const reread = users.filter((u) => unreadable.has(u.name));
+  if (reread.length > 0) {
+    options.notice(
+      `the credential report shows an Active access key without a creation date for ` +
+        `${namesText(reread.map((u) => u.name).sort())}; reading ` +
+        `${reread.length === 1 ? "that user's" : "those users'"} keys instead.`,
+    );
+    const gone = new Set<string>();
+    await mapConcurrent(reread, options.concurrency, async (user) => {
+      const keys = await keysOf(iam, user.name);
+      if (keys === undefined) gone.add(user.name);
+      else user.keys = keys;
+    });
+    users = users.filter((u) => !gone.has(u.name));
+  }
+  const root = options.pathPrefix === "/" && parsed.root !== undefined ? [parsed.root] : [];
   return {
     source: "credential-report",
     reportGeneratedAt: report.generatedAt,
-    users: sorted(users.filter((u) => u.path.startsWith(options.pathPrefix))),
+    users: [...sorted(root), ...sorted(users)],
   };
 }
 
@@ -176,8 +206,7 @@ async function keysOf(iam: IAMClient, userName: string): Promise<InventoryKey[] 
     }
   } catch (err) {
     // Deleted while we were reading: it has no keys any more.
-    if ((err as Error).name === "NoSuchEntityException" || (err as Error).name === "NoSuchEntity")
-      return undefined;
+    if (isNoSuchEntity(err)) return undefined;
     throw err;
   }
   return keys;
@@ -197,19 +226,18 @@ async function fromApi(iam: IAMClient, options: InventoryOptions): Promise<Inven
       const keys = await keysOf(iam, user.UserName!);
       bar.tick();
       if (keys === undefined) return undefined;
-      return {
+      const read: InventoryUser = {
         name: user.UserName!,
         arn: user.Arn!,
         path: user.Path ?? "/",
         createdAt: toSecond(user.CreateDate!),
+        passwordEnabled: null,
         keys,
       };
+      return read;
     });
-    return {
-      source: "api",
-      reportGeneratedAt: null,
-      users: sorted(users.filter((u): u is InventoryUser => u !== undefined)),
-    };
+    const found = users.filter((u): u is InventoryUser => u !== undefined);
+    return { source: "api", reportGeneratedAt: null, users: sorted(found) };
   } finally {
     bar.done();
   }

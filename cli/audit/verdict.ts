@@ -1,20 +1,29 @@
 /**
- * The verdict rules of `iam-key-rotation audit`: pure, no clock, no I/O. One access key, the
- * number of Active keys its user has, and "now" in; its age, every finding and the verdict out.
+ * The verdict rules of `iam-key-rotation audit`: pure, no clock, no I/O. One access key, what
+ * the audit knows of its user, and "now" in; its age, every finding and the verdict out.
  *
  * Ages are whole days elapsed (floor), like the AWS Config rule ACCESS_KEYS_ROTATED, which marks
  * a key NON_COMPLIANT once it is more than `maxAccessKeyAge` days old. Only Active keys can sign
- * requests, so an Inactive key is always `ok`.
+ * requests, so an Inactive key is `ok`, except the root user's: any root access key is a
+ * finding (CIS AWS 1.4).
  */
 import { DEFAULT_POLICY } from "../../components/rotatedKeyUser/rotationModel";
 import { plural } from "../format";
 
 /** Every verdict, least severe first: the order `--fail-on` compares with. */
-export const VERDICTS = ["ok", "rotate-soon", "two-active", "unused", "stale"] as const;
+export const VERDICTS = [
+  "ok",
+  "rotate-soon",
+  "two-active",
+  "unused",
+  "setup-key",
+  "stale",
+  "root-key",
+] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
 /** `--fail-on` values: a verdict other than ok, or never. */
-export const FAIL_ON = ["rotate-soon", "two-active", "unused", "stale", "never"] as const;
+export const FAIL_ON = [...VERDICTS.slice(1), "never"] as const;
 export type FailOn = (typeof FAIL_ON)[number];
 
 export interface Thresholds {
@@ -33,18 +42,39 @@ export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = Object.freeze({
   unusedDays: 45,
 });
 
+/** A key created this close to its user (either way) was created at the user's setup. */
+export const SETUP_KEY_MINUTES = 10;
+
 export interface KeyFacts {
   status: "Active" | "Inactive";
-  createdAt: Date;
+  /** null: unknown (a root key whose report row has no date); no age-based finding then. */
+  createdAt: Date | null;
   /** null: never used (or no information). */
   lastUsedAt: Date | null;
   /** Active keys of the key's user, this one included. */
   activeKeysOfUser: number;
+  /** A key of the account root user. Defaults to false. */
+  root?: boolean;
+  /** When the key's user was created (for setup-key). */
+  userCreatedAt?: Date;
+  /** Whether the key's user has a console password; null or absent: unknown. */
+  passwordEnabled?: boolean | null;
+}
+
+/** An Active key never used and created within SETUP_KEY_MINUTES of its user. */
+function createdWithUser(key: KeyFacts): boolean {
+  return (
+    key.status === "Active" &&
+    key.lastUsedAt === null &&
+    key.createdAt !== null &&
+    key.userCreatedAt !== undefined &&
+    Math.abs(key.createdAt.getTime() - key.userCreatedAt.getTime()) <= SETUP_KEY_MINUTES * 60_000
+  );
 }
 
 export interface KeyAssessment {
-  /** Whole days since the key was created (0 when its date is in the future). */
-  ageDays: number;
+  /** Whole days since the key was created (0 when its date is in the future); null: unknown. */
+  ageDays: number | null;
   /** The most severe finding, or ok. */
   verdict: Verdict;
   /** Every finding (never ok), most severe first. */
@@ -89,30 +119,46 @@ export function validateThresholds(t: Thresholds): string[] {
 
 /**
  * Rules, for an Active key of age A (whole days), with max age M, warn days W, unused days U:
+ * - root-key: a key of the account root user, Active or not (CIS AWS 1.4: "root user access
+ *   key (CIS 1.4)"); the most severe, as the root user cannot be restricted by any policy;
  * - stale: A > M ("Active 91 days, more than 90");
- * - rotate-soon: M - W < A <= M: stale within W days ("stale in 14 days" .. "stale in 1 day");
+ * - setup-key: its user has a console password, the key was created within SETUP_KEY_MINUTES
+ *   of the user and was never used: a key made by the console's user wizard "just in case"
+ *   (CIS AWS 1.11: "created at user setup, never used (CIS 1.11)");
  * - unused: never used and A >= U ("never used in 45 days"), or last used L >= U whole days
  *   ago ("last used 45 days ago");
  * - two-active: its user has two Active keys ("user has 2 Active keys"). Expected during a
- *   blue/green overlap, hence below unused and stale.
- * An Inactive key is ok ("inactive"). The verdict is the most severe finding.
+ *   blue/green overlap, hence below unused and stale;
+ * - rotate-soon: M - W < A <= M: stale within W days ("stale in 14 days" .. "stale in 1 day").
+ * An Inactive key other than the root user's is ok ("inactive"). The verdict is the most severe
+ * finding. A key of unknown age (root only) gets no age-based finding and says so.
  */
 export function assessKey(key: KeyFacts, now: Date, t: Thresholds): KeyAssessment {
-  const ageDays = wholeDaysBetween(key.createdAt, now);
-  if (key.status !== "Active") {
-    return { ageDays, verdict: "ok", findings: [], detail: "inactive" };
-  }
+  const ageDays = key.createdAt === null ? null : wholeDaysBetween(key.createdAt, now);
   const found: { verdict: Verdict; text: string }[] = [];
-  if (ageDays > t.maxAgeDays) {
+  if (key.root === true) {
+    const notes = [key.status === "Active" ? "" : ", Inactive"];
+    if (ageDays === null) notes.push(", creation date unknown");
+    found.push({ verdict: "root-key", text: `root user access key${notes.join("")} (CIS 1.4)` });
+  }
+  if (key.status !== "Active") {
+    if (found.length === 0) return { ageDays, verdict: "ok", findings: [], detail: "inactive" };
+    return { ageDays, verdict: found[0].verdict, findings: ["root-key"], detail: found[0].text };
+  }
+  // A key of unknown age (only a root key can be one) gets no age-based finding.
+  if (ageDays !== null && ageDays > t.maxAgeDays) {
     found.push({ verdict: "stale", text: `Active ${ageDays} days, more than ${t.maxAgeDays}` });
-  } else if (ageDays > t.maxAgeDays - t.warnDays) {
+  } else if (ageDays !== null && ageDays > t.maxAgeDays - t.warnDays) {
     found.push({
       verdict: "rotate-soon",
       text: `stale in ${plural(t.maxAgeDays + 1 - ageDays, "day")}`,
     });
   }
+  if (key.root !== true && key.passwordEnabled === true && createdWithUser(key)) {
+    found.push({ verdict: "setup-key", text: "created at user setup, never used (CIS 1.11)" });
+  }
   if (key.lastUsedAt === null) {
-    if (ageDays >= t.unusedDays) {
+    if (ageDays !== null && ageDays >= t.unusedDays) {
       found.push({ verdict: "unused", text: `never used in ${plural(ageDays, "day")}` });
     }
   } else {

@@ -1,11 +1,20 @@
 /**
  * `iam-key-rotation audit`: every IAM user's access keys with age, status, last use and a
  * verdict (cli/audit/verdict.ts), from the credential report when it is fresh enough, else read
- * user by user (cli/audit/inventoryReader.ts). Table, JSON or CSV (cli/audit/auditDocument.ts);
- * exit 1 when a key is at or above --fail-on.
+ * user by user (cli/audit/inventoryReader.ts); with --stack, which keys the stack manages
+ * (cli/audit/stackMarks.ts); with --organization, every account of the AWS Organization
+ * (cli/audit/organization.ts). Table, JSON or CSV (cli/audit/auditDocument.ts); exit 1 when a
+ * key is at or above --fail-on, 3 when an account could not be audited.
  */
 import { Command, Option } from "commander";
-import { buildAuditDocument, renderAuditCsv, renderAuditTable } from "../audit/auditDocument";
+import {
+  AuditDocument,
+  buildAuditDocument,
+  buildOrganizationDocument,
+  renderAuditCsv,
+  renderAuditTable,
+  StackMarks,
+} from "../audit/auditDocument";
 import { readInventory } from "../audit/inventoryReader";
 import {
   DEFAULT_THRESHOLDS,
@@ -18,9 +27,12 @@ import { addAwsOptions, AwsOptions, openAwsSession, rethrowAsAwsError } from "..
 import type { CommandContext } from "../context";
 import { EXIT, UsageError } from "../errors";
 import { wholeNumber } from "../options";
-import { progressBar } from "../progress";
+import { Progress, progressBar } from "../progress";
+import { loadStack } from "../stackFile";
 
 const PATH_PREFIX_RE = /^\/[\x21-\x7e]{0,511}$/;
+/** An IAM role name, optionally after its path: `OrganizationAccountAccessRole`, `audit/Reader`. */
+const ROLE_NAME_RE = /^(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
 
 interface AuditOptions extends AwsOptions {
   pathPrefix: string;
@@ -34,6 +46,43 @@ interface AuditOptions extends AwsOptions {
   reportWait: number;
   concurrency: number;
   apiStats: boolean;
+  stack?: string;
+  dir: string;
+  organization: boolean;
+  roleName?: string;
+  accountConcurrency: number;
+}
+
+function checkModes(options: AuditOptions): void {
+  if (options.organization) {
+    if (options.roleName === undefined) {
+      throw new UsageError(
+        "--organization needs --role-name: the role to assume in each account " +
+          "(e.g. OrganizationAccountAccessRole).",
+      );
+    }
+    if (options.stack !== undefined) {
+      throw new UsageError(
+        "--stack marks the keys of one account's stack; it cannot be combined with --organization.",
+      );
+    }
+  } else if (options.roleName !== undefined) {
+    throw new UsageError("--role-name is the role each account of --organization is audited with.");
+  }
+  if (options.roleName !== undefined && !ROLE_NAME_RE.test(options.roleName)) {
+    throw new UsageError(
+      `--role-name must be an IAM role name, optionally after its path (got ${JSON.stringify(options.roleName)}).`,
+    );
+  }
+}
+
+const silent: Progress = { tick: () => undefined, done: () => undefined };
+
+function print(doc: AuditDocument, options: AuditOptions, ctx: CommandContext): void {
+  const { io } = ctx;
+  if (options.format === "json") io.stdout(JSON.stringify(doc, null, 2) + "\n");
+  else if (options.format === "csv") io.stdout(renderAuditCsv(doc));
+  else io.stdout(renderAuditTable(doc));
 }
 
 async function runAudit(options: AuditOptions, ctx: CommandContext): Promise<number> {
@@ -51,24 +100,77 @@ async function runAudit(options: AuditOptions, ctx: CommandContext): Promise<num
   };
   const problems = validateThresholds(thresholds);
   if (problems.length > 0) throw new UsageError(problems.join(" "));
+  checkModes(options);
+  const stack = options.stack === undefined ? undefined : loadStack(options.dir, options.stack);
 
   const now = io.now();
   const session = await openAwsSession(options, io.env);
+  const inventoryOptions = {
+    pathPrefix: options.pathPrefix,
+    fresh: options.fresh,
+    maxReportAgeHours: options.maxReportAge,
+    reportWaitSeconds: options.reportWait,
+    concurrency: options.concurrency,
+    now,
+  };
   try {
-    const inventory = await readInventory(session.iam(), {
-      pathPrefix: options.pathPrefix,
-      fresh: options.fresh,
-      maxReportAgeHours: options.maxReportAge,
-      reportWaitSeconds: options.reportWait,
-      concurrency: options.concurrency,
-      now,
+    if (options.organization) {
+      const { auditOrganization } = await import("../audit/organization");
+      let bar = silent;
+      const accounts = await auditOrganization(session, {
+        roleName: options.roleName!,
+        accountConcurrency: options.accountConcurrency,
+        listed: (total) => (bar = progressBar(io, "auditing accounts", total)),
+        done: () => bar.tick(),
+        readAccount: (iam, id) =>
+          readInventory(iam, {
+            ...inventoryOptions,
+            notice: (text) => io.stderr(`note: account ${id}: ${text}\n`),
+            progress: () => silent,
+          }),
+      }).finally(() => bar.done());
+      const doc = buildOrganizationDocument(
+        accounts,
+        options.roleName!,
+        now,
+        thresholds,
+        options.failOn,
+        options.pathPrefix,
+      );
+      print(doc, options, ctx);
+      const unreachable = accounts.filter((a) => a.status === "unreachable");
+      if (unreachable.length > 0) {
+        io.stderr(
+          `error: ${unreachable.length} of ${accounts.length} accounts could not be audited ` +
+            `(${unreachable.map((a) => a.id).join(", ")}); the report lists why.\n`,
+        );
+        return EXIT.aws;
+      }
+      return doc.summary.failing > 0 ? EXIT.findings : EXIT.ok;
+    }
+    const iam = session.iam();
+    const inventory = await readInventory(iam, {
+      ...inventoryOptions,
       notice: (text) => io.stderr(`note: ${text}\n`),
       progress: (total) => progressBar(io, "reading access keys", total),
     });
-    const doc = buildAuditDocument(inventory, now, thresholds, options.failOn, options.pathPrefix);
-    if (options.format === "json") io.stdout(JSON.stringify(doc, null, 2) + "\n");
-    else if (options.format === "csv") io.stdout(renderAuditCsv(doc));
-    else io.stdout(renderAuditTable(doc));
+    let marks: StackMarks | undefined;
+    if (stack !== undefined) {
+      // Loaded only when used, like the organization's modules: less to load on every run.
+      const { markStackKeys } = await import("../audit/stackMarks");
+      const id = `${stack.project}/${options.stack}`;
+      const userNames = stack.config.users.map((u) => u.name);
+      marks = await markStackKeys(iam, inventory.users, { id, userNames }, options.concurrency);
+    }
+    const doc = buildAuditDocument(
+      inventory,
+      now,
+      thresholds,
+      options.failOn,
+      options.pathPrefix,
+      marks,
+    );
+    print(doc, options, ctx);
     return doc.summary.failing > 0 ? EXIT.findings : EXIT.ok;
   } catch (err) {
     return rethrowAsAwsError(err);
@@ -79,10 +181,13 @@ async function runAudit(options: AuditOptions, ctx: CommandContext): Promise<num
 }
 
 const AUDIT_HELP = `
-Verdicts, most severe first (an Active key gets the most severe that applies; an Inactive
-key cannot sign requests and is always ok; ages are whole days, like the AWS Config rule
-ACCESS_KEYS_ROTATED):
+Verdicts, most severe first (a key gets the most severe that applies; ages are whole days,
+like the AWS Config rule ACCESS_KEYS_ROTATED; an Inactive key cannot sign requests and is ok,
+except the root user's):
+  root-key     a key of the account root user, Active or not (CIS 1.4; from the report)
   stale        Active and more than --max-age-days old
+  setup-key    Active, never used, created within 10 minutes of its user, who has a console
+               password: made "just in case" at user setup (CIS 1.11)
   unused       Active and not used for --unused-days days (or never used and that old)
   two-active   its user has two Active keys (normal during a blue/green overlap)
   rotate-soon  Active and stale within --warn-days days
@@ -92,19 +197,32 @@ Where the keys come from: the IAM credential report (a handful of API calls for 
 of users) unless --fresh, the report is older than --max-report-age, or it is not ready
 within --report-wait; then ListUsers, ListAccessKeys and GetAccessKeyLastUsed for each
 user, --concurrency at a time, with adaptive retries on throttling (AWS_MAX_ATTEMPTS,
-default 10). The report does not name keys: the ACCESS KEY column shows "-" (use --fresh).
+default 10). A report row with an Active key but no creation date is read the same way, for
+that user only. The report does not name keys: the ACCESS KEY column shows "-" (use --fresh).
+The root user's keys are only in the report (and only listed with --path-prefix /).
+
+--stack NAME adds MANAGED: "yes" for a key the stack's rotation record accounts for (issued
+into a slot, or adopted), "no" for keys of users the stack does not list or that its record
+does not account for (hand-made), "unknown" when creation dates cannot tell (docs/cli.md).
+
+--organization lists the accounts of the AWS Organization, assumes --role-name in each
+(--account-concurrency accounts at a time) and prints one report with an ACCOUNT column;
+accounts that cannot be reached are listed with the reason.
 
 Exit codes:
   0  no key at or above --fail-on
   1  at least one key at or above --fail-on
-  2  bad arguments
+  2  bad arguments (or a bad stack file)
   3  AWS error (access denied names the missing permission, e.g. iam:GenerateCredentialReport)
+     or, with --organization, an account that could not be audited (the report is printed)
 
 Examples:
   iam-key-rotation audit
   iam-key-rotation audit --path-prefix /key-rotation/ --fail-on unused
   iam-key-rotation audit --format csv > keys.csv
   iam-key-rotation audit --fresh --concurrency 4 --format json --profile security-audit
+  iam-key-rotation audit --stack prod --path-prefix /key-rotation/
+  iam-key-rotation audit --organization --role-name OrganizationAccountAccessRole
   iam-key-rotation audit --endpoint-url http://127.0.0.1:5000 --region us-east-1
 `;
 
@@ -113,7 +231,7 @@ export function registerAudit(program: Command, ctx: CommandContext): void {
     .command("audit")
     .description(
       "Report every IAM user's access keys with age, status, last use and a verdict " +
-        "(ok, rotate-soon, two-active, unused, stale).",
+        "(ok, rotate-soon, two-active, unused, setup-key, stale, root-key).",
     )
     .option("--path-prefix <path>", "only users whose IAM path starts with this", "/")
     .addOption(
@@ -163,7 +281,17 @@ export function registerAudit(program: Command, ctx: CommandContext): void {
       wholeNumber("--concurrency", 1, 64),
       8,
     )
-    .option("--api-stats", "print the number of AWS API calls by action on stderr", false);
+    .option("--api-stats", "print the number of AWS API calls by action on stderr", false)
+    .option("-s, --stack <name>", "mark the keys the stack of Pulumi.<name>.yaml manages")
+    .option("--dir <path>", "with --stack: the project directory holding Pulumi.yaml", ctx.io.cwd)
+    .option("--organization", "audit every account of the AWS Organization", false)
+    .option("--role-name <name>", "with --organization: the role to assume in each account")
+    .option(
+      "--account-concurrency <n>",
+      "with --organization: accounts audited in parallel",
+      wholeNumber("--account-concurrency", 1, 32),
+      4,
+    );
   addAwsOptions(cmd)
     .addHelpText("after", AUDIT_HELP)
     .action(async (opts: AuditOptions) => {

@@ -95,7 +95,7 @@ interface Statement {
 }
 
 /** The actions of one statement (by Sid) of the policy docs/cli.md lists under "Required IAM permissions". */
-export function requiredActions(sid: "Audit" | "Verify"): string[] {
+export function requiredActions(sid: "Audit" | "AuditOrganization" | "Verify"): string[] {
   const [policy] = jsonBlocks(section("docs/cli.md", "## Required IAM permissions")) as {
     Statement: Statement[];
   }[];

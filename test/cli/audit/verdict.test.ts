@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import {
   assessKey,
   DEFAULT_THRESHOLDS,
+  SETUP_KEY_MINUTES,
   FAIL_ON,
   failsOn,
   KeyAssessment,
@@ -29,8 +30,25 @@ function key(over: Partial<KeyFacts> & { age: number; used?: number | null }): K
 describe("audit verdict rules (cli/audit/verdict.ts)", () => {
   it("has the documented defaults and severity order", () => {
     assert.deepEqual(DEFAULT_THRESHOLDS, { maxAgeDays: 90, warnDays: 14, unusedDays: 45 });
-    assert.deepEqual(VERDICTS, ["ok", "rotate-soon", "two-active", "unused", "stale"]);
-    assert.deepEqual(FAIL_ON, ["rotate-soon", "two-active", "unused", "stale", "never"]);
+    assert.deepEqual(VERDICTS, [
+      "ok",
+      "rotate-soon",
+      "two-active",
+      "unused",
+      "setup-key",
+      "stale",
+      "root-key",
+    ]);
+    assert.deepEqual(FAIL_ON, [
+      "rotate-soon",
+      "two-active",
+      "unused",
+      "setup-key",
+      "stale",
+      "root-key",
+      "never",
+    ]);
+    assert.equal(SETUP_KEY_MINUTES, 10);
   });
 
   // Defaults: max 90, warn 14, unused 45. `used`: days since last use (null: never).
@@ -142,6 +160,125 @@ describe("audit verdict rules (cli/audit/verdict.ts)", () => {
     });
   }
 
+  describe("root-key (CIS 1.4): any key of the root user", () => {
+    const root = (over: Partial<KeyFacts>): KeyFacts => ({
+      ...key({ age: 3 }),
+      root: true,
+      ...over,
+    });
+    it("an Active root key, new and used today", () => {
+      assert.deepEqual(assessKey(root({}), NOW, DEFAULT_THRESHOLDS), {
+        ageDays: 3,
+        verdict: "root-key",
+        findings: ["root-key"],
+        detail: "root user access key (CIS 1.4)",
+      });
+    });
+    it("an Inactive root key is still a finding (and nothing else)", () => {
+      assert.deepEqual(
+        assessKey(
+          root({ status: "Inactive", createdAt: ago(400), lastUsedAt: null, activeKeysOfUser: 0 }),
+          NOW,
+          DEFAULT_THRESHOLDS,
+        ),
+        {
+          ageDays: 400,
+          verdict: "root-key",
+          findings: ["root-key"],
+          detail: "root user access key, Inactive (CIS 1.4)",
+        },
+      );
+    });
+    it("an old unused Active root key: every finding, root-key first", () => {
+      assert.deepEqual(
+        assessKey(
+          root({ createdAt: ago(200), lastUsedAt: ago(60), activeKeysOfUser: 2 }),
+          NOW,
+          DEFAULT_THRESHOLDS,
+        ),
+        {
+          ageDays: 200,
+          verdict: "root-key",
+          findings: ["root-key", "stale", "unused", "two-active"],
+          detail:
+            "root user access key (CIS 1.4); Active 200 days, more than 90; last used 60 days ago; user has 2 Active keys",
+        },
+      );
+    });
+    it("a root key of unknown date: no age-based finding, and it says so", () => {
+      assert.deepEqual(
+        assessKey(root({ createdAt: null, lastUsedAt: null }), NOW, DEFAULT_THRESHOLDS),
+        {
+          ageDays: null,
+          verdict: "root-key",
+          findings: ["root-key"],
+          detail: "root user access key, creation date unknown (CIS 1.4)",
+        },
+      );
+    });
+    it("a root key never becomes a setup-key (the root user has no password_enabled)", () => {
+      const facts = root({ lastUsedAt: null, userCreatedAt: ago(3), passwordEnabled: true });
+      assert.deepEqual(assessKey(facts, NOW, DEFAULT_THRESHOLDS).findings, ["root-key"]);
+    });
+  });
+
+  describe("setup-key (CIS 1.11): a console user's key created at setup, never used", () => {
+    const user = ago(100);
+    const setup = (over: Partial<KeyFacts>): KeyFacts => ({
+      status: "Active",
+      createdAt: new Date(user.getTime() + 5_000),
+      lastUsedAt: null,
+      activeKeysOfUser: 1,
+      userCreatedAt: user,
+      passwordEnabled: true,
+      ...over,
+    });
+    const minutes = (n: number) => new Date(user.getTime() + n * 60_000);
+    it("created 5 s after the user, 100 days ago: setup-key, stale and unused", () => {
+      assert.deepEqual(assessKey(setup({}), NOW, DEFAULT_THRESHOLDS), {
+        ageDays: 99,
+        verdict: "stale",
+        findings: ["stale", "setup-key", "unused"],
+        detail:
+          "Active 99 days, more than 90; created at user setup, never used (CIS 1.11); never used in 99 days",
+      });
+    });
+    it("a new one: setup-key from day 0, above unused and below stale", () => {
+      const fresh = ago(0.5);
+      assert.deepEqual(
+        assessKey(setup({ userCreatedAt: fresh, createdAt: fresh }), NOW, DEFAULT_THRESHOLDS),
+        {
+          ageDays: 0,
+          verdict: "setup-key",
+          findings: ["setup-key"],
+          detail: "created at user setup, never used (CIS 1.11)",
+        },
+      );
+    });
+    it("10 minutes after the user is setup; 10 minutes and 1 second is not", () => {
+      const verdictAt = (at: Date) =>
+        assessKey(setup({ createdAt: at }), NOW, DEFAULT_THRESHOLDS).findings.includes("setup-key");
+      assert.equal(verdictAt(minutes(SETUP_KEY_MINUTES)), true);
+      assert.equal(verdictAt(new Date(minutes(SETUP_KEY_MINUTES).getTime() + 1000)), false);
+      // A report truncates times to the second: a key dated just before its user counts too.
+      assert.equal(verdictAt(new Date(user.getTime() - 1000)), true);
+    });
+    it("not when used, Inactive, without a password, or when the password is unknown", () => {
+      for (const over of [
+        { lastUsedAt: ago(1) },
+        { status: "Inactive" as const, activeKeysOfUser: 0 },
+        { passwordEnabled: false },
+        { passwordEnabled: null },
+        { userCreatedAt: undefined },
+      ]) {
+        assert.ok(
+          !assessKey(setup(over), NOW, DEFAULT_THRESHOLDS).findings.includes("setup-key"),
+          JSON.stringify(over),
+        );
+      }
+    });
+  });
+
   it("applies other thresholds", () => {
     const t = { maxAgeDays: 30, warnDays: 0, unusedDays: 7 };
     assert.deepEqual(assessKey(key({ age: 30, used: 6.9 }), NOW, t), {
@@ -179,10 +316,12 @@ describe("audit verdict rules (cli/audit/verdict.ts)", () => {
 
   it("--fail-on compares by severity; never never fails; ok never fails", () => {
     const table: [FailOn: (typeof FAIL_ON)[number], failing: Verdict[]][] = [
-      ["rotate-soon", ["rotate-soon", "two-active", "unused", "stale"]],
-      ["two-active", ["two-active", "unused", "stale"]],
-      ["unused", ["unused", "stale"]],
-      ["stale", ["stale"]],
+      ["rotate-soon", ["rotate-soon", "two-active", "unused", "setup-key", "stale", "root-key"]],
+      ["two-active", ["two-active", "unused", "setup-key", "stale", "root-key"]],
+      ["unused", ["unused", "setup-key", "stale", "root-key"]],
+      ["setup-key", ["setup-key", "stale", "root-key"]],
+      ["stale", ["stale", "root-key"]],
+      ["root-key", ["root-key"]],
       ["never", []],
     ];
     for (const [failOn, failing] of table) {

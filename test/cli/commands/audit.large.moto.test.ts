@@ -79,7 +79,15 @@ describe("iam-key-rotation audit of 1,500 users (against moto_server)", function
       users: 1500,
       usersWithoutKeys: 1350,
       keys: 150,
-      verdicts: { ok: 150, "rotate-soon": 0, "two-active": 0, unused: 0, stale: 0 },
+      verdicts: {
+        ok: 150,
+        "rotate-soon": 0,
+        "two-active": 0,
+        unused: 0,
+        "setup-key": 0,
+        stale: 0,
+        "root-key": 0,
+      },
       failing: 0,
     });
     assert.deepEqual(

@@ -1,6 +1,9 @@
 import * as assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import {
   CreateAccessKeyCommand,
   CreateUserCommand,
@@ -13,6 +16,7 @@ import {
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { parse } from "csv-parse/sync";
 import { AuditDocument, CSV_COLUMNS } from "../../../cli/audit/auditDocument";
+import type { Verdict } from "../../../cli/audit/verdict";
 import { isoSecond } from "../../../cli/format";
 import { AwsProxy, pageListUsers, queryError } from "../../support/awsProxy";
 import { MOTO_ENV, runCli, setMotoAuth } from "../../support/cli";
@@ -201,6 +205,18 @@ function expectedUsers(
 
 const daysLater = (days: number) => new Date(Date.now() + days * DAY);
 
+/** summary.verdicts: every verdict, 0 unless given. */
+const verdicts = (counts: Partial<Record<Verdict, number>>): Record<Verdict, number> => ({
+  ok: 0,
+  "rotate-soon": 0,
+  "two-active": 0,
+  unused: 0,
+  "setup-key": 0,
+  stale: 0,
+  "root-key": 0,
+  ...counts,
+});
+
 describe("iam-key-rotation audit (against moto_server)", function () {
   this.timeout(30_000);
   const moto = useMoto();
@@ -236,7 +252,7 @@ describe("iam-key-rotation audit (against moto_server)", function () {
           users: 0,
           usersWithoutKeys: 0,
           keys: 0,
-          verdicts: { ok: 0, "rotate-soon": 0, "two-active": 0, unused: 0, stale: 0 },
+          verdicts: verdicts({}),
           failing: 0,
         },
         users: [],
@@ -329,7 +345,7 @@ describe("iam-key-rotation audit (against moto_server)", function () {
           users: 3,
           usersWithoutKeys: 1,
           keys: 3,
-          verdicts: { ok: 1, "rotate-soon": 0, "two-active": 0, unused: 0, stale: 2 },
+          verdicts: verdicts({ ok: 1, stale: 2 }),
           failing: 2,
         },
         users: expectedUsers(f, 100, false),
@@ -565,7 +581,7 @@ describe("iam-key-rotation audit (against moto_server)", function () {
       const run = await runCli(["audit", "--endpoint-url", proxy.endpoint, ...USE_REPORT]);
       assert.equal(
         run.stderr,
-        "note: cannot read the credential report (missing columns user_creation_time, " +
+        "note: cannot read the credential report (missing columns user_creation_time, password_enabled, " +
           "access_key_1_active, access_key_1_last_rotated, access_key_1_last_used_date, " +
           "access_key_1_last_used_region, access_key_1_last_used_service, access_key_2_active, " +
           "access_key_2_last_rotated, access_key_2_last_used_date, access_key_2_last_used_region, " +
@@ -661,7 +677,7 @@ describe("iam-key-rotation audit (against moto_server)", function () {
       ],
       [
         ["--fail-on", "ok"],
-        "error: option '--fail-on <verdict>' argument 'ok' is invalid. Allowed choices are rotate-soon, two-active, unused, stale, never.\n(run with --help for usage)\n",
+        "error: option '--fail-on <verdict>' argument 'ok' is invalid. Allowed choices are rotate-soon, two-active, unused, setup-key, stale, root-key, never.\n(run with --help for usage)\n",
       ],
       [
         ["--max-age-days", "ninety"],
@@ -814,6 +830,39 @@ describe("iam-key-rotation audit with moto's request authentication on", functio
       (JSON.parse(api.stdout) as AuditDocument).users.map((u) => u.name),
       ["alice", "auditor", "bob", "carol"],
     );
+  });
+
+  it("they are enough for --stack; without iam:ListUserTags, --stack names it, exit 3", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "audit-auth-"));
+    try {
+      writeFileSync(path.join(dir, "Pulumi.yaml"), "name: iam-key-rotation\nruntime: nodejs\n");
+      writeFileSync(
+        path.join(dir, "Pulumi.test.yaml"),
+        "config:\n  iam-key-rotation:users:\n    - name: alice\n",
+      );
+      const args = ["audit", "--endpoint-url", moto.server.endpoint, "--stack", "test"];
+      const env = await auditor(AUDIT_ACTIONS);
+      const run = await runCli([...args, "--dir", dir, ...USE_REPORT, "--format", "json"], { env });
+      assert.equal(run.stderr, "");
+      const doc = JSON.parse(run.stdout) as AuditDocument;
+      assert.deepEqual(
+        doc.users.flatMap((u) => u.keys.map((k) => [u.name, k.managed])),
+        [
+          ["alice", "no"],
+          ["alice", "no"],
+          ["auditor", "no"],
+          ["bob", "no"],
+        ],
+      );
+      await setMotoAuth(moto.server.endpoint, Infinity);
+      await moto.server.reset();
+      const without = await auditor(AUDIT_ACTIONS.filter((a) => a !== "iam:ListUserTags"));
+      const denied = await runCli([...args, "--dir", dir, ...USE_REPORT], { env: without });
+      assert.equal(denied.code, 3);
+      assert.match(denied.stderr, /^error: AWS denied iam:ListUserTags \(AccessDenied: /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   const denied = (action: string) =>

@@ -1,0 +1,115 @@
+/**
+ * `audit --organization`: the accounts of the AWS Organization (organizations:ListAccounts,
+ * with the caller's credentials), then in each ACTIVE account, at most `accountConcurrency` at
+ * a time, sts:AssumeRole into `role/<roleName>` and the account's inventory read with that role
+ * (cli/audit/inventoryReader.ts). An account whose role cannot be assumed or whose keys cannot
+ * be read is kept, unreachable, with the reason; an account that is not ACTIVE is skipped.
+ * Loaded only with --organization (the Organizations client is not needed otherwise).
+ */
+import { OrganizationsClient, paginateListAccounts } from "@aws-sdk/client-organizations";
+import { IAMClient } from "@aws-sdk/client-iam";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { parseArn } from "../../lib/arn";
+import { mapConcurrent } from "../../lib/pool";
+import { describeAwsFailure, isAwsFailure, openAwsSession } from "../aws";
+import { AwsError } from "../errors";
+import type { AccountAudit } from "./auditDocument";
+import type { Inventory } from "./inventory";
+
+/** The role session name every assumed role shows in CloudTrail. */
+export const ROLE_SESSION_NAME = "iam-key-rotation-audit";
+
+/** Makes the clients: the caller's (Organizations, STS), and IAM as each assumed role. */
+type Clients = Pick<Awaited<ReturnType<typeof openAwsSession>>, "client">;
+
+interface OrganizationOptions {
+  roleName: string;
+  accountConcurrency: number;
+  /** Reads one account's inventory with the IAM client of its assumed role. */
+  readAccount: (iam: IAMClient, accountId: string) => Promise<Inventory>;
+  /** Called with the number of accounts once they are listed, then once per account done. */
+  listed?: (total: number) => void;
+  done?: () => void;
+}
+
+/** Every account of the organization, sorted by id. */
+async function listAccounts(
+  session: Clients,
+): Promise<{ id: string; name: string; status: string; partition: string }[]> {
+  const org = session.client(OrganizationsClient);
+  const accounts: { id: string; name: string; status: string; partition: string }[] = [];
+  for await (const page of paginateListAccounts({ client: org }, {})) {
+    for (const a of page.Accounts ?? []) {
+      accounts.push({
+        id: a.Id ?? "",
+        name: a.Name ?? "",
+        // `State` replaces `Status` (retired on 2026-09-09); both say ACTIVE.
+        status: a.State ?? a.Status ?? "UNKNOWN",
+        partition: parseArn(a.Arn ?? "")?.partition ?? "aws",
+      });
+    }
+  }
+  return accounts.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/**
+ * The organization's accounts, each audited, unreachable (with the reason) or skipped. Throws
+ * (an AWS failure) only when the accounts cannot be listed.
+ */
+export async function auditOrganization(
+  session: Clients,
+  options: OrganizationOptions,
+): Promise<AccountAudit[]> {
+  const accounts = await listAccounts(session);
+  if (accounts.length === 0) {
+    throw new AwsError(
+      "organizations:ListAccounts returned no account: are these the credentials of the " +
+        "organization's management account (or a delegated administrator)?",
+    );
+  }
+  options.listed?.(accounts.length);
+  const sts = session.client(STSClient);
+  return mapConcurrent(accounts, options.accountConcurrency, async (account) => {
+    const base = { id: account.id, name: account.name };
+    if (account.status !== "ACTIVE") {
+      options.done?.();
+      return {
+        ...base,
+        status: "skipped" as const,
+        reason: `the account is ${account.status}, not ACTIVE`,
+        inventory: null,
+      };
+    }
+    let iam: IAMClient | undefined;
+    try {
+      const roleArn = `arn:${account.partition}:iam::${account.id}:role/${options.roleName}`;
+      const assumed = await sts.send(
+        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: ROLE_SESSION_NAME }),
+      );
+      const c = assumed.Credentials;
+      if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined) {
+        throw Object.assign(new Error(`AssumeRole of ${roleArn} returned no credentials.`), {
+          $metadata: {},
+        });
+      }
+      iam = session.client(IAMClient, {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+      });
+      const inventory = await options.readAccount(iam, account.id);
+      return { ...base, status: "audited" as const, reason: null, inventory };
+    } catch (err) {
+      if (!isAwsFailure(err)) throw err;
+      return {
+        ...base,
+        status: "unreachable" as const,
+        reason: describeAwsFailure(err),
+        inventory: null,
+      };
+    } finally {
+      iam?.destroy();
+      options.done?.();
+    }
+  });
+}
