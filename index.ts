@@ -18,6 +18,7 @@ import {
 } from "./components/keyRotationCompliance/settings";
 import { GithubOidcRole, KeyRotationCompliance, RotatedKeyUser } from "./components";
 import { githubOidcRoleArgs } from "./program/githubOidcRoleArgs";
+import { githubConfigWarnings } from "./components/githubOidcRole/settings";
 import { requireEngine } from "./components/rotatedKeyUser/rotatedKeyUser";
 import { validateRevocation } from "./components/rotatedKeyUser/rotationModel";
 import {
@@ -131,6 +132,10 @@ export = async () => {
       run: component.run,
     };
   });
+
+  if (config.github !== undefined) {
+    for (const warning of githubConfigWarnings(config.github)) await pulumi.log.warn(warning);
+  }
 
   let compliance: KeyRotationCompliance | undefined;
   if (config.compliance !== undefined) {

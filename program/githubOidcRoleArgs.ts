@@ -34,12 +34,9 @@ export function githubOidcRoleArgs(
     userPolicyArns: Object.fromEntries(
       config.users.filter((u) => u.policyArns.length > 0).map((u) => [u.name, u.policyArns]),
     ),
-    // A user's own `path` (adopted users keep theirs), once the stack config has one.
+    // A user's own `path` (adopted users keep theirs).
     userPaths: Object.fromEntries(
-      config.users.flatMap((u) => {
-        const own = (u as { readonly path?: string }).path;
-        return own !== undefined && own !== config.path ? [[u.name, own]] : [];
-      }),
+      config.users.flatMap((u) => (u.path !== config.path ? [[u.name, u.path]] : [])),
     ),
     stateBucket: github.stateBucket,
     stateKeyPrefix: github.stateKeyPrefix,

@@ -19,7 +19,11 @@ import {
   ComplianceSettings,
   parseComplianceConfig,
 } from "../components/keyRotationCompliance/settings";
-import { GithubConfig, parseGithubConfig } from "../components/githubOidcRole/settings";
+import {
+  GithubConfig,
+  githubLimitProblems,
+  parseGithubConfig,
+} from "../components/githubOidcRole/settings";
 import { got, isPlainObject, unknownKeys } from "../lib/validation";
 
 /** The Pulumi project name: config keys live in this namespace (`iam-key-rotation:users`). */
@@ -244,6 +248,26 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
         );
       }
     }
+  }
+
+  // The CI roles' limits (users per role, policy sizes), once the rest is well-formed: checked
+  // here so `pulumi up` and `plan` both reject the stack before anything is registered.
+  if (github !== undefined && problems.length === 0) {
+    problems.push(
+      ...githubLimitProblems({
+        github,
+        users,
+        path: path as string,
+        secretPrefix: secretPrefix as string,
+        ...(compliance && {
+          compliance: {
+            ruleName: compliance.ruleName,
+            createRecorder: compliance.createRecorder,
+            organization: compliance.organization,
+          },
+        }),
+      }),
+    );
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
