@@ -194,7 +194,7 @@ describe("iam-key-rotation plan", () => {
     assert.equal(
       result.stderr,
       `error: ${path.join(dir, "Pulumi.dev.yaml")}: Invalid stack configuration (2 problems); nothing was changed:\n` +
-        "  - [pathh] is not a known setting of iam-key-rotation (known: users, rotation, path, secretPrefix, waitForNewKey, compliance, github).\n" +
+        "  - [pathh] is not a known setting of iam-key-rotation (known: users, rotation, path, secretPrefix, waitForNewKey, selfRead, compliance, github).\n" +
         '  - user "ci": [users[0].rotation.overlapDays] must be smaller than [users[0].rotation.everyDays] (got 10 and 10).\n',
     );
   });
