@@ -17,6 +17,13 @@ import {
 
 const SLOTS: readonly Slot[] = ["blue", "green"];
 const EVENT_KINDS = ["issue", "deactivate", "delete"] as const;
+/** The record's optional dates (RotationState), in the order the program writes them. */
+const STATE_DATES = [
+  "previousActiveUntil",
+  "publishedOn",
+  "revokedBefore",
+  "previousInUse",
+] as const;
 
 /** One change a run made (the rotation model's event, without its date: the run's date). */
 export interface RunEvent {
@@ -104,28 +111,32 @@ function readRotationState(
       shape.problems.push(`${path}.slots.${current} is missing (the current slot needs a record)`);
     }
   }
-  const until = shape.optional(state.previousActiveUntil, (v) =>
-    shape.date(v, `${path}.previousActiveUntil`),
+  const dates: Partial<Record<(typeof STATE_DATES)[number], string>> = {};
+  for (const field of STATE_DATES) {
+    const value = shape.optional(state[field], (v) => shape.date(v, `${path}.${field}`));
+    if (value !== undefined) dates[field] = value;
+  }
+  const stale = shape.optional(state.previousWasStale, (v) =>
+    typeof v === "boolean" ? v : shape.fail(`${path}.previousWasStale`, "true or false", v),
   );
-  const revoked = shape.optional(state.revokedBefore, (v) =>
-    shape.date(v, `${path}.revokedBefore`),
-  );
-  shape.optional(state.adopted, (v) => {
-    const adopted = shape.object(v, `${path}.adopted`);
-    if (adopted === undefined) return undefined;
-    shape.oneOf(adopted.slot, `${path}.adopted.slot`, SLOTS);
-    shape.string(
-      adopted.accessKeyId,
+  const adopted = shape.optional(state.adopted, (v) => {
+    const raw = shape.object(v, `${path}.adopted`);
+    if (raw === undefined) return undefined;
+    const slot = shape.oneOf(raw.slot, `${path}.adopted.slot`, SLOTS);
+    const accessKeyId = shape.string(
+      raw.accessKeyId,
       `${path}.adopted.accessKeyId`,
       ACCESS_KEY_ID_RE,
       "an access key id",
     );
-    return adopted;
+    return slot === undefined || accessKeyId === undefined ? undefined : { slot, accessKeyId };
   });
   if (current === undefined || slotsRaw === undefined) return undefined;
-  const result: RotationState = { current, slots };
-  if (until !== undefined) result.previousActiveUntil = until;
-  if (revoked !== undefined) result.revokedBefore = revoked;
+  // Every field of the record the program writes: the calendar depends on each of them (the
+  // adopted key has no max-age cut, a stale previous key keeps its overlap, ...).
+  const result: RotationState = { current, slots, ...dates };
+  if (stale === true) result.previousWasStale = true;
+  if (adopted !== undefined) result.adopted = adopted;
   return result;
 }
 

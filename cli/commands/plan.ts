@@ -5,11 +5,15 @@
  */
 import { Command } from "commander";
 import {
+  advance,
   calendar,
+  maxAgeCut,
+  otherSlot,
   RotationEvent,
   RotationPlan,
   RotationPolicy,
   RotationState,
+  Slot,
   validateRevocation,
   validateState,
 } from "../../components/rotatedKeyUser/rotationModel";
@@ -53,6 +57,22 @@ interface PlanUser {
   events: RotationEvent[];
   /** The keys after the last simulated day. */
   end: { current: RotationPlan["current"]; nextRotationOn: string; slots: RotationPlan["slots"] };
+  /**
+   * The key the stack adopted (recorded state `adopted`), with the days the daily runs make it
+   * Inactive and delete it (null: not in this period); null when the state has no adopted key.
+   */
+  adopted: {
+    slot: Slot;
+    accessKeyId: string;
+    issuedOn: string;
+    deactivatedOn: string | null;
+    deletedOn: string | null;
+  } | null;
+  /**
+   * Previous keys whose overlap is cut at their max-age bound (rotation.maxAgeDays): on `on`,
+   * before the overlap would end on `overlapEndsOn` (the program warns at preview days ahead).
+   */
+  maxAgeCuts: { slot: Slot; keyIssuedOn: string; on: string; overlapEndsOn: string }[];
 }
 
 /**
@@ -112,10 +132,54 @@ function buildPlan(options: PlanOptions): PlanDocument {
       recorded,
       events,
       end: { current: last!.current, nextRotationOn: last!.nextRotationOn, slots: last!.slots },
+      adopted: adoptedKey(recorded, events),
+      maxAgeCuts: maxAgeCuts(
+        recorded ?? undefined,
+        user.rotation,
+        options,
+        user.revokeIssuedBefore,
+      ),
     };
   });
   const to = addDays(options.at, options.days - 1);
   return { version: 1, stack: options.stack, from: options.at, to, days: options.days, users };
+}
+
+/** The recorded adopted key and the days the calendar deactivates and deletes it. */
+function adoptedKey(recorded: RotationState | null, events: RotationEvent[]): PlanUser["adopted"] {
+  const adopted = recorded?.adopted;
+  if (adopted === undefined) return null;
+  const issuedOn = recorded!.slots[adopted.slot]!.issuedOn;
+  const on = (kind: RotationEvent["kind"]) =>
+    events.find((e) => e.kind === kind && e.slot === adopted.slot && e.keyIssuedOn === issuedOn)
+      ?.date ?? null;
+  return { ...adopted, issuedOn, deactivatedOn: on("deactivate"), deletedOn: on("delete") };
+}
+
+/**
+ * Every overlap the daily runs cut at the previous key's max-age bound in the period: the
+ * model's maxAgeCut of each day's state (the same simulation as `calendar`), once per key.
+ */
+function maxAgeCuts(
+  recorded: RotationState | undefined,
+  policy: RotationPolicy,
+  options: PlanOptions,
+  revokeIssuedBefore: string | undefined,
+): PlanUser["maxAgeCuts"] {
+  const cuts: PlanUser["maxAgeCuts"] = [];
+  let state = recorded;
+  for (let i = 0; i < options.days; i++) {
+    const date = addDays(options.at, i);
+    state = advance(state, policy, date, undefined, revokeIssuedBefore).state;
+    const cut = maxAgeCut(state, policy);
+    if (cut === null || cut.on < date) continue;
+    const slot = otherSlot(state.current);
+    const keyIssuedOn = state.slots[slot]!.issuedOn;
+    if (!cuts.some((c) => c.slot === slot && c.keyIssuedOn === keyIssuedOn)) {
+      cuts.push({ slot, keyIssuedOn, on: cut.on, overlapEndsOn: cut.overlapEndsOn });
+    }
+  }
+  return cuts;
 }
 
 const EVENT_TEXT: Record<RotationEvent["kind"], string> = {
@@ -137,6 +201,21 @@ function renderPlan(doc: PlanDocument): string {
         (fresh.length === doc.users.length
           ? " (pass --state to start from the recorded state)."
           : "."),
+    );
+  }
+  for (const u of doc.users) {
+    if (u.adopted === null) continue;
+    const a = u.adopted;
+    const inactive =
+      a.deactivatedOn !== null
+        ? `goes Inactive on ${a.deactivatedOn}`
+        : u.end.slots[a.slot]?.issuedOn === a.issuedOn && u.end.slots[a.slot]?.status === "Active"
+          ? `still Active on ${doc.to}`
+          : `Inactive before ${doc.from}`;
+    const deleted = a.deletedOn !== null ? `deleted on ${a.deletedOn}` : `not deleted by ${doc.to}`;
+    out.push(
+      `Adopted key of ${u.name}: ${a.slot} ${a.accessKeyId} (created ${a.issuedOn}), ` +
+        `${inactive}, ${deleted}.`,
     );
   }
   out.push("");
@@ -162,6 +241,21 @@ function renderPlan(doc: PlanDocument): string {
     out.push("No key changes in this period.");
   } else {
     out.push(formatTable(["DATE", "USER", "EVENT", "SLOT", "KEY ISSUED ON"], rows));
+  }
+  const cuts = doc.users
+    .flatMap((u) => u.maxAgeCuts.map((c) => ({ u, c })))
+    .sort((a, b) => a.c.on.localeCompare(b.c.on));
+  if (cuts.length > 0) {
+    out.push("");
+    out.push("Warnings:");
+    for (const { u, c } of cuts) {
+      out.push(
+        `  - ${u.name}: the previous ${c.slot} key (issued ${c.keyIssuedOn}) is deactivated on ` +
+          `${c.on}, before its overlap would end on ${c.overlapEndsOn}: it reaches its maximum ` +
+          `age (rotation.maxAgeDays ${u.policy.maxAgeDays}) then. Consumers must have moved to ` +
+          `the published key by ${c.on}.`,
+      );
+    }
   }
   return out.join("\n") + "\n";
 }

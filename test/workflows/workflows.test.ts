@@ -6,9 +6,13 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { loadStack } from "../../cli/stackFile";
 import { githubConfigWarnings } from "../../components/githubOidcRole/settings";
+import { programOutputs } from "../support/cliOutputs";
 import { ROOT } from "../support/root";
 
 const ROTATE = ".github/workflows/rotate-keys.yml";
+/** The summary step's command (docs/cli.md, `summary`). */
+const SUMMARY_RUN =
+  'pulumi stack output --json --stack prod | npm run --silent cli -- summary --stack prod >> "$GITHUB_STEP_SUMMARY"';
 const PREVIEW = ".github/workflows/preview.yml";
 
 function lint(...files: string[]) {
@@ -144,6 +148,7 @@ describe("rotate-keys workflow", () => {
     assert.deepEqual(runsOf(job), [
       "npm ci\nnpm ci --prefix policies",
       "pulumi up --stack prod --yes --refresh --policy-pack policies --diff",
+      SUMMARY_RUN,
       "npm run --silent cli -- verify --stack prod",
       "npm run --silent cli -- audit --path-prefix /key-rotation/ --fail-on stale",
     ]);
@@ -154,6 +159,101 @@ describe("rotate-keys workflow", () => {
       assert.equal(s.if, "${{ !cancelled() && steps.aws.outcome == 'success' }}");
     }
     assert.equal(step(job, "pulumi/actions@").with["pulumi-version"], "3.248.0");
+  });
+
+  describe("the job summary (issue 12, Tell people)", () => {
+    const summaryStep = () => {
+      const found = job.steps.filter((s: any) => s.name === "Write the job summary");
+      assert.equal(found.length, 1);
+      return found[0];
+    };
+
+    it("is written right after pulumi up, also when up failed, with pipefail", () => {
+      assert.deepEqual(summaryStep(), {
+        name: "Write the job summary",
+        if: "${{ !cancelled() && steps.aws.outcome == 'success' }}",
+        shell: "bash",
+        run: SUMMARY_RUN,
+      });
+      const names = job.steps.map((s: any) => s.name ?? s.uses.split("@")[0]);
+      assert.equal(names.indexOf("Write the job summary"), names.indexOf("pulumi up") + 1);
+    });
+
+    /** Runs the step's command as GitHub does (shell: bash), with `pulumi` stubbed. */
+    function runStep(outputs: string | null) {
+      const dir = mkdtempSync(path.join(tmpdir(), "summary-step-"));
+      try {
+        const stub = path.join(dir, "pulumi");
+        const file = path.join(dir, "outputs.json");
+        if (outputs !== null) writeFileSync(file, outputs);
+        // The stub answers only the exact command of the step.
+        writeFileSync(
+          stub,
+          "#!/bin/sh\n" +
+            '[ "$*" = "stack output --json --stack prod" ] || { echo "unexpected: $*" >&2; exit 9; }\n' +
+            (outputs === null
+              ? 'echo "error: no stack named prod" >&2; exit 255\n'
+              : `cat '${file}'\n`),
+          { mode: 0o755 },
+        );
+        const summary = path.join(dir, "step-summary.md");
+        writeFileSync(summary, "earlier steps\n");
+        const result = spawnSync(
+          "bash",
+          ["--noprofile", "--norc", "-eo", "pipefail", "-c", summaryStep().run],
+          {
+            cwd: ROOT,
+            encoding: "utf8",
+            env: {
+              ...process.env,
+              PATH: `${dir}${path.delimiter}${process.env.PATH}`,
+              GITHUB_STEP_SUMMARY: summary,
+            },
+          },
+        );
+        return {
+          code: result.status,
+          stderr: result.stderr,
+          summary: readFileSync(summary, "utf8"),
+        };
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+
+    it("appends the summary of the stack outputs to $GITHUB_STEP_SUMMARY", function () {
+      this.timeout(60_000);
+      const result = runStep(JSON.stringify(programOutputs()));
+      assert.equal(result.stderr, "");
+      assert.equal(result.code, 0);
+      const lines = result.summary.split("\n");
+      assert.deepEqual(lines.slice(0, 3), ["earlier steps", "## Key rotation: stack prod", ""]);
+      // The table: one row per user, from the program's own output shape.
+      assert.deepEqual(
+        lines
+          .filter((l) => l.startsWith("| ") && !l.startsWith("| User") && !l.startsWith("| ---"))
+          .map((l) => l.split(" | ")[0]),
+        ["| ci", "| late", "| vendor"],
+      );
+      assert.match(
+        result.summary,
+        /\| Deleted the green key issued 2026-10-23; issued and published a new green key \|/,
+      );
+    });
+
+    it("fails the step when the outputs cannot be read (pipefail), appending nothing", function () {
+      this.timeout(60_000);
+      const none = runStep(null);
+      assert.notEqual(none.code, 0);
+      assert.equal(none.summary, "earlier steps\n");
+      const empty = runStep("{}");
+      assert.equal(empty.code, 2);
+      assert.equal(empty.summary, "earlier steps\n");
+      assert.match(
+        empty.stderr,
+        /the standard input is not the JSON of `pulumi stack output --json`/,
+      );
+    });
   });
 
   it("keeps no credential in the checkout", () => {

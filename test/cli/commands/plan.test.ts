@@ -6,6 +6,12 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { ROOT, runCli as cli } from "../../support/cli";
 import type { PlanDocument } from "../../../cli/commands/plan";
+import {
+  advance,
+  DEFAULT_POLICY,
+  maxAgeCut,
+  RotationState,
+} from "../../../components/rotatedKeyUser/rotationModel";
 
 function project(files: Record<string, string>): string {
   const dir = mkdtempSync(path.join(tmpdir(), "ikr-plan-"));
@@ -94,6 +100,8 @@ describe("iam-key-rotation plan", () => {
           green: { issuedOn: "2026-12-22", status: "Active" },
         },
       },
+      adopted: null,
+      maxAgeCuts: [],
     });
   });
 
@@ -194,7 +202,7 @@ describe("iam-key-rotation plan", () => {
     assert.equal(
       result.stderr,
       `error: ${path.join(dir, "Pulumi.dev.yaml")}: Invalid stack configuration (2 problems); nothing was changed:\n` +
-        "  - [pathh] is not a known setting of iam-key-rotation (known: users, rotation, path, secretPrefix, waitForNewKey, compliance, github).\n" +
+        "  - [pathh] is not a known setting of iam-key-rotation (known: users, rotation, path, secretPrefix, waitForNewKey, selfRead, compliance, github).\n" +
         '  - user "ci": [users[0].rotation.overlapDays] must be smaller than [users[0].rotation.everyDays] (got 10 and 10).\n',
     );
   });
@@ -327,6 +335,17 @@ describe("iam-key-rotation plan", () => {
         ["users.ci.rotationState.revokedBefore must be a date YYYY-MM-DD (got a number)"],
       ],
       [
+        "record dates and a stale flag that are not ones",
+        JSON.stringify(
+          state(good, { publishedOn: SECRET, previousInUse: 1, previousWasStale: "yes" }),
+        ),
+        [
+          "users.ci.rotationState.publishedOn must be a date YYYY-MM-DD (got a string that is not one)",
+          "users.ci.rotationState.previousInUse must be a date YYYY-MM-DD (got a number)",
+          "users.ci.rotationState.previousWasStale must be true or false (got a string)",
+        ],
+      ],
+      [
         "an adopted key that is not one",
         JSON.stringify(state(good, { adopted: { slot: "red", accessKeyId: SECRET } })),
         [
@@ -410,6 +429,7 @@ describe("iam-key-rotation plan", () => {
         current: "green",
         slots: { blue: { issuedOn: "2026-10-01" }, green: { issuedOn: "2026-10-31" } },
         previousActiveUntil: "2026-11-07",
+        adopted: { slot: "blue", accessKeyId: "AKIAIOSFODNN7EXAMPLE" },
       });
       assert.ok(!result.stdout.includes(SECRET));
     });
@@ -472,6 +492,175 @@ describe("iam-key-rotation plan", () => {
           `error: --state ${file}: users.ci.rotationState cannot start on 2026-10-15: ` +
           "green issue date 2026-10-31 is after today (2026-10-15).\n",
       });
+    });
+  });
+
+  describe("an adopted key's retirement and max-age cuts, from the recorded state", () => {
+    const HAND = "AKIAHANDMADE00000001";
+    /** What the adopting run records (rotationState output): the model's own first run. */
+    const adoptedState = advance(
+      {
+        current: "blue",
+        slots: { blue: { issuedOn: "2025-06-01" } },
+        adopted: { slot: "blue", accessKeyId: HAND },
+      },
+      DEFAULT_POLICY,
+      "2026-11-20",
+    ).state;
+    const planFrom = async (
+      stackFile: string,
+      rotationState: RotationState,
+      args: string[],
+    ): Promise<{ code: number; stdout: string; stderr: string }> => {
+      const dir = project({
+        "Pulumi.dev.yaml": stackFile,
+        "outputs.json": JSON.stringify({ users: { ci: { rotationState } } }),
+      });
+      const state = path.join(dir, "outputs.json");
+      return cli(["plan", "--stack", "dev", "--dir", dir, "--state", state, ...args]);
+    };
+    const ADOPT = "config:\n  iam-key-rotation:users:\n    - name: ci\n      adopt: true\n";
+
+    it("shows when the adopted key goes Inactive and is deleted (its overlap, no max-age cut)", async () => {
+      // The adopted key is 17 months old: without `adopted` (and previousWasStale) in the
+      // state, the calendar would deactivate it at once, at its max-age bound.
+      assert.deepEqual(adoptedState, {
+        current: "green",
+        slots: { blue: { issuedOn: "2025-06-01" }, green: { issuedOn: "2026-11-20" } },
+        adopted: { slot: "blue", accessKeyId: HAND },
+        publishedOn: "2026-11-20",
+        previousActiveUntil: "2026-11-27",
+        previousWasStale: true,
+      });
+      const result = await planFrom(ADOPT, adoptedState, ["--at", "2026-11-22", "--days", "45"]);
+      assert.deepEqual(result, {
+        code: 0,
+        stderr: "",
+        stdout: [
+          "Rotation calendar of stack dev, 2026-11-22 to 2027-01-05 (45 days, one `pulumi up` a day).",
+          `Adopted key of ci: blue ${HAND} (created 2025-06-01), goes Inactive on 2026-11-27, deleted on 2026-12-20.`,
+          "",
+          "USER  EVERY  OVERLAP  MAX AGE  CURRENT AT END  NEXT ROTATION",
+          "ci    30d    7d       90d      blue            2027-01-19",
+          "",
+          "DATE        USER  EVENT          SLOT   KEY ISSUED ON",
+          "2026-11-27  ci    deactivate     blue   2025-06-01",
+          "2026-12-20  ci    delete         blue   2025-06-01",
+          "2026-12-20  ci    issue new key  blue   2026-12-20",
+          "2026-12-27  ci    deactivate     green  2026-11-20",
+          "",
+        ].join("\n"),
+      });
+      const json = await planFrom(ADOPT, adoptedState, ["--at", "2026-11-22", "--json"]);
+      const user = (JSON.parse(json.stdout) as PlanDocument).users[0];
+      assert.deepEqual(
+        [user.recorded, user.adopted, user.maxAgeCuts],
+        [
+          adoptedState,
+          {
+            slot: "blue",
+            accessKeyId: HAND,
+            issuedOn: "2025-06-01",
+            deactivatedOn: "2026-11-27",
+            deletedOn: "2026-12-20",
+          },
+          [],
+        ],
+      );
+    });
+
+    it("says when the adopted key's retirement falls outside the period", async () => {
+      const early = await planFrom(ADOPT, adoptedState, ["--at", "2026-11-22", "--days", "3"]);
+      assert.equal(
+        early.stdout.split("\n")[1],
+        `Adopted key of ci: blue ${HAND} (created 2025-06-01), still Active on 2026-11-24, not deleted by 2026-11-24.`,
+      );
+      const late = await planFrom(ADOPT, adoptedState, ["--at", "2026-12-01", "--days", "5"]);
+      assert.equal(
+        late.stdout.split("\n")[1],
+        `Adopted key of ci: blue ${HAND} (created 2025-06-01), Inactive before 2026-12-01, not deleted by 2026-12-05.`,
+      );
+    });
+
+    const TIGHTENED =
+      "config:\n  iam-key-rotation:users:\n    - name: ci\n" +
+      "  iam-key-rotation:rotation:\n    everyDays: 20\n    overlapDays: 7\n    maxAgeDays: 27\n";
+
+    it("warns of an overlap cut at the max-age bound (maxAgeDays lowered mid-overlap)", async () => {
+      // Recorded under the old policy: the overlap runs to 2026-11-27, but the blue key
+      // reaches 27 days on 2026-11-24.
+      const recorded: RotationState = {
+        current: "green",
+        slots: { blue: { issuedOn: "2026-10-28" }, green: { issuedOn: "2026-11-20" } },
+        publishedOn: "2026-11-20",
+        previousActiveUntil: "2026-11-27",
+      };
+      const result = await planFrom(TIGHTENED, recorded, ["--at", "2026-11-22", "--days", "30"]);
+      assert.deepEqual(result, {
+        code: 0,
+        stderr: "",
+        stdout: [
+          "Rotation calendar of stack dev, 2026-11-22 to 2026-12-21 (30 days, one `pulumi up` a day).",
+          "",
+          "USER  EVERY  OVERLAP  MAX AGE  CURRENT AT END  NEXT ROTATION",
+          "ci    20d    7d       27d      blue            2026-12-30",
+          "",
+          "DATE        USER  EVENT          SLOT   KEY ISSUED ON",
+          "2026-11-24  ci    deactivate     blue   2026-10-28",
+          "2026-12-10  ci    delete         blue   2026-10-28",
+          "2026-12-10  ci    issue new key  blue   2026-12-10",
+          "2026-12-17  ci    deactivate     green  2026-11-20",
+          "",
+          "Warnings:",
+          "  - ci: the previous blue key (issued 2026-10-28) is deactivated on 2026-11-24, before " +
+            "its overlap would end on 2026-11-27: it reaches its maximum age (rotation.maxAgeDays " +
+            "27) then. Consumers must have moved to the published key by 2026-11-24.",
+          "",
+        ].join("\n"),
+      });
+      // The same cut the model computes; a stale previous key keeps its overlap (no cut).
+      assert.deepEqual(maxAgeCut(recorded, { everyDays: 20, overlapDays: 7, maxAgeDays: 27 }), {
+        on: "2026-11-24",
+        overlapEndsOn: "2026-11-27",
+      });
+      const stale = await planFrom(TIGHTENED, { ...recorded, previousWasStale: true }, [
+        ...["--at", "2026-11-22", "--days", "30", "--json"],
+      ]);
+      const user = (JSON.parse(stale.stdout) as PlanDocument).users[0];
+      assert.deepEqual(
+        [user.maxAgeCuts, user.events[0]],
+        [[], { date: "2026-11-27", kind: "deactivate", slot: "blue", keyIssuedOn: "2026-10-28" }],
+      );
+    });
+
+    it("warns of a cut in an overlap the period starts (the current key already old)", async () => {
+      // Green was issued under everyDays 30: it is replaced on the first day, and reaches 27
+      // days on 2026-11-29, before the new overlap would end on 2026-11-30.
+      const recorded: RotationState = {
+        current: "green",
+        slots: { green: { issuedOn: "2026-11-02" } },
+      };
+      const result = await planFrom(TIGHTENED, recorded, [
+        ...["--at", "2026-11-23", "--days", "10", "--json"],
+      ]);
+      const user = (JSON.parse(result.stdout) as PlanDocument).users[0];
+      assert.deepEqual(
+        [user.events, user.maxAgeCuts],
+        [
+          [
+            { date: "2026-11-23", kind: "issue", slot: "blue", keyIssuedOn: "2026-11-23" },
+            { date: "2026-11-29", kind: "deactivate", slot: "green", keyIssuedOn: "2026-11-02" },
+          ],
+          [
+            {
+              slot: "green",
+              keyIssuedOn: "2026-11-02",
+              on: "2026-11-29",
+              overlapEndsOn: "2026-11-30",
+            },
+          ],
+        ],
+      );
     });
   });
 

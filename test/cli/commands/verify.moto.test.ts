@@ -17,8 +17,10 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { VerifyDocument } from "../../../cli/commands/verify";
+import type { RotationState } from "../../../components/rotatedKeyUser/rotationModel";
 import { AwsProxy, queryError } from "../../support/awsProxy";
 import { CliRun, CliRunOptions, MOTO_ENV, runCli, setMotoAuth } from "../../support/cli";
+import { publishedText } from "../../support/cliDocuments";
 import { MotoServer, useMoto } from "../../support/moto";
 import { requiredActions } from "../../support/readme";
 
@@ -43,25 +45,23 @@ async function createKey(iam: IAMClient, user: string): Promise<Key> {
   return { id: key.AccessKeyId!, secret: key.SecretAccessKey! };
 }
 
+/**
+ * The document RotatedKeyUser publishes with `current` in green (issued 2026-11-22) and, during
+ * an overlap, `previous` in blue (issued 2026-10-23, Active until 2026-11-29); with the full
+ * record when `publishedOn` is given, else as a document of an earlier version (no record).
+ */
 function doc(user: string, current: Key, previous?: Key, publishedOn?: string): string {
-  return JSON.stringify({
-    accessKeyId: current.id,
-    secretAccessKey: current.secret,
-    slot: "green",
-    issuedOn: "2026-11-22",
-    userName: user,
-    ...(publishedOn !== undefined && { record: { current: "green", publishedOn } }),
-    ...(previous
-      ? {
-          previous: {
-            accessKeyId: previous.id,
-            secretAccessKey: previous.secret,
-            slot: "blue",
-            issuedOn: "2026-10-23",
-            deactivatesOn: "2026-11-29",
-          },
-        }
-      : {}),
+  const state: RotationState = {
+    current: "green",
+    slots: { blue: { issuedOn: "2026-10-23" }, green: { issuedOn: "2026-11-22" } },
+    previousActiveUntil: "2026-11-29",
+    ...(publishedOn !== undefined && { publishedOn }),
+  };
+  return publishedText(state, {
+    user,
+    keys: { green: current, ...(previous !== undefined && { blue: previous }) },
+    previous: previous !== undefined,
+    legacy: publishedOn === undefined,
   });
 }
 

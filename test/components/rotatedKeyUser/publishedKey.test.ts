@@ -8,6 +8,7 @@ import fc from "fast-check";
 import {
   parseKeyDocument,
   PublishedKeyDocument,
+  PublishedRecord,
   readKeyDocument,
 } from "../../../components/rotatedKeyUser/publishedKey";
 
@@ -179,25 +180,108 @@ describe("the published-key document", () => {
     }
   });
 
-  it("reads record.publishedOn when well-formed, and a document without a record", () => {
+  describe("the record (RotatedKeyUser's authoritative copy of the rotation record)", () => {
+    /** The record RotatedKeyUser publishes with COMPLETE: an overlap running, every field. */
+    const RECORD: PublishedRecord = {
+      current: "green",
+      slots: {
+        blue: { issuedOn: "2026-10-23", accessKeyId: "AKIABLUEKEY000000001" },
+        green: { issuedOn: "2026-11-22", accessKeyId: "AKIAGREENKEY00000002" },
+      },
+      stack: "iam-key-rotation/prod",
+      publishedOn: "2026-11-22",
+      previousActiveUntil: "2026-11-29",
+      previousWasStale: true,
+      revokedBefore: "2026-10-01",
+      previousInUse: "2026-11-22",
+      adopted: { slot: "blue", accessKeyId: "AKIABLUEKEY000000001" },
+    };
     const withRecord = (record: unknown) => parseKeyDocument(textWith({ record }));
-    assert.deepEqual(withRecord({ publishedOn: "2026-11-22", current: "green" }), {
-      ok: true,
-      document: { ...COMPLETE, record: { publishedOn: "2026-11-22" } },
-    });
-    assert.deepEqual(withRecord({ publishedOn: "2026-11-22T05:20:00Z" }), {
-      ok: true,
-      document: { ...COMPLETE, record: { publishedOn: "2026-11-22" } },
-    });
-    // The record is informative: what cannot be read is left out, the document stays complete.
-    for (const publishedOn of ["2026-02-30", "soon\n::error::x", 20261122, null]) {
-      assert.deepEqual(withRecord({ publishedOn }), {
+
+    it("reads a full record back as written, and a document without a record", () => {
+      assert.deepEqual(withRecord(RECORD), { ok: true, document: { ...COMPLETE, record: RECORD } });
+      // The smallest record a run writes: the first key, unpublished, no key id yet.
+      const first: PublishedRecord = {
+        current: "blue",
+        slots: { blue: { issuedOn: "2026-11-22" } },
+        stack: "iam-key-rotation/prod",
+      };
+      assert.deepEqual(withRecord(first), { ok: true, document: { ...COMPLETE, record: first } });
+      assert.deepEqual(parseKeyDocument(textWith({ record: undefined })), {
         ok: true,
-        document: { ...COMPLETE, record: {} },
+        document: COMPLETE,
       });
-    }
-    for (const record of ["2026-11-22", null, [], 1]) {
-      assert.deepEqual(withRecord(record), { ok: true, document: COMPLETE });
+    });
+
+    // A malformed record is a problem, never read in part: a run trusts it over the tags.
+    const bad: [string, unknown, string][] = [
+      ["a string", "2026-11-22", "record is not an object"],
+      ["null", null, "record is not an object"],
+      ["an array", [], "record is not an object"],
+      ["a number", 1, "record is not an object"],
+      ["no current slot", { ...RECORD, current: undefined }, "record.current is not blue or green"],
+      ["no slots", { ...RECORD, slots: undefined }, "record.slots is not an object"],
+      [
+        "an unknown slot",
+        { ...RECORD, slots: { ...RECORD.slots, red: { issuedOn: "2026-11-22" } } },
+        "record.slots.? is not a blue or green slot",
+      ],
+      [
+        "a slot without its issue day",
+        { ...RECORD, slots: { ...RECORD.slots, blue: { accessKeyId: "AKIABLUEKEY000000001" } } },
+        "record.slots.blue.issuedOn is not a YYYY-MM-DD date",
+      ],
+      [
+        "a slot's bad key id",
+        {
+          ...RECORD,
+          slots: { ...RECORD.slots, green: { issuedOn: "2026-11-22", accessKeyId: "x" } },
+        },
+        "record.slots.green.accessKeyId is not an access key id",
+      ],
+      [
+        "a timestamp for publishedOn",
+        { ...RECORD, publishedOn: "2026-11-22T05:20:00Z" },
+        "record.publishedOn is not a YYYY-MM-DD date",
+      ],
+      [
+        "a workflow command for previousActiveUntil",
+        { ...RECORD, previousActiveUntil: "soon\n::error::x" },
+        "record.previousActiveUntil is not a YYYY-MM-DD date",
+      ],
+      [
+        "a number for revokedBefore",
+        { ...RECORD, revokedBefore: 20261001 },
+        "record.revokedBefore is not a YYYY-MM-DD date",
+      ],
+      [
+        "null for previousInUse",
+        { ...RECORD, previousInUse: null },
+        "record.previousInUse is not a YYYY-MM-DD date",
+      ],
+      [
+        "a string for previousWasStale",
+        { ...RECORD, previousWasStale: "yes" },
+        "record.previousWasStale is not true or false",
+      ],
+      [
+        "an adopted key without its id",
+        { ...RECORD, adopted: { slot: "blue" } },
+        "record.adopted is not a slot and an access key id",
+      ],
+      [
+        "a stack without a project",
+        { ...RECORD, stack: "prod" },
+        "record.stack is not PROJECT/STACK",
+      ],
+    ];
+    for (const [what, record, problem] of bad) {
+      it(`a malformed record is a problem: ${what}`, () => {
+        const text = textWith({ record });
+        const reading = readKeyDocument(text);
+        assert.deepEqual([reading.problems, reading.record], [[problem], undefined]);
+        assert.deepEqual(parseKeyDocument(text), { ok: false, problem: NOT_A_DOCUMENT + problem });
+      });
     }
   });
 
