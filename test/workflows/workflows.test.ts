@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { loadStack } from "../../cli/stackFile";
 import { githubConfigWarnings } from "../../components/githubOidcRole/settings";
+import { MINIMUM_PULUMI_VERSION } from "../../components/rotatedKeyUser/rotatedKeyUser";
 import { programOutputs } from "../support/cliOutputs";
 import { ROOT } from "../support/root";
 
@@ -309,6 +310,18 @@ describe("both workflows", () => {
         },
         file,
       );
+    }
+  });
+
+  it("pin a Pulumi CLI at least as new as the program requires (MINIMUM_PULUMI_VERSION)", () => {
+    const parts = (v: string) => v.split(".").map(Number);
+    for (const file of [ROTATE, PREVIEW]) {
+      const job = Object.values<any>(load(file).jobs)[0];
+      const pinned: string = step(job, "pulumi/actions@").with["pulumi-version"];
+      assert.match(pinned, /^\d+\.\d+\.\d+$/, file);
+      const [a, b] = [parts(pinned), parts(MINIMUM_PULUMI_VERSION)];
+      const cmp = a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+      assert.ok(cmp >= 0, `${file} pins Pulumi ${pinned}, older than ${MINIMUM_PULUMI_VERSION}`);
     }
   });
 
