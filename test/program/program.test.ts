@@ -247,4 +247,38 @@ describe("the program", () => {
       ],
     );
   });
+  it("names the failed invoke when it fails with no reason (an empty error from the engine)", async () => {
+    const mocks = new RecordingMocks({
+      "aws:iam/getUser:getUser": (inputs) => ({
+        userName: inputs.userName,
+        path: "/key-rotation/",
+        tags: {},
+      }),
+      // The engine's details empty: the SDK rejects with new Error("").
+      "aws:iam/getAccessKeys:getAccessKeys": (inputs) => {
+        if (inputs.user === "jenkins") throw new Error("lost");
+        return { user: inputs.user, accessKeys: [] };
+      },
+      // Not mocked: getSecretVersion, whose failure must still name the mock's token.
+    });
+    const config = {
+      "iam-key-rotation:users": JSON.stringify([{ name: "jenkins" }, { name: "vendor" }]),
+    };
+    await assert.rejects(runProgram(mocks, config), (err: Error) => {
+      assert.ok(err instanceof pulumi.RunError);
+      assert.equal(
+        err.message,
+        'Cannot list the access keys of IAM user "jenkins": the aws:iam/getAccessKeys:getAccessKeys ' +
+          "invoke failed with no reason given (an empty Error). Stopping before any change: the run " +
+          "checks its rotation record against the keys IAM holds. Check that the deploying role may " +
+          "call iam:ListAccessKeys on this user, then run again.\n" +
+          'Cannot read the published key of secret "key-rotation/vendor": Mock not implemented: ' +
+          "aws:secretsmanager/getSecretVersion:getSecretVersion. Stopping before any change: the " +
+          "previous key may only be retired once the new one is seen published. Check that the " +
+          "deploying role may call secretsmanager:GetSecretValue on this secret, then run again.",
+      );
+      return true;
+    });
+    assert.deepEqual(mocks.resources, []);
+  });
 });

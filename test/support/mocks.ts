@@ -54,7 +54,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
     this.invokes.push({ token: args.token, inputs: args.inputs });
     const handler = this.handlers[args.token];
-    if (handler === undefined) throw new Error(`Mock not implemented: ${args.token}`);
+    // As invokeFailure: the SDK keeps only `details`, so the token must travel there.
+    if (handler === undefined) throw invokeFailure(`Mock not implemented: ${args.token}`);
     return handler(args.inputs);
   }
 
