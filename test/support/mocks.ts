@@ -14,6 +14,8 @@ export interface RecordedResource {
   name: string;
   inputs: Record<string, any>;
   id: string;
+  /** The id it was registered to import (the `import` option, as sent to the engine). */
+  importId?: string;
 }
 
 export type InvokeHandler = (inputs: Record<string, any>) => Record<string, any>;
@@ -43,11 +45,22 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
           })
         : undefined;
     const id = this.preview ? "" : (key?.id ?? mockId(args));
-    this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, id });
+    const importId = args.id === undefined || args.id === "" ? undefined : args.id;
+    this.resources.push({
+      type: args.type,
+      name: args.name,
+      inputs: args.inputs,
+      id,
+      ...(importId !== undefined && { importId }),
+    });
     const extra = key === undefined ? {} : { createDate: key.createDate };
     const state = this.preview
       ? { ...args.inputs }
       : { ...args.inputs, ...computed(args, id), ...extra };
+    // As the provider: an imported key's secret cannot be read from IAM, so it has none.
+    if (importId !== undefined && args.type === "aws:iam/accessKey:AccessKey") {
+      delete state.secret;
+    }
     return { id: this.preview ? (undefined as unknown as string) : id, state };
   }
 
