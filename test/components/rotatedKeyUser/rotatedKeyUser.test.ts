@@ -1202,29 +1202,179 @@ describe("RotatedKeyUser adopting an existing user", () => {
 });
 
 describe("RotatedKeyUser retiring a previous key still in use", () => {
-  it("keeps it Active while it is used, says so, and retires it once quiet", async () => {
+  const ECR = { service: "ecr", region: "eu-west-1" };
+  const keptWarning = (id: string, lastUsed: string, bound: string) =>
+    `The previous access key ${id} of IAM user "ci-deployer" is still used (last ${lastUsed} ` +
+    `by ecr in eu-west-1) although its replacement was published: it stays Active one more ` +
+    `day. It is deactivated on ${bound} at the latest (maxAgeDays), used or not: move that ` +
+    `consumer to the published key.`;
+
+  it("over a cycle: kept Active while used, Inactive once quiet, calendar when unreadable", async () => {
+    const world: World = { keys: {}, made: 0 };
+    const day = (date: string) => runDay(world, date);
+    await day("2026-11-22");
+    await day("2026-12-22"); // green published, blue in its overlap until 12-29
+    const blue = world.keys.blue!.id;
+    const green = world.keys.green!.id;
+    assert.deepEqual(world.iam, [["(engine creates a key)", "green"]], "nothing read before");
+
+    // The last day of the overlap: used the day before, so kept one more day.
+    world.lastUsed = { [blue]: { date: "2026-12-28", ...ECR } };
+    let run = await day("2026-12-29");
+    assert.deepEqual(world.iam, [["GetAccessKeyLastUsedCommand", blue]]);
+    assert.deepEqual(run.keys, {
+      "ci-blue": ["Active", "2026-11-22"],
+      "ci-green": ["Active", "2026-12-22"],
+    });
+    assert.deepEqual(world.tags, {
+      "key-rotation:current": "green",
+      "key-rotation:blue": "2026-11-22",
+      "key-rotation:green": "2026-12-22",
+      "key-rotation:previous-active-until": "2026-12-29",
+      "key-rotation:previous-in-use": "2026-12-29",
+      "key-rotation:stack": STACK,
+    });
+    assert.deepEqual(run.doc.previous, {
+      accessKeyId: blue,
+      secretAccessKey: "secret-for-ci-blue",
+      slot: "blue",
+      issuedOn: "2026-11-22",
+      deactivatesOn: "2026-12-30",
+    });
+    assert.equal((run.doc.record as Record<string, unknown>).previousInUse, "2026-12-29");
+    assert.deepEqual(await valueOf(run.component.run), {
+      date: "2026-12-29",
+      events: [],
+      keptInUse: {
+        slot: "blue",
+        accessKeyId: blue,
+        lastUsed: { date: "2026-12-28T12:00:00.000Z", service: "ecr", region: "eu-west-1" },
+      },
+      previousDeactivatesOn: "2026-12-30",
+      warnings: [keptWarning(blue, "2026-12-28", "2027-02-20")],
+    });
+
+    // Used on the day it was last kept: that use may have followed the run, kept again.
+    world.lastUsed = { [blue]: { date: "2026-12-29", ...ECR } };
+    run = await day("2026-12-30");
+    assert.deepEqual(run.keys["ci-blue"], ["Active", "2026-11-22"]);
+    assert.equal(world.tags["key-rotation:previous-in-use"], "2026-12-30");
+    assert.deepEqual((await valueOf(run.component.run)).warnings, [
+      keptWarning(blue, "2026-12-29", "2027-02-20"),
+    ]);
+
+    // Not used since it was last kept: quiet, Inactive, no longer published.
+    run = await day("2026-12-31");
+    assert.deepEqual(run.keys, {
+      "ci-blue": ["Inactive", "2026-11-22"],
+      "ci-green": ["Active", "2026-12-22"],
+    });
+    // (The tag keeps the last day it was kept until the slot is re-issued.)
+    assert.equal(world.tags["key-rotation:previous-in-use"], "2026-12-30");
+    assert.equal(run.doc.previous, undefined);
+    assert.deepEqual(await valueOf(run.component.run), {
+      date: "2026-12-31",
+      events: [{ kind: "deactivate", slot: "blue", keyIssuedOn: "2026-11-22" }],
+      keptInUse: null,
+      previousDeactivatesOn: null,
+      warnings: [],
+    });
+
+    // The next rotation: blue re-issued, green's overlap until 2027-01-28.
+    run = await day("2027-01-21");
+    assert.deepEqual(run.keys, {
+      "ci-blue": ["Active", "2027-01-21"],
+      "ci-green": ["Active", "2026-12-22"],
+    });
+    assert.equal(world.tags["key-rotation:previous-in-use"], undefined);
+    // Green's last use cannot be read: a warning, and the calendar decides (never a crash,
+    // never kept silently).
+    world.lastUsed = { [green]: { date: "2027-01-27", ...ECR } };
+    world.lastUseFails = "AccessDenied: not authorized to perform iam:GetAccessKeyLastUsed";
+    run = await day("2027-01-28");
+    assert.deepEqual(run.keys, {
+      "ci-blue": ["Active", "2027-01-21"],
+      "ci-green": ["Inactive", "2026-12-22"],
+    });
+    assert.equal(world.tags["key-rotation:previous-in-use"], undefined);
+    assert.deepEqual(await valueOf(run.component.run), {
+      date: "2027-01-28",
+      events: [{ kind: "deactivate", slot: "green", keyIssuedOn: "2026-12-22" }],
+      keptInUse: null,
+      previousDeactivatesOn: null,
+      warnings: [
+        `Cannot read the last use of access key ${green} of IAM user "ci-deployer" ` +
+          `(AccessDenied: not authorized to perform iam:GetAccessKeyLastUsed): it is retired on ` +
+          `its calendar date, without checking whether consumers still use it. Allow the ` +
+          `deploying role iam:GetAccessKeyLastUsed on this user.`,
+      ],
+    });
+  });
+
+  it("deactivates it at its max-age bound although it is still used, and says so", async () => {
+    const world: World = { keys: {}, made: 0 };
+    const rotation = { everyDays: 30, overlapDays: 7, maxAgeDays: 40 };
+    const day = (date: string) => runDayWith(world, date, { rotation });
+    await day("2026-11-22");
+    await day("2026-12-22"); // blue's bound: 2026-11-22 + 40 days = 2027-01-01
+    const blue = world.keys.blue!.id;
+    for (const [date, lastUsed] of [
+      ["2026-12-29", "2026-12-28"],
+      ["2026-12-30", "2026-12-29"],
+      ["2026-12-31", "2026-12-30"],
+    ]) {
+      world.lastUsed = { [blue]: { date: lastUsed, ...ECR } };
+      const run = await day(date);
+      assert.deepEqual(run.keys["ci-blue"], ["Active", "2026-11-22"], date);
+      assert.equal(world.tags!["key-rotation:previous-in-use"], date);
+      assert.deepEqual(
+        (await valueOf(run.component.run)).warnings,
+        [keptWarning(blue, lastUsed, "2027-01-01")],
+        date,
+      );
+    }
+    world.lastUsed = { [blue]: { date: "2026-12-31", ...ECR } };
+    const run = await day("2027-01-01");
+    assert.deepEqual(run.keys, {
+      "ci-blue": ["Inactive", "2026-11-22"],
+      "ci-green": ["Active", "2026-12-22"],
+    });
+    assert.equal(world.tags!["key-rotation:previous-in-use"], "2026-12-31");
+    assert.equal(run.doc.previous, undefined);
+    assert.deepEqual(await valueOf(run.component.run), {
+      date: "2027-01-01",
+      events: [{ kind: "deactivate", slot: "blue", keyIssuedOn: "2026-11-22" }],
+      keptInUse: null,
+      previousDeactivatesOn: null,
+      warnings: [
+        `The previous access key ${blue} of IAM user "ci-deployer" was used on 2026-12-31 by ` +
+          `ecr in eu-west-1, but it reached its maximum age (maxAgeDays) on 2027-01-01: it is ` +
+          `deactivated now.`,
+      ],
+    });
+  });
+
+  it("shows the decision at preview: the last use is read and the key stays Active", async () => {
     const world: World = { keys: {}, made: 0 };
     await runDay(world, "2026-11-22");
-    await runDay(world, "2026-12-22"); // green published, blue in its overlap until 12-29
+    await runDay(world, "2026-12-22");
     const blue = world.keys.blue!.id;
-    world.lastUsed = { [blue]: { date: "2026-12-28", service: "ecr", region: "eu-west-1" } };
-    let run = await runDay(world, "2026-12-29");
-    assert.deepEqual(run.keys["ci-blue"], ["Active", "2026-11-22"]);
-    assert.equal(world.tags!["key-rotation:previous-in-use"], "2026-12-29");
-    const report = await valueOf(run.component.run);
+    world.lastUsed = { [blue]: { date: "2026-12-28", ...ECR } };
+    const { mocks, report } = await previewDay(world, "2026-12-29", {});
+    assert.deepEqual(world.iam, [["GetAccessKeyLastUsedCommand", blue]]);
+    assert.deepEqual(
+      mocks.ofType(KEY).map((k) => [k.name, k.inputs.status]),
+      [
+        ["ci-green", "Active"],
+        ["ci-blue", "Active"],
+      ],
+    );
+    assert.equal(mocks.named("ci-user").inputs.tags["key-rotation:previous-in-use"], "2026-12-29");
     assert.deepEqual(report.keptInUse, {
       slot: "blue",
       accessKeyId: blue,
       lastUsed: { date: "2026-12-28T12:00:00.000Z", service: "ecr", region: "eu-west-1" },
     });
     assert.equal(report.previousDeactivatesOn, "2026-12-30");
-    assert.deepEqual(report.warnings, [
-      `The previous access key ${blue} of IAM user "ci-deployer" is still used (last 2026-12-28 ` +
-        `by ecr in eu-west-1) although its replacement was published: it stays Active one more ` +
-        `day. It is deactivated on 2027-02-20 at the latest (maxAgeDays), used or not: move that ` +
-        `consumer to the published key.`,
-    ]);
-    run = await runDay(world, "2026-12-30"); // last used before the last keep: quiet
-    assert.deepEqual(run.keys["ci-blue"], ["Inactive", "2026-11-22"]);
   });
 });
