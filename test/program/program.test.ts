@@ -17,6 +17,9 @@ import {
   valueOf,
 } from "../support/mocks";
 import { ROOT } from "../support/root";
+import { documentOf } from "../components/rotatedKeyUser/rotationWorlds";
+import { iamCalls } from "../../components/rotatedKeyUser/liveReads";
+import type { IAMClient } from "@aws-sdk/client-iam";
 
 type Program = () => Promise<{ users: Record<string, Record<string, pulumi.Output<unknown>>> }>;
 
@@ -280,5 +283,106 @@ describe("the program", () => {
       return true;
     });
     assert.deepEqual(mocks.resources, []);
+  });
+  it("stops on adopt where there is nothing to adopt, naming each user, changing nothing", async () => {
+    const STACK_TAG = "key-rotation:stack";
+    const published = JSON.stringify(
+      documentOf(
+        { current: "blue", slots: { blue: { issuedOn: "2026-01-05" } } },
+        { ids: { blue: "AKIAEXAMPLEBLUE00001" }, stack: "iam-key-rotation/prod" },
+      ),
+    );
+    const users: Record<string, { tags: Record<string, string>; secret?: string }> = {
+      // A record without the stack tag: managed by a stack that never adopted it.
+      legacy: { tags: { "key-rotation:current": "blue", "key-rotation:blue": "2026-01-05" } },
+      other: {
+        tags: {
+          "key-rotation:current": "blue",
+          "key-rotation:blue": "2026-01-05",
+          [STACK_TAG]: "acme/other",
+        },
+      },
+      // Its tags removed by hand, but its document says this stack manages it.
+      stripped: { tags: { team: "data" }, secret: published },
+      // Fine on its own: one Active key and an Inactive one the run may delete.
+      oldkeys: { tags: {} },
+    };
+    const mocks = new RecordingMocks({
+      "aws:iam/getUser:getUser": (inputs) => {
+        const user = users[inputs.userName as string];
+        if (user === undefined) throw noSuchUser(inputs.userName as string);
+        return { userName: inputs.userName, path: "/key-rotation/", tags: user.tags };
+      },
+      "aws:iam/getAccessKeys:getAccessKeys": (inputs) => ({
+        user: inputs.user,
+        accessKeys: [
+          {
+            accessKeyId: "AKIAEXAMPLEBLUE00001",
+            status: "Active",
+            createDate: "2026-01-05T09:00:00Z",
+          },
+          ...(inputs.user === "oldkeys"
+            ? [
+                {
+                  accessKeyId: "AKIAEXAMPLEHAND00002",
+                  status: "Inactive",
+                  createDate: "2025-01-05T09:00:00Z",
+                },
+              ]
+            : []),
+        ],
+      }),
+      "aws:secretsmanager/getSecretVersion:getSecretVersion": (inputs) => {
+        const user = users[(inputs.secretId as string).replace("key-rotation/", "")];
+        if (user?.secret === undefined) throw noSuchSecret(inputs.secretId as string);
+        return { secretString: user.secret, createdDate: "2026-01-05T10:00:00Z" };
+      },
+    });
+    const calls: string[] = [];
+    iamCalls.client = {
+      send: async (command: object) => {
+        calls.push(command.constructor.name);
+        return { AccessKeyLastUsed: {} };
+      },
+    } as unknown as IAMClient;
+    const config = {
+      "iam-key-rotation:users": JSON.stringify([
+        { name: "ghost", adopt: true },
+        { name: "legacy", adopt: true },
+        { name: "other", adopt: true },
+        { name: "stripped", adopt: true },
+        { name: "oldkeys", adopt: { deleteInactiveKey: true } },
+      ]),
+    };
+    try {
+      await assert.rejects(runProgram(mocks, config), (err: Error) => {
+        assert.ok(err instanceof pulumi.RunError);
+        assert.equal(
+          err.message,
+          [
+            'IAM user "ghost" does not exist, so there is nothing to adopt. Remove adopt to ' +
+              "create the user, or fix the user name.",
+            'IAM user "legacy" already has a rotation record, written by a stack that did not ' +
+              "adopt it. Remove adopt: the user is managed already (by this stack, or by another " +
+              "one: check every stack that lists it).",
+            'IAM user "other" is managed by stack acme/other (its key-rotation:stack tag), not ' +
+              "iam-key-rotation/prod. Stopping before any change: a user is managed by one stack " +
+              "only. Remove it from one of the stacks; if the tag was edited, set rebuildRecord: " +
+              'true on the user for one run (docs/runbooks.md, "Repairing a rotation record").',
+            'IAM user "stripped" has no rotation record in its tags, but its published document ' +
+              "records that stack iam-key-rotation/prod manages it: the tags were removed, the " +
+              "user was not made by hand. Stopping before any change: adopting it would take the " +
+              "stack's own keys for hand-made ones. Rebuild the record instead (rebuildRecord: " +
+              'true instead of adopt; docs/runbooks.md, "Repairing a rotation record").',
+          ].join("\n"),
+        );
+        return true;
+      });
+    } finally {
+      iamCalls.client = undefined;
+    }
+    assert.deepEqual(mocks.resources, [], "nothing registered");
+    // Only reads: the Inactive key of "oldkeys" is not deleted by a run that stops.
+    assert.deepEqual(calls, ["GetAccessKeyLastUsedCommand", "GetAccessKeyLastUsedCommand"]);
   });
 });
