@@ -6,7 +6,9 @@
 import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import * as grpc from "@grpc/grpc-js";
 import * as pulumi from "@pulumi/pulumi";
+import * as engineRpc from "@pulumi/pulumi/proto/engine_grpc_pb";
 import { parse } from "yaml";
 import {
   invokeFailure,
@@ -385,4 +387,107 @@ describe("the program", () => {
     // Only reads: the Inactive key of "oldkeys" is not deleted by a run that stops.
     assert.deepEqual(calls, ["GetAccessKeyLastUsedCommand", "GetAccessKeyLastUsedCommand"]);
   });
+});
+
+/**
+ * An engine on 127.0.0.1 that answers RequirePulumiVersion with `refusal` (the program reaches
+ * it through the SDK's own client, as under `pulumi up`), and accepts log messages.
+ */
+async function fakeEngine(refusal: Partial<grpc.ServiceError>) {
+  const asked: string[] = [];
+  const server = new grpc.Server();
+  // An empty reply (google.protobuf.Empty), made by the service's own deserializer.
+  const ok = (_call: unknown, callback: (err: null, value: unknown) => void) =>
+    callback(null, engineRpc.EngineService.log.responseDeserialize(Buffer.alloc(0)));
+  server.addService(engineRpc.EngineService, {
+    log: ok,
+    requirePulumiVersion: (
+      call: { request: { getPulumiVersionRange(): string } },
+      callback: (err: Partial<grpc.ServiceError>) => void,
+    ) => {
+      asked.push(call.request.getPulumiVersionRange());
+      callback(refusal);
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err === null ? resolve(p) : reject(err),
+    ),
+  );
+  return { address: `127.0.0.1:${port}`, asked, close: () => server.forceShutdown() };
+}
+
+/** The runtime's settings (the SDK keeps them on a global store). */
+const runtimeOptions = () =>
+  (globalThis as unknown as { globalStore: { settings: { options: { engineAddr?: string } } } })
+    .globalStore.settings.options;
+
+/** index.ts with modules of its own (requireEngine checks once per process); restored after. */
+function withFreshProgram<T>(run: (program: Program) => Promise<T>): Promise<T> {
+  const paths = [
+    "index.ts",
+    "components/index.ts",
+    "components/rotatedKeyUser/rotatedKeyUser.ts",
+  ].map((p) => path.join(ROOT, p));
+  const saved = paths.map((p) => require.cache[p]);
+  for (const p of paths) delete require.cache[p];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(path.join(ROOT, "index.ts")) as { default?: Program } & Program;
+  return run(mod.default ?? mod).finally(() => {
+    paths.forEach((p, i) => {
+      if (saved[i] === undefined) delete require.cache[p];
+      else require.cache[p] = saved[i];
+    });
+  });
+}
+
+describe("the program under an engine older than the minimum", () => {
+  const cases: [string, Partial<grpc.ServiceError>, string][] = [
+    [
+      "refuses the version range",
+      {
+        code: grpc.status.UNKNOWN,
+        details: 'Pulumi CLI version 3.150.0 does not satisfy the version range ">=3.208.0"',
+      },
+      '2 UNKNOWN: Pulumi CLI version 3.150.0 does not satisfy the version range ">=3.208.0"',
+    ],
+    [
+      "does not know the RequirePulumiVersion call",
+      { code: grpc.status.UNIMPLEMENTED, details: "unknown method RequirePulumiVersion" },
+      "The installed version of the CLI does not support the `RequirePulumiVersion` RPC. " +
+        "Please upgrade the Pulumi CLI.",
+    ],
+  ];
+  for (const [title, refusal, reason] of cases) {
+    it(`stops before reading or creating anything when the engine ${title}`, async () => {
+      const engine = await fakeEngine(refusal);
+      const mocks = new RecordingMocks(allUsersNew);
+      try {
+        await useMocks(mocks, {
+          stack: "prod",
+          config: { "iam-key-rotation:users": JSON.stringify([{ name: "ci" }]) },
+        });
+        runtimeOptions().engineAddr = engine.address;
+        await withFreshProgram(async (program) => {
+          await assert.rejects(program(), (err: Error) => {
+            assert.ok(err instanceof pulumi.RunError, "a RunError prints without a stack trace");
+            assert.equal(
+              err.message,
+              "iam-key-rotation needs Pulumi CLI 3.208.0 or later: older engines ignore the " +
+                "replacementTrigger option, so keys would never be re-issued " +
+                `(${reason}). Upgrade the Pulumi CLI, then run again. Nothing was changed.`,
+            );
+            return true;
+          });
+        });
+      } finally {
+        runtimeOptions().engineAddr = "";
+        await useMocks(new RecordingMocks()); // drops the runtime's client of that engine
+        engine.close();
+      }
+      assert.deepEqual(engine.asked, [">=3.208.0"]);
+      assert.deepEqual(mocks.invokes, [], "nothing read");
+      assert.deepEqual(mocks.resources, [], "nothing registered");
+    });
+  }
 });
