@@ -43,13 +43,20 @@ export function isNotFoundError(err: unknown, label: string, id: string): boolea
   return /couldn't find resource|NoSuchEntity|ResourceNotFoundException|empty result/.test(text);
 }
 
-/** First line(s) of a provider error without the invoke boilerplate. */
-function reason(err: unknown): string {
-  return errorText(err)
+/**
+ * First line(s) of a provider error without the invoke boilerplate. The SDK builds an invoke's
+ * error from the engine's details alone, which can be empty: then say which invoke failed and
+ * how, rather than nothing.
+ */
+function reason(err: unknown, token: string): string {
+  const text = errorText(err)
     .replace(/^invoking [^:]+:[^:]+:[^:]+: /, "")
     .replace(/\d+ errors? occurred:\s*/, "")
     .replace(/\s*\*\s*/g, " ")
     .trim();
+  if (text !== "") return text;
+  const kind = err instanceof Error ? err.name : typeof err;
+  return `the ${token} invoke failed with no reason given (an empty ${kind})`;
 }
 
 /**
@@ -68,9 +75,9 @@ export async function observe(
     if (!isNotFoundError(err, "IAM User", userName)) {
       throw new Error(
         `Cannot read the rotation record of IAM user "${userName}" (its ${TAG_PREFIX}* tags): ` +
-          `${reason(err)}. Stopping before any change: taking a failed read for a new user would ` +
-          `re-issue the key its consumers are using. Check that the deploying role may call ` +
-          `iam:GetUser on this user, then run again.`,
+          `${reason(err, "aws:iam/getUser:getUser")}. Stopping before any change: taking a ` +
+          `failed read for a new user would re-issue the key its consumers are using. Check ` +
+          `that the deploying role may call iam:GetUser on this user, then run again.`,
       );
     }
     return { user: null, keys: [], secret: null };
@@ -100,7 +107,8 @@ async function readKeys(userName: string, opts?: pulumi.InvokeOptions): Promise<
     }));
   } catch (err) {
     throw new Error(
-      `Cannot list the access keys of IAM user "${userName}": ${reason(err)}. Stopping before ` +
+      `Cannot list the access keys of IAM user "${userName}": ` +
+        `${reason(err, "aws:iam/getAccessKeys:getAccessKeys")}. Stopping before ` +
         `any change: the run checks its rotation record against the keys IAM holds. Check that ` +
         `the deploying role may call iam:ListAccessKeys on this user, then run again.`,
     );
@@ -117,7 +125,8 @@ async function readSecret(
   } catch (err) {
     if (isNotFoundError(err, "Secrets Manager Secret Version", secretName)) return null;
     throw new Error(
-      `Cannot read the published key of secret "${secretName}": ${reason(err)}. Stopping ` +
+      `Cannot read the published key of secret "${secretName}": ` +
+        `${reason(err, "aws:secretsmanager/getSecretVersion:getSecretVersion")}. Stopping ` +
         `before any change: the previous key may only be retired once the new one is seen ` +
         `published. Check that the deploying role may call secretsmanager:GetSecretValue on ` +
         `this secret, then run again.`,

@@ -16,6 +16,7 @@ import {
   ObservedUse,
 } from "./crossCheck";
 import { deleteInactiveKey, observe, readLastUse } from "./liveReads";
+import { decodeRecord } from "./rotationRecord";
 import {
   advance,
   afterPublication,
@@ -87,8 +88,14 @@ export async function planUserRun(
 ): Promise<UserRunPlan> {
   const { userName } = settings;
   const observed = await io.observe(userName, settings.secretName);
-  // Adopting a user with keys: their last use says which one consumers use.
-  if (settings.adopt !== undefined && observed.user !== null && observed.keys.length > 1) {
+  // Adopting a user with keys: their last use says which one consumers use. Only while it has
+  // no record: once adopted, the rotation knows its keys (and reads a retiring key's use below).
+  if (
+    settings.adopt !== undefined &&
+    observed.user !== null &&
+    decodeRecord(observed.user.tags).kind === "none" &&
+    observed.keys.length > 1
+  ) {
     const lastUse: NonNullable<Observation["lastUse"]> = {};
     for (const key of observed.keys) {
       try {

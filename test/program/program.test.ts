@@ -6,7 +6,9 @@
 import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import * as grpc from "@grpc/grpc-js";
 import * as pulumi from "@pulumi/pulumi";
+import * as engineRpc from "@pulumi/pulumi/proto/engine_grpc_pb";
 import { parse } from "yaml";
 import {
   invokeFailure,
@@ -17,6 +19,9 @@ import {
   valueOf,
 } from "../support/mocks";
 import { ROOT } from "../support/root";
+import { documentOf } from "../components/rotatedKeyUser/rotationWorlds";
+import { iamCalls } from "../../components/rotatedKeyUser/liveReads";
+import type { IAMClient } from "@aws-sdk/client-iam";
 
 type Program = () => Promise<{ users: Record<string, Record<string, pulumi.Output<unknown>>> }>;
 
@@ -247,4 +252,242 @@ describe("the program", () => {
       ],
     );
   });
+  it("names the failed invoke when it fails with no reason (an empty error from the engine)", async () => {
+    const mocks = new RecordingMocks({
+      "aws:iam/getUser:getUser": (inputs) => ({
+        userName: inputs.userName,
+        path: "/key-rotation/",
+        tags: {},
+      }),
+      // The engine's details empty: the SDK rejects with new Error("").
+      "aws:iam/getAccessKeys:getAccessKeys": (inputs) => {
+        if (inputs.user === "jenkins") throw new Error("lost");
+        return { user: inputs.user, accessKeys: [] };
+      },
+      // Not mocked: getSecretVersion, whose failure must still name the mock's token.
+    });
+    const config = {
+      "iam-key-rotation:users": JSON.stringify([{ name: "jenkins" }, { name: "vendor" }]),
+    };
+    await assert.rejects(runProgram(mocks, config), (err: Error) => {
+      assert.ok(err instanceof pulumi.RunError);
+      assert.equal(
+        err.message,
+        'Cannot list the access keys of IAM user "jenkins": the aws:iam/getAccessKeys:getAccessKeys ' +
+          "invoke failed with no reason given (an empty Error). Stopping before any change: the run " +
+          "checks its rotation record against the keys IAM holds. Check that the deploying role may " +
+          "call iam:ListAccessKeys on this user, then run again.\n" +
+          'Cannot read the published key of secret "key-rotation/vendor": Mock not implemented: ' +
+          "aws:secretsmanager/getSecretVersion:getSecretVersion. Stopping before any change: the " +
+          "previous key may only be retired once the new one is seen published. Check that the " +
+          "deploying role may call secretsmanager:GetSecretValue on this secret, then run again.",
+      );
+      return true;
+    });
+    assert.deepEqual(mocks.resources, []);
+  });
+  it("stops on adopt where there is nothing to adopt, naming each user, changing nothing", async () => {
+    const STACK_TAG = "key-rotation:stack";
+    const published = JSON.stringify(
+      documentOf(
+        { current: "blue", slots: { blue: { issuedOn: "2026-01-05" } } },
+        { ids: { blue: "AKIAEXAMPLEBLUE00001" }, stack: "iam-key-rotation/prod" },
+      ),
+    );
+    const users: Record<string, { tags: Record<string, string>; secret?: string }> = {
+      // A record without the stack tag: managed by a stack that never adopted it.
+      legacy: { tags: { "key-rotation:current": "blue", "key-rotation:blue": "2026-01-05" } },
+      other: {
+        tags: {
+          "key-rotation:current": "blue",
+          "key-rotation:blue": "2026-01-05",
+          [STACK_TAG]: "acme/other",
+        },
+      },
+      // Its tags removed by hand, but its document says this stack manages it.
+      stripped: { tags: { team: "data" }, secret: published },
+      // Fine on its own: one Active key and an Inactive one the run may delete.
+      oldkeys: { tags: {} },
+    };
+    const mocks = new RecordingMocks({
+      "aws:iam/getUser:getUser": (inputs) => {
+        const user = users[inputs.userName as string];
+        if (user === undefined) throw noSuchUser(inputs.userName as string);
+        return { userName: inputs.userName, path: "/key-rotation/", tags: user.tags };
+      },
+      "aws:iam/getAccessKeys:getAccessKeys": (inputs) => ({
+        user: inputs.user,
+        accessKeys: [
+          {
+            accessKeyId: "AKIAEXAMPLEBLUE00001",
+            status: "Active",
+            createDate: "2026-01-05T09:00:00Z",
+          },
+          ...(inputs.user === "oldkeys"
+            ? [
+                {
+                  accessKeyId: "AKIAEXAMPLEHAND00002",
+                  status: "Inactive",
+                  createDate: "2025-01-05T09:00:00Z",
+                },
+              ]
+            : []),
+        ],
+      }),
+      "aws:secretsmanager/getSecretVersion:getSecretVersion": (inputs) => {
+        const user = users[(inputs.secretId as string).replace("key-rotation/", "")];
+        if (user?.secret === undefined) throw noSuchSecret(inputs.secretId as string);
+        return { secretString: user.secret, createdDate: "2026-01-05T10:00:00Z" };
+      },
+    });
+    const calls: string[] = [];
+    iamCalls.client = {
+      send: async (command: object) => {
+        calls.push(command.constructor.name);
+        return { AccessKeyLastUsed: {} };
+      },
+    } as unknown as IAMClient;
+    const config = {
+      "iam-key-rotation:users": JSON.stringify([
+        { name: "ghost", adopt: true },
+        { name: "legacy", adopt: true },
+        { name: "other", adopt: true },
+        { name: "stripped", adopt: true },
+        { name: "oldkeys", adopt: { deleteInactiveKey: true } },
+      ]),
+    };
+    try {
+      await assert.rejects(runProgram(mocks, config), (err: Error) => {
+        assert.ok(err instanceof pulumi.RunError);
+        assert.equal(
+          err.message,
+          [
+            'IAM user "ghost" does not exist, so there is nothing to adopt. Remove adopt to ' +
+              "create the user, or fix the user name.",
+            'IAM user "legacy" already has a rotation record, written by a stack that did not ' +
+              "adopt it. Remove adopt: the user is managed already (by this stack, or by another " +
+              "one: check every stack that lists it).",
+            'IAM user "other" is managed by stack acme/other (its key-rotation:stack tag), not ' +
+              "iam-key-rotation/prod. Stopping before any change: a user is managed by one stack " +
+              "only. Remove it from one of the stacks; if the tag was edited, set rebuildRecord: " +
+              'true on the user for one run (docs/runbooks.md, "Repairing a rotation record").',
+            'IAM user "stripped" has no rotation record in its tags, but its published document ' +
+              "records that stack iam-key-rotation/prod manages it: the tags were removed, the " +
+              "user was not made by hand. Stopping before any change: adopting it would take the " +
+              "stack's own keys for hand-made ones. Rebuild the record instead (rebuildRecord: " +
+              'true instead of adopt; docs/runbooks.md, "Repairing a rotation record").',
+          ].join("\n"),
+        );
+        return true;
+      });
+    } finally {
+      iamCalls.client = undefined;
+    }
+    assert.deepEqual(mocks.resources, [], "nothing registered");
+    // Only reads: the Inactive key of "oldkeys" is not deleted by a run that stops.
+    assert.deepEqual(calls, ["GetAccessKeyLastUsedCommand", "GetAccessKeyLastUsedCommand"]);
+  });
+});
+
+/**
+ * An engine on 127.0.0.1 that answers RequirePulumiVersion with `refusal` (the program reaches
+ * it through the SDK's own client, as under `pulumi up`), and accepts log messages.
+ */
+async function fakeEngine(refusal: Partial<grpc.ServiceError>) {
+  const asked: string[] = [];
+  const server = new grpc.Server();
+  // An empty reply (google.protobuf.Empty), made by the service's own deserializer.
+  const ok = (_call: unknown, callback: (err: null, value: unknown) => void) =>
+    callback(null, engineRpc.EngineService.log.responseDeserialize(Buffer.alloc(0)));
+  server.addService(engineRpc.EngineService, {
+    log: ok,
+    requirePulumiVersion: (
+      call: { request: { getPulumiVersionRange(): string } },
+      callback: (err: Partial<grpc.ServiceError>) => void,
+    ) => {
+      asked.push(call.request.getPulumiVersionRange());
+      callback(refusal);
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err === null ? resolve(p) : reject(err),
+    ),
+  );
+  return { address: `127.0.0.1:${port}`, asked, close: () => server.forceShutdown() };
+}
+
+/** The runtime's settings (the SDK keeps them on a global store). */
+const runtimeOptions = () =>
+  (globalThis as unknown as { globalStore: { settings: { options: { engineAddr?: string } } } })
+    .globalStore.settings.options;
+
+/** index.ts with modules of its own (requireEngine checks once per process); restored after. */
+function withFreshProgram<T>(run: (program: Program) => Promise<T>): Promise<T> {
+  const paths = [
+    "index.ts",
+    "components/index.ts",
+    "components/rotatedKeyUser/rotatedKeyUser.ts",
+  ].map((p) => path.join(ROOT, p));
+  const saved = paths.map((p) => require.cache[p]);
+  for (const p of paths) delete require.cache[p];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(path.join(ROOT, "index.ts")) as { default?: Program } & Program;
+  return run(mod.default ?? mod).finally(() => {
+    paths.forEach((p, i) => {
+      if (saved[i] === undefined) delete require.cache[p];
+      else require.cache[p] = saved[i];
+    });
+  });
+}
+
+describe("the program under an engine older than the minimum", () => {
+  const cases: [string, Partial<grpc.ServiceError>, string][] = [
+    [
+      "refuses the version range",
+      {
+        code: grpc.status.UNKNOWN,
+        details: 'Pulumi CLI version 3.150.0 does not satisfy the version range ">=3.208.0"',
+      },
+      '2 UNKNOWN: Pulumi CLI version 3.150.0 does not satisfy the version range ">=3.208.0"',
+    ],
+    [
+      "does not know the RequirePulumiVersion call",
+      { code: grpc.status.UNIMPLEMENTED, details: "unknown method RequirePulumiVersion" },
+      "The installed version of the CLI does not support the `RequirePulumiVersion` RPC. " +
+        "Please upgrade the Pulumi CLI.",
+    ],
+  ];
+  for (const [title, refusal, reason] of cases) {
+    it(`stops before reading or creating anything when the engine ${title}`, async () => {
+      const engine = await fakeEngine(refusal);
+      const mocks = new RecordingMocks(allUsersNew);
+      try {
+        await useMocks(mocks, {
+          stack: "prod",
+          config: { "iam-key-rotation:users": JSON.stringify([{ name: "ci" }]) },
+        });
+        runtimeOptions().engineAddr = engine.address;
+        await withFreshProgram(async (program) => {
+          await assert.rejects(program(), (err: Error) => {
+            assert.ok(err instanceof pulumi.RunError, "a RunError prints without a stack trace");
+            assert.equal(
+              err.message,
+              "iam-key-rotation needs Pulumi CLI 3.208.0 or later: older engines ignore the " +
+                "replacementTrigger option, so keys would never be re-issued " +
+                `(${reason}). Upgrade the Pulumi CLI, then run again. Nothing was changed.`,
+            );
+            return true;
+          });
+        });
+      } finally {
+        runtimeOptions().engineAddr = "";
+        await useMocks(new RecordingMocks()); // drops the runtime's client of that engine
+        engine.close();
+      }
+      assert.deepEqual(engine.asked, [">=3.208.0"]);
+      assert.deepEqual(mocks.invokes, [], "nothing read");
+      assert.deepEqual(mocks.resources, [], "nothing registered");
+    });
+  }
 });

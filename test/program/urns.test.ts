@@ -12,6 +12,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { RecordingMocks, useMocks } from "../support/mocks";
 import { ROOT } from "../support/root";
+import { iamCalls } from "../../components/rotatedKeyUser/liveReads";
+import type { IAMClient } from "@aws-sdk/client-iam";
 
 type Program = () => Promise<Record<string, unknown>>;
 
@@ -96,6 +98,10 @@ async function urnsOf(
   edit: (config: Record<string, unknown>) => void = () => undefined,
 ): Promise<string[]> {
   const mocks = new RecordingMocks(recordOf(phase));
+  // The previous keys' last use (the program's own IAM calls): never used. No AWS reached.
+  iamCalls.client = {
+    send: async () => Promise.resolve({ AccessKeyLastUsed: {} }),
+  } as unknown as IAMClient;
   const config = prodConfig();
   config["iam-key-rotation:waitForNewKey"] = false;
   edit(config);

@@ -14,6 +14,8 @@ export interface RecordedResource {
   name: string;
   inputs: Record<string, any>;
   id: string;
+  /** The id it was registered to import (the `import` option, as sent to the engine). */
+  importId?: string;
 }
 
 export type InvokeHandler = (inputs: Record<string, any>) => Record<string, any>;
@@ -43,18 +45,30 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
           })
         : undefined;
     const id = this.preview ? "" : (key?.id ?? mockId(args));
-    this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, id });
+    const importId = args.id === undefined || args.id === "" ? undefined : args.id;
+    this.resources.push({
+      type: args.type,
+      name: args.name,
+      inputs: args.inputs,
+      id,
+      ...(importId !== undefined && { importId }),
+    });
     const extra = key === undefined ? {} : { createDate: key.createDate };
     const state = this.preview
       ? { ...args.inputs }
       : { ...args.inputs, ...computed(args, id), ...extra };
+    // As the provider: an imported key's secret cannot be read from IAM, so it has none.
+    if (importId !== undefined && args.type === "aws:iam/accessKey:AccessKey") {
+      delete state.secret;
+    }
     return { id: this.preview ? (undefined as unknown as string) : id, state };
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
     this.invokes.push({ token: args.token, inputs: args.inputs });
     const handler = this.handlers[args.token];
-    if (handler === undefined) throw new Error(`Mock not implemented: ${args.token}`);
+    // As invokeFailure: the SDK keeps only `details`, so the token must travel there.
+    if (handler === undefined) throw invokeFailure(`Mock not implemented: ${args.token}`);
     return handler(args.inputs);
   }
 

@@ -4,10 +4,10 @@ import { GithubOidcRole } from "../../../components/githubOidcRole/githubOidcRol
 import { applyRolePolicy, usersPolicy } from "../../../components/githubOidcRole/permissions";
 import { githubTrustPolicy } from "../../../components/githubOidcRole/trust";
 import { GITHUB_OIDC_ROLE_TYPE } from "../../../components/typeTokens";
-import { utcToday } from "../../../lib/days";
 import { allRegistered, ComplianceMocks } from "../../support/complianceMocks";
 import {
   ACCOUNT,
+  noSuchUser,
   optionsSpy,
   RecordingMocks,
   REGION,
@@ -436,11 +436,10 @@ class ProgramMocks extends ComplianceMocks {
 describe("the program with a github section", () => {
   it("creates the CI roles beside the users and the compliance resources, scoped to their names", async () => {
     const mocks = new ProgramMocks({
-      // Users deployed today with one key: nothing else to read.
-      "aws:iam/getUser:getUser": (inputs) => ({
-        userName: inputs.userName,
-        tags: { "key-rotation:current": "blue", "key-rotation:blue": utcToday() },
-      }),
+      // New users (as the other program tests): the run reads nothing else.
+      "aws:iam/getUser:getUser": (inputs) => {
+        throw noSuchUser(inputs.userName as string);
+      },
     });
     await useMocks(mocks, {
       stack: "prod",
@@ -463,6 +462,13 @@ describe("the program with a github section", () => {
     const program = (await import("../../../index")).default;
     const outputs: any = await program();
     assert.deepEqual(Object.keys(outputs), ["users", "compliance", "github"]);
+    assert.deepEqual(
+      mocks.invokes.map((i) => [i.token, i.inputs]),
+      [
+        ["aws:iam/getUser:getUser", { userName: "jenkins" }],
+        ["aws:iam/getUser:getUser", { userName: "vendor" }],
+      ],
+    );
     assert.equal(await valueOf(outputs.github.applyRoleArn), APPLY_ROLE);
     assert.equal(await valueOf(outputs.github.previewRoleArn), PREVIEW_ROLE);
     assert.equal(await valueOf(outputs.github.providerArn), PROVIDER);

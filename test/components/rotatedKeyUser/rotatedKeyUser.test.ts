@@ -23,7 +23,12 @@ import type {
 } from "../../../components/rotatedKeyUser/rotatedKeyUser";
 import type { RotationState } from "../../../components/rotatedKeyUser/rotationModel";
 import { iamCalls } from "../../../components/rotatedKeyUser/liveReads";
-import type { IAMClient } from "@aws-sdk/client-iam";
+import {
+  DeleteAccessKeyCommand,
+  GetAccessKeyLastUsedCommand,
+  type IAMClient,
+  ListAccessKeysCommand,
+} from "@aws-sdk/client-iam";
 
 const USER = "aws:iam/user:User";
 const KEY = "aws:iam/accessKey:AccessKey";
@@ -456,13 +461,37 @@ interface World {
   oldEngine?: boolean;
   /** Last use of keys by id (YYYY-MM-DD), as GetAccessKeyLastUsed reports it. */
   lastUsed?: Record<string, { date: string; service: string; region: string }>;
+  /** GetAccessKeyLastUsed fails with this message (the deploying role may not call it). */
+  lastUseFails?: string;
+  /** The program's own IAM calls, in order: [command, access key id or user name]. */
+  iam?: [string, string][];
 }
 
-/** The program's own IAM calls (GetAccessKeyLastUsed), answered from the world. */
+/** The program's own IAM calls (GetAccessKeyLastUsed, ListAccessKeys, DeleteAccessKey), on the world. */
 function fakeIam(world: World): void {
+  world.iam = [];
   iamCalls.client = {
-    send: async (command: { input: { AccessKeyId: string } }) => {
-      const used = world.lastUsed?.[command.input.AccessKeyId];
+    send: async (command: object) => {
+      const input = (command as { input: { AccessKeyId?: string; UserName?: string } }).input;
+      world.iam!.push([command.constructor.name, input.AccessKeyId ?? input.UserName!]);
+      if (command instanceof ListAccessKeysCommand) {
+        return {
+          AccessKeyMetadata: Object.values(world.keys).map((k) => ({
+            AccessKeyId: k.id,
+            Status: k.status,
+            UserName: input.UserName,
+          })),
+        };
+      }
+      if (command instanceof DeleteAccessKeyCommand) {
+        for (const slot of ["blue", "green"] as const) {
+          if (world.keys[slot]?.id === input.AccessKeyId) delete world.keys[slot];
+        }
+        return {};
+      }
+      if (!(command instanceof GetAccessKeyLastUsedCommand)) throw new Error("unexpected call");
+      if (world.lastUseFails !== undefined) throw new Error(world.lastUseFails);
+      const used = world.lastUsed?.[input.AccessKeyId!];
       return {
         AccessKeyLastUsed:
           used === undefined
@@ -487,9 +516,9 @@ function liveInvokes(world: World): ConstructorParameters<typeof RecordingMocks>
       id: inputs.user,
       user: inputs.user,
       accessKeys: Object.values(world.keys).map((k) => ({
-        accessKeyId: k!.id,
-        status: k!.status,
-        createDate: k!.createDate,
+        accessKeyId: k.id,
+        status: k.status,
+        createDate: k.createDate,
       })),
     }),
     "aws:secretsmanager/getSecretVersion:getSecretVersion": (inputs) => {
@@ -520,6 +549,7 @@ async function runDayWith(
       return { id: have.id, createDate: have.createDate };
     }
     world.made++;
+    world.iam?.push(["(engine creates a key)", slot]);
     const key: WorldKey = {
       id: `AKIAWORLD${String(world.made).padStart(8, "0")}`,
       status: inputs.status,
@@ -753,97 +783,598 @@ describe("RotatedKeyUser over a full rotation cycle", () => {
   });
 });
 
+/** The resources registered to import an existing one: [type, name, import id]. */
+function imports(mocks: RecordingMocks): [string, string, string][] {
+  return mocks.resources
+    .filter((r) => r.importId !== undefined)
+    .map((r) => [r.type, r.name, r.importId!]);
+}
+
+/** A run that stops during planning: the error its outputs reject with, and the mocks. */
+async function stoppedRun(world: World, day: string, args: Partial<RotatedKeyUserArgs>) {
+  const mocks = new RecordingMocks(liveInvokes(world));
+  fakeIam(world);
+  await useMocks(mocks);
+  const { RotatedKeyUser } = await load();
+  const component = new RotatedKeyUser("ci", {
+    userName: "ci-deployer",
+    waitForNewKey: false,
+    today: day,
+    ...args,
+  });
+  const error = await new Promise<Error>((resolve, reject) => {
+    (component.rotationState as unknown as { promise(): Promise<unknown> })
+      .promise()
+      .then(() => reject(new Error("the run went ahead")), resolve);
+  });
+  await new Promise((r) => setTimeout(r, 20));
+  // (The outputs' registration wraps the same error object.)
+  error.message = error.message.replace(/^error serializing property "outputs": /, "");
+  return { mocks, error };
+}
+
+/** `pulumi preview` of one user on `day`: the run report and the mocks (nothing computed). */
+async function previewDay(world: World, day: string, args: Partial<RotatedKeyUserArgs>) {
+  const mocks = new RecordingMocks(liveInvokes(world), true);
+  fakeIam(world);
+  await useMocks(mocks, { preview: true });
+  const { RotatedKeyUser } = await load();
+  const spy = optionsSpy();
+  const component = new RotatedKeyUser(
+    "ci",
+    { userName: "ci-deployer", waitForNewKey: false, today: day, ...args },
+    { transformations: [spy.transformation] },
+  );
+  const report = await valueOf(component.run);
+  await waitFor(() => mocks.ofType(VERSION).length === 1);
+  return { mocks, spy, report };
+}
+
 describe("RotatedKeyUser adopting an existing user", () => {
   const K0 = "AKIAHANDMADE00000001";
+  const K1 = "AKIAHANDMADE00000002";
 
-  function existing(): World {
-    return {
-      tags: { team: "data", owner: "alice" },
-      keys: {
-        blue: {
-          id: K0,
-          status: "Active",
-          createDate: "2025-06-01T09:30:00Z",
-          trigger: "2025-06-01",
-        },
+  /** A key made by hand on `day` (what Pulumi would hold for it once imported: that day). */
+  function handMade(id: string, status: "Active" | "Inactive", day: string): WorldKey {
+    return { id, status, createDate: `${day}T09:30:00Z`, trigger: day };
+  }
+
+  function existing(keys: World["keys"] = { blue: handMade(K0, "Active", "2025-06-01") }): World {
+    return { tags: { team: "data", owner: "alice" }, keys, made: 0 };
+  }
+
+  const bothActive = () =>
+    existing({
+      blue: handMade(K0, "Active", "2025-06-01"),
+      green: handMade(K1, "Active", "2026-01-10"),
+    });
+  const oneInactive = () =>
+    existing({
+      blue: handMade(K0, "Active", "2025-06-01"),
+      green: handMade(K1, "Inactive", "2026-01-10"),
+    });
+  const used = {
+    [K0]: { date: "2026-11-20", service: "s3", region: "us-east-1" },
+    [K1]: { date: "2026-11-21", service: "ecr", region: "eu-west-1" },
+  };
+
+  it("adopts a user with no key: imports the user as it is and issues blue", async () => {
+    const world: World = { tags: { team: "data" }, keys: {}, made: 0 };
+    const { mocks, keys, doc, component } = await runDayWith(world, "2026-11-22", {
+      adopt: true,
+    });
+    assert.deepEqual(imports(mocks), [[USER, "ci-user", "ci-deployer"]]);
+    assert.deepEqual(keys, { "ci-blue": ["Active", "2026-11-22"] });
+    assert.deepEqual(mocks.named("ci-user").inputs, {
+      name: "ci-deployer",
+      path: "/key-rotation/",
+      tags: {
+        team: "data",
+        "key-rotation:current": "blue",
+        "key-rotation:blue": "2026-11-22",
+        "key-rotation:stack": STACK,
       },
-      made: 0,
-    };
-  }
+    });
+    const blue = world.keys.blue!.id;
+    assert.deepEqual(doc, {
+      accessKeyId: blue,
+      secretAccessKey: "secret-for-ci-blue",
+      slot: "blue",
+      issuedOn: "2026-11-22",
+      userName: "ci-deployer",
+      record: {
+        current: "blue",
+        slots: { blue: { issuedOn: "2026-11-22", accessKeyId: blue } },
+        stack: STACK,
+      },
+    });
+    assert.deepEqual(world.iam, [["(engine creates a key)", "blue"]]);
+    assert.deepEqual(await valueOf(component.run), {
+      date: "2026-11-22",
+      events: [{ kind: "issue", slot: "blue", keyIssuedOn: "2026-11-22" }],
+      keptInUse: null,
+      previousDeactivatesOn: null,
+      warnings: [],
+    });
+  });
 
-  async function adoptDay(world: World, day: string) {
-    const run = await runDayWith(world, day, { adopt: true });
-    return run;
-  }
-
-  it("imports the user and its key, issues green, keeps the user's tags, publishes no previous", async () => {
+  it("adopts one key in place: imported into blue, green issued and published, no previous", async () => {
     const world = existing();
-    const { mocks, spy, doc, keys } = await adoptDay(world, "2026-11-22");
-    assert.equal(spy.seen.find((c) => c.name === "ci-user")!.opts.import, "ci-deployer");
-    assert.equal(spy.seen.find((c) => c.name === "ci-blue")!.opts.import, K0);
-    assert.equal(spy.seen.find((c) => c.name === "ci-green")!.opts.import, undefined);
+    const { mocks, spy, doc, keys, component } = await runDayWith(world, "2026-11-22", {
+      adopt: true,
+    });
+    // The provider's import ids: a user by its name, an access key by its access key id.
+    assert.deepEqual(imports(mocks), [
+      [USER, "ci-user", "ci-deployer"],
+      [KEY, "ci-blue", K0],
+    ]);
     assert.deepEqual(keys, {
       "ci-blue": ["Active", "2025-06-01"],
       "ci-green": ["Active", "2026-11-22"],
     });
-    assert.deepEqual(mocks.named("ci-user").inputs.tags, {
-      team: "data",
-      owner: "alice",
-      "key-rotation:current": "green",
-      "key-rotation:blue": "2025-06-01",
-      "key-rotation:green": "2026-11-22",
-      "key-rotation:previous-active-until": "2026-11-29",
-      "key-rotation:adopted": `blue:${K0}`,
-      "key-rotation:stack": STACK,
+    // Declared exactly as it is live, with a trigger the import starts from: not replaced,
+    // not deleted, not even updated.
+    assert.deepEqual(mocks.named("ci-blue").inputs, { user: "ci-deployer", status: "Active" });
+    const blueOptions = spy.seen.find((c) => c.name === "ci-blue")!.opts;
+    assert.deepEqual(
+      {
+        import: blueOptions.import,
+        replacementTrigger: blueOptions.replacementTrigger,
+        replaceOnChanges: blueOptions.replaceOnChanges,
+        retainOnDelete: blueOptions.retainOnDelete,
+      },
+      {
+        import: K0,
+        replacementTrigger: "2025-06-01",
+        replaceOnChanges: undefined,
+        retainOnDelete: undefined,
+      },
+    );
+    assert.equal(world.keys.blue!.id, K0, "the key consumers hold is the same key");
+    assert.deepEqual(
+      world.iam,
+      [["(engine creates a key)", "green"]],
+      "no last use read, nothing deleted",
+    );
+    assert.deepEqual(mocks.named("ci-user").inputs, {
+      name: "ci-deployer",
+      path: "/key-rotation/",
+      tags: {
+        team: "data",
+        owner: "alice",
+        "key-rotation:current": "green",
+        "key-rotation:blue": "2025-06-01",
+        "key-rotation:green": "2026-11-22",
+        "key-rotation:previous-active-until": "2026-11-29",
+        "key-rotation:adopted": `blue:${K0}`,
+        "key-rotation:stack": STACK,
+      },
     });
-    assert.equal(doc.slot, "green");
-    assert.equal(doc.previous, undefined, "the adopted key's secret was never known");
-    assert.deepEqual((doc.record as Record<string, unknown>).adopted, {
-      slot: "blue",
-      accessKeyId: K0,
+    const green = world.keys.green!.id;
+    assert.deepEqual(doc, {
+      accessKeyId: green,
+      secretAccessKey: "secret-for-ci-green",
+      slot: "green",
+      issuedOn: "2026-11-22",
+      userName: "ci-deployer",
+      record: {
+        current: "green",
+        slots: {
+          blue: { issuedOn: "2025-06-01", accessKeyId: K0 },
+          green: { issuedOn: "2026-11-22", accessKeyId: green },
+        },
+        publishedOn: "2026-11-22",
+        previousActiveUntil: "2026-11-29",
+        previousWasStale: true,
+        adopted: { slot: "blue", accessKeyId: K0 },
+        stack: STACK,
+      },
+    });
+    assert.deepEqual(await valueOf(component.run), {
+      date: "2026-11-22",
+      events: [{ kind: "issue", slot: "green", keyIssuedOn: "2026-11-22" }],
+      keptInUse: null,
+      previousDeactivatesOn: "2026-11-29",
+      warnings: [],
     });
   });
 
-  it("keeps the adopted key Active for the overlap, then Inactive, then deletes it", async () => {
+  it("stops on two Active keys, naming both with age and last use, and the command", async () => {
+    const world = bothActive();
+    world.lastUsed = used;
+    const { mocks, error } = await stoppedRun(world, "2026-11-22", { adopt: true });
+    assert.equal(
+      error.message,
+      `IAM user "ci-deployer" has two Active access keys: ${K0} (created 2025-06-01, 539 days ` +
+        `old, last used 2026-11-20 by s3 in us-east-1) and ${K1} (created 2026-01-10, 316 days ` +
+        `old, last used 2026-11-21 by ecr in eu-west-1). Adoption takes over one key, and never ` +
+        `deactivates a hand-made key: move every consumer to one of them, deactivate the other ` +
+        `(the one used least recently is ${K0}: aws iam update-access-key --user-name ` +
+        `ci-deployer --access-key-id ${K0} --status Inactive), then run again.`,
+    );
+    assert.deepEqual(world.iam, [
+      ["GetAccessKeyLastUsedCommand", K0],
+      ["GetAccessKeyLastUsedCommand", K1],
+    ]);
+    assert.deepEqual(
+      mocks.resources.map((r) => r.type),
+      [COMPONENT],
+      "nothing but the component",
+    );
+  });
+
+  it("stops on two Active keys whose last use cannot be read, without guessing which", async () => {
+    const world = bothActive();
+    world.lastUseFails = "AccessDenied";
+    const { error } = await stoppedRun(world, "2026-11-22", { adopt: true });
+    assert.equal(
+      error.message,
+      `IAM user "ci-deployer" has two Active access keys: ${K0} (created 2025-06-01, 539 days ` +
+        `old, last use unknown) and ${K1} (created 2026-01-10, 316 days old, last use unknown). ` +
+        `Adoption takes over one key, and never deactivates a hand-made key: move every ` +
+        `consumer to one of them, deactivate the other (aws iam update-access-key --user-name ` +
+        `ci-deployer --access-key-id ACCESS_KEY_ID --status Inactive, with the key no consumer ` +
+        `uses (not every last use could be read)), then run again.`,
+    );
+  });
+
+  it("stops on an Active and an Inactive key with the command that deletes the Inactive one", async () => {
+    const world = oneInactive();
+    world.lastUsed = used;
+    const { mocks, error } = await stoppedRun(world, "2026-11-22", { adopt: true });
+    assert.equal(
+      error.message,
+      `IAM user "ci-deployer" has an Inactive access key ${K1} (created 2026-01-10, 316 days ` +
+        `old, last used 2026-11-21 by ecr in eu-west-1); IAM allows two keys and the rotation ` +
+        `needs a free slot. Delete it (aws iam delete-access-key --user-name ci-deployer ` +
+        `--access-key-id ${K1}), or set adopt: { deleteInactiveKey: true } on the user to let ` +
+        `the run delete it.`,
+    );
+    assert.ok(!world.iam!.some(([call]) => call === "DeleteAccessKeyCommand"));
+    assert.deepEqual(
+      mocks.resources.map((r) => r.type),
+      [COMPONENT],
+    );
+    assert.deepEqual(world.keys.green, handMade(K1, "Inactive", "2026-01-10"));
+  });
+
+  it("with deleteInactiveKey, deletes nothing at preview and says what pulumi up will delete", async () => {
+    const world = oneInactive();
+    const { mocks, spy, report } = await previewDay(world, "2026-11-22", {
+      adopt: { deleteInactiveKey: true },
+    });
+    assert.deepEqual(world.iam, [
+      ["GetAccessKeyLastUsedCommand", K0],
+      ["GetAccessKeyLastUsedCommand", K1],
+    ]);
+    assert.deepEqual(world.keys.green, handMade(K1, "Inactive", "2026-01-10"));
+    assert.deepEqual(report.warnings, [
+      `Adopting IAM user "ci-deployer": pulumi up deletes its Inactive access key ${K1} ` +
+        `(adopt.deleteInactiveKey).`,
+    ]);
+    // The preview shows the imports and the green key the update will issue.
+    assert.deepEqual(
+      spy.seen
+        .filter((c) => c.type === KEY || c.type === USER)
+        .map((c) => [c.name, c.opts.import, c.opts.replacementTrigger]),
+      [
+        ["ci-user", "ci-deployer", undefined],
+        ["ci-green", undefined, "2026-11-22"],
+        ["ci-blue", K0, "2025-06-01"],
+      ],
+    );
+    assert.deepEqual(
+      mocks.ofType(KEY).map((k) => [k.name, k.inputs.status]),
+      [
+        ["ci-green", "Active"],
+        ["ci-blue", "Active"],
+      ],
+    );
+  });
+
+  it("with deleteInactiveKey, pulumi up deletes the Inactive key before issuing into its slot", async () => {
+    const world = oneInactive();
+    const { keys, component } = await runDayWith(world, "2026-11-22", {
+      adopt: { deleteInactiveKey: true },
+    });
+    assert.deepEqual(world.iam, [
+      ["GetAccessKeyLastUsedCommand", K0],
+      ["GetAccessKeyLastUsedCommand", K1],
+      ["ListAccessKeysCommand", "ci-deployer"],
+      ["DeleteAccessKeyCommand", K1],
+      ["(engine creates a key)", "green"],
+    ]);
+    assert.deepEqual(keys, {
+      "ci-blue": ["Active", "2025-06-01"],
+      "ci-green": ["Active", "2026-11-22"],
+    });
+    assert.equal(world.keys.blue!.id, K0, "the Active hand-made key is kept");
+    assert.deepEqual((await valueOf(component.run)).warnings, [
+      `Adopting IAM user "ci-deployer": deleting its Inactive access key ${K1} ` +
+        `(adopt.deleteInactiveKey).`,
+    ]);
+  });
+
+  it("rotates the adopted key away: overlap, Inactive (used, past max age: warned), deleted", async () => {
     const world = existing();
-    await adoptDay(world, "2026-11-22");
-    let run = await adoptDay(world, "2026-11-28");
-    assert.deepEqual(run.keys["ci-blue"], ["Active", "2025-06-01"], "overlap, though 540 days old");
-    run = await adoptDay(world, "2026-11-29");
-    assert.deepEqual(run.keys["ci-blue"], ["Inactive", "2025-06-01"]);
-    assert.equal(run.spy.seen.find((c) => c.name === "ci-blue")!.opts.import, K0, "a no-op now");
-    run = await adoptDay(world, "2026-12-22");
-    assert.deepEqual(run.keys["ci-blue"], ["Active", "2026-12-22"], "re-issued");
-    assert.equal(run.spy.seen.find((c) => c.name === "ci-blue")!.opts.import, undefined);
-    assert.notEqual(world.keys.blue!.id, K0, "the adopted key is gone");
-    assert.equal(world.tags!["key-rotation:adopted"], undefined);
+    const day = (date: string) => runDayWith(world, date, { adopt: true });
+    const report = async (run: Awaited<ReturnType<typeof day>>) => valueOf(run.component.run);
+
+    let run = await day("2026-11-22");
+    const green = world.keys.green!.id;
+    const adoptedTags = { ...world.tags };
+
+    run = await day("2026-11-23");
+    assert.deepEqual(run.keys, {
+      "ci-blue": ["Active", "2025-06-01"],
+      "ci-green": ["Active", "2026-11-22"],
+    });
+    assert.deepEqual(world.tags, adoptedTags, "nothing changes the day after adoption");
+    assert.deepEqual(imports(run.mocks), [
+      [USER, "ci-user", "ci-deployer"],
+      [KEY, "ci-blue", K0],
+    ]);
+
+    run = await day("2026-11-28");
+    assert.deepEqual(run.keys["ci-blue"], ["Active", "2025-06-01"], "overlap, though 545 days old");
+    assert.equal(run.doc.previous, undefined, "its secret was never known");
+
+    // Its consumer still used it after green was published: it is past its maximum age, so it
+    // goes Inactive on time all the same, and the run says so.
+    world.lastUsed = { [K0]: { date: "2026-11-27", service: "s3", region: "us-east-1" } };
+    run = await day("2026-11-29");
+    assert.deepEqual(run.keys, {
+      "ci-blue": ["Inactive", "2025-06-01"],
+      "ci-green": ["Active", "2026-11-22"],
+    });
+    assert.deepEqual(world.iam, [["GetAccessKeyLastUsedCommand", K0]]);
+    assert.deepEqual(await report(run), {
+      date: "2026-11-29",
+      events: [{ kind: "deactivate", slot: "blue", keyIssuedOn: "2025-06-01" }],
+      keptInUse: null,
+      previousDeactivatesOn: null,
+      warnings: [
+        `The previous access key ${K0} of IAM user "ci-deployer" was used on 2026-11-27 by s3 ` +
+          `in us-east-1, but it reached its maximum age (maxAgeDays) on 2025-08-30: it is ` +
+          `deactivated now.`,
+      ],
+    });
+    assert.equal(world.tags["key-rotation:previous-in-use"], undefined);
+    assert.equal(world.tags["key-rotation:adopted"], `blue:${K0}`);
+    assert.equal(world.keys.blue!.id, K0);
+
+    run = await day("2026-12-22");
+    assert.deepEqual(run.keys, {
+      "ci-blue": ["Active", "2026-12-22"],
+      "ci-green": ["Active", "2026-11-22"],
+    });
+    assert.deepEqual(imports(run.mocks), [[USER, "ci-user", "ci-deployer"]], "no key imported");
+    assert.notEqual(world.keys.blue!.id, K0, "the adopted key is gone, its slot re-issued");
+    assert.deepEqual((await report(run)).events, [
+      { kind: "delete", slot: "blue", keyIssuedOn: "2025-06-01" },
+      { kind: "issue", slot: "blue", keyIssuedOn: "2026-12-22" },
+    ]);
+    assert.deepEqual(world.tags, {
+      team: "data",
+      owner: "alice",
+      "key-rotation:current": "blue",
+      "key-rotation:blue": "2026-12-22",
+      "key-rotation:green": "2026-11-22",
+      "key-rotation:previous-active-until": "2026-12-29",
+      "key-rotation:stack": STACK,
+    });
+    const blue = world.keys.blue!.id;
+    assert.deepEqual(run.doc, {
+      accessKeyId: blue,
+      secretAccessKey: "secret-for-ci-blue",
+      slot: "blue",
+      issuedOn: "2026-12-22",
+      userName: "ci-deployer",
+      previous: {
+        accessKeyId: green,
+        secretAccessKey: "secret-for-ci-green",
+        slot: "green",
+        issuedOn: "2026-11-22",
+        deactivatesOn: "2026-12-29",
+      },
+      record: {
+        current: "blue",
+        slots: {
+          blue: { issuedOn: "2026-12-22", accessKeyId: blue },
+          green: { issuedOn: "2026-11-22", accessKeyId: green },
+        },
+        publishedOn: "2026-12-22",
+        previousActiveUntil: "2026-12-29",
+        stack: STACK,
+      },
+    });
+
+    run = await day("2026-12-29");
+    assert.deepEqual(run.keys, {
+      "ci-blue": ["Active", "2026-12-22"],
+      "ci-green": ["Inactive", "2026-11-22"],
+    });
+    assert.ok(
+      !world.iam.some(([call]) => call === "DeleteAccessKeyCommand"),
+      "the run itself never deleted a key",
+    );
   });
 });
 
 describe("RotatedKeyUser retiring a previous key still in use", () => {
-  it("keeps it Active while it is used, says so, and retires it once quiet", async () => {
+  const ECR = { service: "ecr", region: "eu-west-1" };
+  const keptWarning = (id: string, lastUsed: string, bound: string) =>
+    `The previous access key ${id} of IAM user "ci-deployer" is still used (last ${lastUsed} ` +
+    `by ecr in eu-west-1) although its replacement was published: it stays Active one more ` +
+    `day. It is deactivated on ${bound} at the latest (maxAgeDays), used or not: move that ` +
+    `consumer to the published key.`;
+
+  it("over a cycle: kept Active while used, Inactive once quiet, calendar when unreadable", async () => {
+    const world: World = { keys: {}, made: 0 };
+    const day = (date: string) => runDay(world, date);
+    await day("2026-11-22");
+    await day("2026-12-22"); // green published, blue in its overlap until 12-29
+    const blue = world.keys.blue!.id;
+    const green = world.keys.green!.id;
+    assert.deepEqual(world.iam, [["(engine creates a key)", "green"]], "nothing read before");
+
+    // The last day of the overlap: used the day before, so kept one more day.
+    world.lastUsed = { [blue]: { date: "2026-12-28", ...ECR } };
+    let run = await day("2026-12-29");
+    assert.deepEqual(world.iam, [["GetAccessKeyLastUsedCommand", blue]]);
+    assert.deepEqual(run.keys, {
+      "ci-blue": ["Active", "2026-11-22"],
+      "ci-green": ["Active", "2026-12-22"],
+    });
+    assert.deepEqual(world.tags, {
+      "key-rotation:current": "green",
+      "key-rotation:blue": "2026-11-22",
+      "key-rotation:green": "2026-12-22",
+      "key-rotation:previous-active-until": "2026-12-29",
+      "key-rotation:previous-in-use": "2026-12-29",
+      "key-rotation:stack": STACK,
+    });
+    assert.deepEqual(run.doc.previous, {
+      accessKeyId: blue,
+      secretAccessKey: "secret-for-ci-blue",
+      slot: "blue",
+      issuedOn: "2026-11-22",
+      deactivatesOn: "2026-12-30",
+    });
+    assert.equal((run.doc.record as Record<string, unknown>).previousInUse, "2026-12-29");
+    assert.deepEqual(await valueOf(run.component.run), {
+      date: "2026-12-29",
+      events: [],
+      keptInUse: {
+        slot: "blue",
+        accessKeyId: blue,
+        lastUsed: { date: "2026-12-28T12:00:00.000Z", service: "ecr", region: "eu-west-1" },
+      },
+      previousDeactivatesOn: "2026-12-30",
+      warnings: [keptWarning(blue, "2026-12-28", "2027-02-20")],
+    });
+
+    // Used on the day it was last kept: that use may have followed the run, kept again.
+    world.lastUsed = { [blue]: { date: "2026-12-29", ...ECR } };
+    run = await day("2026-12-30");
+    assert.deepEqual(run.keys["ci-blue"], ["Active", "2026-11-22"]);
+    assert.equal(world.tags["key-rotation:previous-in-use"], "2026-12-30");
+    assert.deepEqual((await valueOf(run.component.run)).warnings, [
+      keptWarning(blue, "2026-12-29", "2027-02-20"),
+    ]);
+
+    // Not used since it was last kept: quiet, Inactive, no longer published.
+    run = await day("2026-12-31");
+    assert.deepEqual(run.keys, {
+      "ci-blue": ["Inactive", "2026-11-22"],
+      "ci-green": ["Active", "2026-12-22"],
+    });
+    // (The tag keeps the last day it was kept until the slot is re-issued.)
+    assert.equal(world.tags["key-rotation:previous-in-use"], "2026-12-30");
+    assert.equal(run.doc.previous, undefined);
+    assert.deepEqual(await valueOf(run.component.run), {
+      date: "2026-12-31",
+      events: [{ kind: "deactivate", slot: "blue", keyIssuedOn: "2026-11-22" }],
+      keptInUse: null,
+      previousDeactivatesOn: null,
+      warnings: [],
+    });
+
+    // The next rotation: blue re-issued, green's overlap until 2027-01-28.
+    run = await day("2027-01-21");
+    assert.deepEqual(run.keys, {
+      "ci-blue": ["Active", "2027-01-21"],
+      "ci-green": ["Active", "2026-12-22"],
+    });
+    assert.equal(world.tags["key-rotation:previous-in-use"], undefined);
+    // Green's last use cannot be read: a warning, and the calendar decides (never a crash,
+    // never kept silently).
+    world.lastUsed = { [green]: { date: "2027-01-27", ...ECR } };
+    world.lastUseFails = "AccessDenied: not authorized to perform iam:GetAccessKeyLastUsed";
+    run = await day("2027-01-28");
+    assert.deepEqual(run.keys, {
+      "ci-blue": ["Active", "2027-01-21"],
+      "ci-green": ["Inactive", "2026-12-22"],
+    });
+    assert.equal(world.tags["key-rotation:previous-in-use"], undefined);
+    assert.deepEqual(await valueOf(run.component.run), {
+      date: "2027-01-28",
+      events: [{ kind: "deactivate", slot: "green", keyIssuedOn: "2026-12-22" }],
+      keptInUse: null,
+      previousDeactivatesOn: null,
+      warnings: [
+        `Cannot read the last use of access key ${green} of IAM user "ci-deployer" ` +
+          `(AccessDenied: not authorized to perform iam:GetAccessKeyLastUsed): it is retired on ` +
+          `its calendar date, without checking whether consumers still use it. Allow the ` +
+          `deploying role iam:GetAccessKeyLastUsed on this user.`,
+      ],
+    });
+  });
+
+  it("deactivates it at its max-age bound although it is still used, and says so", async () => {
+    const world: World = { keys: {}, made: 0 };
+    const rotation = { everyDays: 30, overlapDays: 7, maxAgeDays: 40 };
+    const day = (date: string) => runDayWith(world, date, { rotation });
+    await day("2026-11-22");
+    await day("2026-12-22"); // blue's bound: 2026-11-22 + 40 days = 2027-01-01
+    const blue = world.keys.blue!.id;
+    for (const [date, lastUsed] of [
+      ["2026-12-29", "2026-12-28"],
+      ["2026-12-30", "2026-12-29"],
+      ["2026-12-31", "2026-12-30"],
+    ]) {
+      world.lastUsed = { [blue]: { date: lastUsed, ...ECR } };
+      const run = await day(date);
+      assert.deepEqual(run.keys["ci-blue"], ["Active", "2026-11-22"], date);
+      assert.equal(world.tags!["key-rotation:previous-in-use"], date);
+      assert.deepEqual(
+        (await valueOf(run.component.run)).warnings,
+        [keptWarning(blue, lastUsed, "2027-01-01")],
+        date,
+      );
+    }
+    world.lastUsed = { [blue]: { date: "2026-12-31", ...ECR } };
+    const run = await day("2027-01-01");
+    assert.deepEqual(run.keys, {
+      "ci-blue": ["Inactive", "2026-11-22"],
+      "ci-green": ["Active", "2026-12-22"],
+    });
+    assert.equal(world.tags!["key-rotation:previous-in-use"], "2026-12-31");
+    assert.equal(run.doc.previous, undefined);
+    assert.deepEqual(await valueOf(run.component.run), {
+      date: "2027-01-01",
+      events: [{ kind: "deactivate", slot: "blue", keyIssuedOn: "2026-11-22" }],
+      keptInUse: null,
+      previousDeactivatesOn: null,
+      warnings: [
+        `The previous access key ${blue} of IAM user "ci-deployer" was used on 2026-12-31 by ` +
+          `ecr in eu-west-1, but it reached its maximum age (maxAgeDays) on 2027-01-01: it is ` +
+          `deactivated now.`,
+      ],
+    });
+  });
+
+  it("shows the decision at preview: the last use is read and the key stays Active", async () => {
     const world: World = { keys: {}, made: 0 };
     await runDay(world, "2026-11-22");
-    await runDay(world, "2026-12-22"); // green published, blue in its overlap until 12-29
+    await runDay(world, "2026-12-22");
     const blue = world.keys.blue!.id;
-    world.lastUsed = { [blue]: { date: "2026-12-28", service: "ecr", region: "eu-west-1" } };
-    let run = await runDay(world, "2026-12-29");
-    assert.deepEqual(run.keys["ci-blue"], ["Active", "2026-11-22"]);
-    assert.equal(world.tags!["key-rotation:previous-in-use"], "2026-12-29");
-    const report = await valueOf(run.component.run);
+    world.lastUsed = { [blue]: { date: "2026-12-28", ...ECR } };
+    const { mocks, report } = await previewDay(world, "2026-12-29", {});
+    assert.deepEqual(world.iam, [["GetAccessKeyLastUsedCommand", blue]]);
+    assert.deepEqual(
+      mocks.ofType(KEY).map((k) => [k.name, k.inputs.status]),
+      [
+        ["ci-green", "Active"],
+        ["ci-blue", "Active"],
+      ],
+    );
+    assert.equal(mocks.named("ci-user").inputs.tags["key-rotation:previous-in-use"], "2026-12-29");
     assert.deepEqual(report.keptInUse, {
       slot: "blue",
       accessKeyId: blue,
       lastUsed: { date: "2026-12-28T12:00:00.000Z", service: "ecr", region: "eu-west-1" },
     });
     assert.equal(report.previousDeactivatesOn, "2026-12-30");
-    assert.deepEqual(report.warnings, [
-      `The previous access key ${blue} of IAM user "ci-deployer" is still used (last 2026-12-28 ` +
-        `by ecr in eu-west-1) although its replacement was published: it stays Active one more ` +
-        `day. It is deactivated on 2027-02-20 at the latest (maxAgeDays), used or not: move that ` +
-        `consumer to the published key.`,
-    ]);
-    run = await runDay(world, "2026-12-30"); // last used before the last keep: quiet
-    assert.deepEqual(run.keys["ci-blue"], ["Inactive", "2026-11-22"]);
   });
 });
