@@ -101,6 +101,21 @@ export function addDays(date: string, days: number): string {
   return fromDay(toDay(date) + days);
 }
 
+/** An ISO 8601 UTC time whose date part is its UTC day: `2026-11-22T06:00:00Z`. */
+const UTC_TIME_RE = /^(\d{4}-\d{2}-\d{2})T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?Z$/;
+
+/**
+ * The UTC calendar day of a time as `new Date(value)` reads it, or undefined when it cannot:
+ * `utcDayOf("2026-11-22T23:30:00-02:00")` is "2026-11-23". Times written in UTC are read
+ * without a Date (IAM's key creation dates are; the cross-check reads them on every run).
+ */
+export function utcDayOf(value: string): string | undefined {
+  const m = UTC_TIME_RE.exec(value);
+  if (m !== null && isIsoDate(m[1])) return m[1];
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : fromDay(toDay(date));
+}
+
 /** Today's UTC calendar day as `YYYY-MM-DD`. */
 export function utcToday(now: Date = new Date()): string {
   return fromDay(toDay(now));

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import fc from "fast-check";
-import { addDays, fromDay, isIsoDate, toDay, utcToday } from "../../lib/days";
+import { addDays, fromDay, isIsoDate, toDay, utcDayOf, utcToday } from "../../lib/days";
 
 describe("calendar days", () => {
   it("parses and formats UTC calendar dates", () => {
@@ -58,6 +58,10 @@ const reference = {
   },
   fromDay(day: number): string {
     return new Date(day * 86_400_000).toISOString().slice(0, 10);
+  },
+  utcDayOf(value: string): string | undefined {
+    const date = new Date(value);
+    return Number.isNaN(date.getTime()) ? undefined : reference.fromDay(toDay(date));
   },
 };
 
@@ -154,6 +158,49 @@ describe("calendar days: the arithmetic gives the Date answers", () => {
         },
       ),
       { numRuns: 20_000, seed: 13 },
+    );
+  });
+
+  it("reads the UTC day of a time like Date: UTC times, offsets, rolled-over and bad dates", () => {
+    const cases: [string, string | undefined][] = [
+      ["2026-11-22T06:00:00Z", "2026-11-22"],
+      ["2026-11-22T23:59:59.9999Z", "2026-11-22"],
+      ["2026-11-22T23:30:00-02:00", "2026-11-23"],
+      ["2026-11-22T00:30:00+01:00", "2026-11-21"],
+      ["2026-11-22T24:00:00Z", "2026-11-23"],
+      ["2026-02-30T06:00:00Z", "2026-03-02"],
+      ["2026-11-22", "2026-11-22"],
+      ["0050-01-01T00:00:00Z", "0050-01-01"],
+      ["2026-11-22T06:00:60Z", undefined],
+      ["2026-11-22T06:00:00.Z", undefined],
+      ["not a date", undefined],
+      ["", undefined],
+    ];
+    for (const [text, expected] of cases) {
+      assert.equal(reference.utcDayOf(text), expected, `reference ${text}`);
+      assert.equal(utcDayOf(text), expected, text);
+    }
+  });
+
+  it("reads the UTC day of random times like Date (property)", () => {
+    const two = (max: number) => fc.nat(max).map((n) => pad(n, 2));
+    const time = fc
+      .tuple(
+        fc.nat(9999).map((n) => pad(n, 4)),
+        two(13),
+        two(32),
+        two(25),
+        two(61),
+        two(61),
+        fc.constantFrom("", ".5", ".123", ".1234567", "."),
+        fc.constantFrom("Z", "z", "+00:00", "-02:00", "+14:00", ""),
+      )
+      .map(([y, mo, d, h, mi, s, f, z]) => `${y}-${mo}-${d}T${h}:${mi}:${s}${f}${z}`);
+    fc.assert(
+      fc.property(fc.oneof(time, fc.string()), (text) => {
+        assert.equal(utcDayOf(text), reference.utcDayOf(text), text);
+      }),
+      { numRuns: 20_000, seed: 17 },
     );
   });
 });
