@@ -5,7 +5,7 @@ import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
   {
-    ignores: ["node_modules/**", "policies/node_modules/**", "bin/dist/**", "**/*.js", "**/*.mjs"],
+    ignores: ["node_modules/**", "policies/node_modules/**", "dist/**", "**/*.js", "**/*.mjs"],
   },
   ...tseslint.configs.recommendedTypeChecked,
   {

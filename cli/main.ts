@@ -3,6 +3,7 @@
  * of exiting, so tests run it in process with their own output streams.
  */
 import { Command, CommanderError, Option } from "commander";
+import * as path from "node:path";
 import { registerAudit } from "./commands/audit";
 import { registerCredentials } from "./commands/credentials";
 import { registerPlan } from "./commands/plan";
@@ -74,6 +75,8 @@ export async function main(args: readonly string[], io: Io = processIo()): Promi
 }
 
 function version(): string {
+  // The package root is one folder up from cli/, two from the build's dist/cli/.
+  const up = path.basename(path.dirname(__dirname)) === "dist" ? "../.." : "..";
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require("../package.json") as { version: string }).version;
+  return (require(`${up}/package.json`) as { version: string }).version;
 }

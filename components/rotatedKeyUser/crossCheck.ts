@@ -9,7 +9,7 @@
  * Also where an existing user is adopted (`adopt`) and where a record is rebuilt from what is
  * observed (`rebuildRecord`). Pure: the observation is made by ./liveReads.ts.
  */
-import { addDays, fromDay, toDay, utcToday } from "../../lib/days";
+import { addDays, toDay, utcDayOf, utcToday } from "../../lib/days";
 import { PublishedRecord, readKeyDocument } from "./publishedKey";
 import { decodeRecord, TAG_PREFIX } from "./rotationRecord";
 import {
@@ -218,8 +218,7 @@ function stop(...problems: string[]): CheckResult {
 
 /** The UTC day a key was created, or undefined when IAM's date cannot be read. */
 function createdOn(key: ObservedKey): string | undefined {
-  const date = new Date(key.createDate);
-  return Number.isNaN(date.getTime()) ? undefined : fromDay(toDay(date));
+  return utcDayOf(key.createDate);
 }
 
 /**

@@ -76,13 +76,18 @@ const SECRET_ACCESS_KEY_RE = /^[\x21-\x7e]{1,128}$/;
 /** An IAM user name: 1 to 64 letters, digits and +=,.@_- (IAM API reference). */
 const USER_NAME_RE = /^[\w+=,.@-]{1,64}$/;
 
-function readKey(raw: unknown, field: string, problems: string[]): KeyFieldsRead {
+/** Reads the key fields of `raw` into `key` (a new object unless given) and returns it. */
+function readKey<T extends KeyFieldsRead>(
+  raw: unknown,
+  field: string,
+  problems: string[],
+  key: T = {} as T,
+): T {
   if (!isPlainObject(raw)) {
     problems.push(`${field || "the document"} is not an object`);
-    return {};
+    return key;
   }
   const at = (name: string) => (field === "" ? name : `${field}.${name}`);
-  const key: KeyFieldsRead = {};
   if (typeof raw.accessKeyId === "string" && ACCESS_KEY_ID_RE.test(raw.accessKeyId)) {
     key.accessKeyId = raw.accessKeyId;
   } else {
@@ -117,7 +122,8 @@ export function readKeyDocument(text: string): KeyDocumentReading {
     return { problems: ["the text is not JSON"], notJson: true };
   }
   const problems: string[] = [];
-  const reading: KeyDocumentReading = { ...readKey(doc, "", problems), problems, notJson: false };
+  // Filled in place: spreading readKey's result into a new object was a third of the time.
+  const reading = readKey<KeyDocumentReading>(doc, "", problems, { problems, notJson: false });
   if (isPlainObject(doc)) {
     if (typeof doc.userName !== "string" || doc.userName === "") {
       problems.push("userName is missing");

@@ -120,6 +120,21 @@ interface Children {
 
 let engineChecked: Promise<void> | undefined;
 
+/** aws:region (or AWS_REGION) by run: the run's resource monitor, new in each run. */
+const regions = new WeakMap<object, string | undefined>();
+
+/**
+ * aws:region, read once per run: each read of aws.config parses the whole stack config, which
+ * lists every user, so a read per user was quadratic in users. A run (and each setMocks under
+ * test) has its own resource monitor; without one, it is read every time.
+ */
+function configuredRegion(): string | undefined {
+  const monitor = pulumi.runtime.getMonitor();
+  if (monitor === undefined) return aws.config.region;
+  if (!regions.has(monitor)) regions.set(monitor, aws.config.region);
+  return regions.get(monitor);
+}
+
 /**
  * Refuses to run under a Pulumi CLI older than MINIMUM_PULUMI_VERSION: its engine ignores
  * `replacementTrigger`, so a "rotation" would re-activate the slot's old key. Checked once per
@@ -388,7 +403,7 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
     user: aws.iam.User,
     secret: aws.secretsmanager.Secret,
   ): aws.iam.UserPolicy {
-    const region = aws.config.region ?? "us-east-1";
+    const region = configuredRegion() ?? "us-east-1";
     return new aws.iam.UserPolicy(
       `${name}-self-read`,
       {
@@ -423,7 +438,7 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
     const previousKey = previousAdopted ? undefined : keys[previousSlot];
     const issuedToday = plan.slots[plan.current]!.issuedOn === today;
     const waitForNewKey = (args.waitForNewKey ?? true) && issuedToday;
-    const region = aws.config.region;
+    const region = configuredRegion();
     // The keys declared before the document: the current one and an Active previous one.
     const declared = SLOTS.flatMap((slot) => (keys[slot] === undefined ? [] : [slot]));
     const checks = pulumi.all(

@@ -6,28 +6,11 @@
  *   new IAMClient(moto.clientConfig())
  */
 import { ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { join } from "node:path";
 
 export const MOTO_REGION = "us-east-1";
 /** Credentials for unauthenticated moto (any value works while auth is off). */
 export const MOTO_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address
-          ? resolve(address.port)
-          : reject(new Error("no port")),
-      );
-    });
-  });
-}
 
 export interface MotoOptions {
   /**
@@ -60,11 +43,13 @@ export class MotoServer {
   }
 
   static async start(options: MotoOptions = {}): Promise<MotoServer> {
-    const port = await freePort();
     const env = { ...process.env };
     if (options.authAfter !== undefined)
       env.INITIAL_NO_AUTH_ACTION_COUNT = String(options.authAfter);
-    const listen = ["-H", "127.0.0.1", "-p", String(port)];
+    // Port 0: the server binds a free port itself and prints it. Choosing one here and passing
+    // it on would race with the other mocha workers' servers (parallel mode), and a server
+    // that lost the race could leave its tests talking to another file's server.
+    const listen = ["-H", "127.0.0.1", "-p", "0"];
     const [command, args] = options.resourceAuthorization
       ? [
           process.env.MOTO_PYTHON ?? "python3",
@@ -76,31 +61,42 @@ export class MotoServer {
       stdio: ["ignore", "pipe", "pipe"],
     });
     const log: string[] = [];
-    child.stdout?.on("data", (d: Buffer) => log.push(d.toString()));
-    child.stderr?.on("data", (d: Buffer) => log.push(d.toString()));
-    const server = new MotoServer(port, child, log);
-    const exited = new Promise<never>((_, reject) =>
+    const port = new Promise<number>((resolve, reject) => {
+      const listening = (d: Buffer) => {
+        log.push(d.toString());
+        const m = /Running on http:\/\/127\.0\.0\.1:(\d+)/.exec(log.join(""));
+        if (m) resolve(Number(m[1]));
+      };
+      child.stdout?.on("data", listening);
+      child.stderr?.on("data", listening);
       child.once("exit", (code) =>
         reject(new Error(`moto_server exited (${code}): ${log.join("")}`)),
-      ),
-    );
-    exited.catch(() => undefined);
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        const res = await Promise.race([fetch(`${server.endpoint}/moto-api/`), exited]);
-        if (res.ok) return server;
-      } catch (err) {
-        if (child.exitCode !== null) throw err;
-      }
-      if (Date.now() > deadline) {
-        await server.stop();
-        throw new Error(
-          `moto_server did not answer on ${server.endpoint} within 30 s: ${log.join("")}`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 100));
+      );
+      child.once("error", reject);
+    });
+    port.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("no port within 30 s")), 30_000);
+    });
+    let server: MotoServer;
+    try {
+      server = new MotoServer(await Promise.race([port, deadline]), child, log);
+    } catch (err) {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      throw new Error(
+        `moto_server did not start: ${err instanceof Error ? err.message : String(err)}: ${log.join("")}`,
+      );
+    } finally {
+      clearTimeout(timer);
     }
+    // It prints the address once it listens; make sure it answers.
+    const res = await fetch(`${server.endpoint}/moto-api/`);
+    if (!res.ok) {
+      await server.stop();
+      throw new Error(`moto_server on ${server.endpoint} answered ${res.status}: ${log.join("")}`);
+    }
+    return server;
   }
 
   /** What moto_server printed so far (for failure messages). */
