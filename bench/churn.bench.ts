@@ -16,7 +16,7 @@
  * any other day 0. Three kinds of consumers, each a run of its own: they switch to a new key
  * before the run that publishes it is over ("switch at once"), they used the previous key on the
  * publication day ("same-day use", a run in working hours), and 10% of users have a slow
- * consumer that keeps using the previous key 1 to 10 days ("slow consumers").
+ * consumer that keeps using the previous key 1 to 20 days ("slow consumers").
  *
  *   npm run bench:churn -- [--users 100] [--years 2]
  *
@@ -297,7 +297,9 @@ function publishedRecord(
 
 function simulate(consumers: Consumers): Tally {
   const users = Array.from({ length: USERS }, (_, i) => {
-    const straggle = consumers === "slow consumers" && i % 10 === 3 ? 1 + ((i * 7) % 10) : 0;
+    // Every tenth user has a slow consumer: 1 to 20 days, within and past the overlap.
+    const straggle =
+      consumers === "slow consumers" && i % 10 === 3 ? 1 + ((Math.floor(i / 10) * 7) % 20) : 0;
     return new User(
       `churn-user-${String(i).padStart(4, "0")}`,
       policyOf(i),
