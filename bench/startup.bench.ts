@@ -70,7 +70,7 @@ async function run(): Promise<void> {
   console.log("");
   summary(
     "`iam-key-rotation --help` vs `node -e 0`",
-    `${ratio.toFixed(1)}× (${ms(helpMs)}; ${/ts-node/.test(cliEntryKind()) ? "through ts-node" : "compiled"})`,
+    `${ratio.toFixed(1)}× (${ms(helpMs)}; ${/TypeScript/.test(cliEntryKind()) ? "TypeScript sources" : "compiled"})`,
     "≤ 4×",
     ratio <= 4,
   );
