@@ -152,6 +152,7 @@ function worldMocks(world: World): RecordingMocks {
     if (u === undefined) throw noSuchUser(name);
     return u;
   };
+  const bySecret = new Map(Object.values(world.users).map((u) => [u.secretName, u]));
   const mocks = new RecordingMocks({
     "aws:iam/getUser:getUser": (inputs) => {
       const u = user(inputs.userName as string);
@@ -170,7 +171,7 @@ function worldMocks(world: World): RecordingMocks {
       user: inputs.user,
     }),
     "aws:secretsmanager/getSecretVersion:getSecretVersion": (inputs) => {
-      const u = Object.values(world.users).find((w) => w.secretName === inputs.secretId)!;
+      const u = bySecret.get(inputs.secretId as string)!;
       return {
         arn: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${inputs.secretId}-AbCdEf`,
         createdDate: world.createdAt,
