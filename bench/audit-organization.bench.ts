@@ -35,6 +35,7 @@ import {
   option,
   python,
   Timed,
+  summary,
 } from "./auditBenchSupport";
 
 const ACCOUNTS = option("--accounts", 10);
@@ -188,6 +189,14 @@ async function run(): Promise<void> {
     console.log(
       `Output: ${Math.round(pairs[0].audit.stdoutBytes / 1024)} KiB of JSON for ` +
         `${ACCOUNTS * USERS} users.`,
+    );
+    console.log("");
+    const orgRatio = median(pairs.map((p) => p.audit.ms / p.floor.ms));
+    summary(
+      `\`audit --organization\`, ${ACCOUNTS} accounts × ${USERS.toLocaleString("en-US")} users, vs the boto3 floor (one account after the other)`,
+      `${orgRatio.toFixed(2)}×, ${calls.replace(/^API calls: /, "")} calls`,
+      "reported (no target in the issue)",
+      true,
     );
   } finally {
     await server.stop();

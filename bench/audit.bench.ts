@@ -33,6 +33,7 @@ import {
   ms,
   option,
   profileCli,
+  summary,
   python,
   Timed,
 } from "./auditBenchSupport";
@@ -165,6 +166,20 @@ async function run(): Promise<void> {
     console.log(
       `naive loop / audit, median of ${NAIVE_PAIRS} paired ratios: ${speedup.toFixed(1)}x ` +
         `(pairs: ${naivePairs.map((p) => (p.naive.ms / p.audit.ms).toFixed(1)).join(", ")}; target >= 20x).`,
+    );
+    console.log("");
+    const entry = /ts-node|TypeScript/.test(cliEntryKind()) ? "TypeScript" : "compiled";
+    summary(
+      `\`audit\` of ${USERS.toLocaleString("en-US")} users (credential report) vs the boto3 floor`,
+      `${ratio.toFixed(2)}× (${entry} CLI)`,
+      "≤ 1.5×",
+      ratio <= 1.5,
+    );
+    summary(
+      "same, vs the naive per-key loop",
+      `${speedup.toFixed(1)}× faster (${naiveCalls} calls against 2)`,
+      "≥ 20× faster",
+      speedup >= 20,
     );
     if (profile.length > 0) {
       console.log("");

@@ -93,13 +93,15 @@ export const apiCalls = (t: Timed) => /API calls: [^;]*/.exec(t.stderr)?.[0] ?? 
 export const ms = (x: number) => `${Math.round(x).toLocaleString("en-US")} ms`;
 export const list = (xs: readonly number[]) => xs.map((x) => Math.round(x)).join(", ");
 
-/** How the CLI runs here: through ts-node (no build) or compiled JavaScript. */
+/** How the CLI runs here: its TypeScript (ts-node, or transpiled on load) or compiled JavaScript. */
 export function cliEntryKind(): string {
   const bin = readFileSync(BIN, "utf8");
   const name = `\`node ${path.relative(ROOT, BIN)}\``;
-  return /ts-node/.test(bin)
-    ? `${name}, which runs the TypeScript through ts-node (no build step on this branch)`
-    : `${name}, compiled JavaScript`;
+  if (/ts-node/.test(bin)) return `${name}, which runs the TypeScript through ts-node`;
+  if (/\.ts["']/.test(bin)) {
+    return `${name}, which runs the TypeScript sources, transpiled on load (cached)`;
+  }
+  return `${name}, compiled JavaScript`;
 }
 
 /** One line about the machine, for RESULTS.md. */
@@ -161,37 +163,57 @@ export async function profileCli(args: readonly string[], top = 12): Promise<str
       [0, 1],
     );
     const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"))!;
-    const profile = JSON.parse(readFileSync(path.join(dir, file), "utf8")) as {
-      nodes: { id: number; callFrame: { url: string; functionName: string } }[];
-      samples: number[];
-      timeDeltas: number[];
-    };
-    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-    const bucket = (url: string, fn: string) => {
-      if (url === "")
-        return fn === "(garbage collector)" ? "(garbage collector)" : "(native, idle)";
-      const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-      if (m) return m[1];
-      if (url.startsWith("node:")) return "(node internals)";
-      return path.relative(ROOT, url.replace(/^file:\/\//, ""));
-    };
-    const self = new Map<string, number>();
-    let total = 0;
-    profile.samples.forEach((id, i) => {
-      const node = byId.get(id)!;
-      const key = bucket(node.callFrame.url, node.callFrame.functionName);
-      const dt = profile.timeDeltas[i] ?? 0;
-      self.set(key, (self.get(key) ?? 0) + dt);
-      total += dt;
-    });
-    return [
-      `total ${ms(total / 1000)} of CPU samples`,
-      ...[...self.entries()]
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, top)
-        .map(([k, v]) => `${((100 * v) / total).toFixed(0).padStart(3)}%  ${ms(v / 1000)}  ${k}`),
-    ];
+    return summarizeProfile(path.join(dir, file), top);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A CPU profile (.cpuprofile JSON) summed by self time per package (node_modules), project
+ * file or Node's internals, largest first; `byFunction` splits project files and packages by
+ * function (`file:line fn`) to find hot spots.
+ */
+export function summarizeProfile(file: string, top = 12, byFunction = false): string[] {
+  const profile = JSON.parse(readFileSync(file, "utf8")) as {
+    nodes: {
+      id: number;
+      callFrame: { url: string; functionName: string; lineNumber: number };
+    }[];
+    samples: number[];
+    timeDeltas: number[];
+  };
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const bucket = (frame: { url: string; functionName: string; lineNumber: number }) => {
+    const { url, functionName: fn } = frame;
+    if (url === "") return fn === "(garbage collector)" ? "(garbage collector)" : "(native, idle)";
+    const where = byFunction ? `:${frame.lineNumber + 1} ${fn || "(anonymous)"}` : "";
+    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)(.*)$/.exec(url);
+    if (m) return byFunction ? `${m[1]}${m[2]}${where}` : m[1];
+    if (url.startsWith("node:")) return byFunction ? `${url}${where}` : "(node internals)";
+    return path.relative(ROOT, url.replace(/^file:\/\//, "")) + where;
+  };
+  const self = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const key = bucket(byId.get(id)!.callFrame);
+    const dt = profile.timeDeltas[i] ?? 0;
+    self.set(key, (self.get(key) ?? 0) + dt);
+    total += dt;
+  });
+  return [
+    `total ${ms(total / 1000)} of CPU samples`,
+    ...[...self.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, v]) => `${((100 * v) / total).toFixed(0).padStart(3)}%  ${ms(v / 1000)}  ${k}`),
+  ];
+}
+
+/**
+ * One row of the issue's table (measure / result / target / met?), printed as
+ * `SUMMARY | … |`: `npm run bench` (bench/all.ts) gathers these rows into one table.
+ */
+export function summary(measure: string, result: string, target: string, met: boolean): void {
+  console.log(`SUMMARY | ${measure} | ${result} | ${target} | ${met ? "yes" : "no"} |`);
 }
