@@ -499,7 +499,7 @@ function againstLegacyDocument(
     const previousRevoked =
       tags.revokedBefore !== undefined &&
       tags.slots[other] !== undefined &&
-      tags.slots[other]!.issuedOn < tags.revokedBefore;
+      tags.slots[other].issuedOn < tags.revokedBefore;
     if (previous === undefined && tags.slots[other] !== undefined && !previousRevoked) {
       // Documents of earlier versions dropped the previous key the day it went Inactive: it is
       // done, and its overlap ended no later than the day the document was written.

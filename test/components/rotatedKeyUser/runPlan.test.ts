@@ -377,7 +377,10 @@ describe("planUserRun: a recorded rotation that replaces a key kept because it w
     const { io } = fakeIo(world(), { [K.blue]: new Error("AccessDenied") });
     await assert.rejects(planUserRun(SETTINGS, "2027-03-11", io), (err: unknown) => {
       assert.ok(err instanceof RunStop);
-      assert.match(err.problems[0], /its last use cannot be read \(AccessDenied\)\. Stopping before any change\./);
+      assert.match(
+        err.problems[0],
+        /its last use cannot be read \(AccessDenied\)\. Stopping before any change\./,
+      );
       return true;
     });
   });
@@ -392,7 +395,10 @@ describe("planUserRun: a recorded rotation that replaces a key kept because it w
 
   it("the key already replaced in IAM: nothing to read, the rotation goes ahead", async () => {
     const w = world();
-    w.keys = [key(K.green, "Active", "2027-02-08"), key("AKIAEXAMPLEBLUE00002", "Active", "2027-03-10")];
+    w.keys = [
+      key(K.green, "Active", "2027-02-08"),
+      key("AKIAEXAMPLEBLUE00002", "Active", "2027-03-10"),
+    ];
     const { run, calls } = await plan(w, "2027-03-11");
     assert.equal(run.plan.current, "blue");
     assert.deepEqual(calls, [OBSERVE]);
