@@ -6,10 +6,9 @@
  * rate limiting on throttling), counts its calls, and tags its errors with the IAM action
  * (`iam:GenerateCredentialReport`) so an AccessDenied names the missing permission.
  */
-import { IAMClient, IAMClientConfig } from "@aws-sdk/client-iam";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { STSClient } from "@aws-sdk/client-sts";
-import { fromIni } from "@aws-sdk/credential-providers";
+import type { IAMClient, IAMClientConfig } from "@aws-sdk/client-iam";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { credentialProvidersSdk, iamSdk, secretsManagerSdk, stsSdk } from "./sdk";
 import { Command } from "commander";
 import { AwsError, UsageError } from "./errors";
 import { oneLine } from "./format";
@@ -146,7 +145,7 @@ function validEndpoint(url: string, source: string): string {
 
 /** The region of a named profile (or the default one) from ~/.aws/config, if any. */
 export async function profileRegion(profile: string | undefined): Promise<string | undefined> {
-  const probe = new STSClient(profile !== undefined ? { profile } : {});
+  const probe = new (stsSdk().STSClient)(profile !== undefined ? { profile } : {});
   try {
     return await probe.config.region();
   } catch {
@@ -183,7 +182,7 @@ export function secretsManagerWithKey(
   settings: { region: string; endpoint?: string; maxAttempts: number; timeoutMs: number },
 ): SecretsManagerClient {
   return instrument(
-    new SecretsManagerClient({
+    new (secretsManagerSdk().SecretsManagerClient)({
       region: settings.region,
       endpoint: settings.endpoint,
       maxAttempts: settings.maxAttempts,
@@ -216,7 +215,10 @@ export async function openAwsSession(
 
   // A profile is read from the AWS config files only (like the AWS CLI), so keys in the
   // environment can neither override it nor trigger the SDK's "multiple sources" warning.
-  const fromProfile = (profile: string) => ({ profile, credentials: fromIni({ profile }) });
+  const fromProfile = (profile: string) => ({
+    profile,
+    credentials: credentialProvidersSdk().fromIni({ profile }),
+  });
   let identity: { profile?: string; credentials?: IAMClientConfig["credentials"] } = {};
   if (options.profile !== undefined) {
     identity = fromProfile(options.profile);
@@ -252,7 +254,10 @@ export async function openAwsSession(
     endpoint,
     stats,
     iam() {
-      const client = instrument(new IAMClient({ ...base, region: region ?? "us-east-1" }), stats);
+      const client = instrument(
+        new (iamSdk().IAMClient)({ ...base, region: region ?? "us-east-1" }),
+        stats,
+      );
       clients.push(client);
       return client;
     },
@@ -262,7 +267,10 @@ export async function openAwsSession(
           "no AWS region: pass --region, set AWS_REGION, or set aws:region in the stack.",
         );
       }
-      const client = instrument(new SecretsManagerClient({ ...base, region }), stats);
+      const client = instrument(
+        new (secretsManagerSdk().SecretsManagerClient)({ ...base, region }),
+        stats,
+      );
       clients.push(client);
       return client;
     },

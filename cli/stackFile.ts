@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
+import type * as Yaml from "yaml";
 import { parseStackConfig, PROJECT, StackConfig } from "../program/stackConfig";
 import { UsageError } from "./errors";
 
@@ -30,7 +30,9 @@ function readYaml(file: string): unknown {
     );
   }
   try {
-    return parseYaml(text) as unknown;
+    // Loaded on first use (about 45 ms): `--help` and most commands read no stack file.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require("yaml") as typeof Yaml).parse(text) as unknown;
   } catch (err) {
     throw new UsageError(`${file} is not valid YAML: ${(err as Error).message}`);
   }

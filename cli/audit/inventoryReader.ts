@@ -8,15 +8,8 @@
  * row with an Active key but no creation date. Whether a user has a console password
  * (setup-key) and the root user's keys are known from the report only.
  */
-import {
-  GenerateCredentialReportCommand,
-  GetAccessKeyLastUsedCommand,
-  GetCredentialReportCommand,
-  IAMClient,
-  paginateListAccessKeys,
-  paginateListUsers,
-  User,
-} from "@aws-sdk/client-iam";
+import type { IAMClient, User } from "@aws-sdk/client-iam";
+import { iamSdk } from "../sdk";
 import { mapConcurrent } from "../../lib/pool";
 import { isoSecond, plural } from "../format";
 import { Progress } from "../progress";
@@ -101,10 +94,10 @@ async function fetchReport(
   const deadline = Date.now() + waitSeconds * 1000;
   let delay = 250;
   for (;;) {
-    const state = (await iam.send(new GenerateCredentialReportCommand({}))).State;
+    const state = (await iam.send(new (iamSdk().GenerateCredentialReportCommand)({}))).State;
     if (state === "COMPLETE") {
       try {
-        const report = await iam.send(new GetCredentialReportCommand({}));
+        const report = await iam.send(new (iamSdk().GetCredentialReportCommand)({}));
         const csv = Buffer.from(report.Content ?? new Uint8Array()).toString("utf8");
         if (report.GeneratedTime === undefined) {
           throw new ReportFormatError("GetCredentialReport returned no GeneratedTime.");
@@ -187,10 +180,15 @@ async function fromReport(
 async function keysOf(iam: IAMClient, userName: string): Promise<InventoryKey[] | undefined> {
   const keys: InventoryKey[] = [];
   try {
-    for await (const page of paginateListAccessKeys({ client: iam }, { UserName: userName })) {
+    for await (const page of iamSdk().paginateListAccessKeys(
+      { client: iam },
+      { UserName: userName },
+    )) {
       for (const meta of page.AccessKeyMetadata ?? []) {
         const used = (
-          await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: meta.AccessKeyId }))
+          await iam.send(
+            new (iamSdk().GetAccessKeyLastUsedCommand)({ AccessKeyId: meta.AccessKeyId }),
+          )
         ).AccessKeyLastUsed;
         const known = (value: string | undefined) =>
           value === undefined || value === "N/A" ? null : value;
@@ -214,7 +212,7 @@ async function keysOf(iam: IAMClient, userName: string): Promise<InventoryKey[] 
 
 async function fromApi(iam: IAMClient, options: InventoryOptions): Promise<Inventory> {
   const listed: User[] = [];
-  for await (const page of paginateListUsers(
+  for await (const page of iamSdk().paginateListUsers(
     { client: iam, pageSize: 1000 },
     { PathPrefix: options.pathPrefix },
   )) {

@@ -6,9 +6,8 @@
  * be read is kept, unreachable, with the reason; an account that is not ACTIVE is skipped.
  * Loaded only with --organization (the Organizations client is not needed otherwise).
  */
-import { OrganizationsClient, paginateListAccounts } from "@aws-sdk/client-organizations";
-import { IAMClient } from "@aws-sdk/client-iam";
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import type { IAMClient } from "@aws-sdk/client-iam";
+import { iamSdk, organizationsSdk, stsSdk } from "../sdk";
 import { parseArn } from "../../lib/arn";
 import { mapConcurrent } from "../../lib/pool";
 import { describeAwsFailure, isAwsFailure, openAwsSession } from "../aws";
@@ -36,9 +35,9 @@ interface OrganizationOptions {
 async function listAccounts(
   session: Clients,
 ): Promise<{ id: string; name: string; status: string; partition: string }[]> {
-  const org = session.client(OrganizationsClient);
+  const org = session.client(organizationsSdk().OrganizationsClient);
   const accounts: { id: string; name: string; status: string; partition: string }[] = [];
-  for await (const page of paginateListAccounts({ client: org }, {})) {
+  for await (const page of organizationsSdk().paginateListAccounts({ client: org }, {})) {
     for (const a of page.Accounts ?? []) {
       accounts.push({
         id: a.Id ?? "",
@@ -68,7 +67,7 @@ export async function auditOrganization(
     );
   }
   options.listed?.(accounts.length);
-  const sts = session.client(STSClient);
+  const sts = session.client(stsSdk().STSClient);
   return mapConcurrent(accounts, options.accountConcurrency, async (account) => {
     const base = { id: account.id, name: account.name };
     if (account.status !== "ACTIVE") {
@@ -84,7 +83,7 @@ export async function auditOrganization(
     try {
       const roleArn = `arn:${account.partition}:iam::${account.id}:role/${options.roleName}`;
       const assumed = await sts.send(
-        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: ROLE_SESSION_NAME }),
+        new (stsSdk().AssumeRoleCommand)({ RoleArn: roleArn, RoleSessionName: ROLE_SESSION_NAME }),
       );
       const c = assumed.Credentials;
       if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined) {
@@ -92,7 +91,7 @@ export async function auditOrganization(
           $metadata: {},
         });
       }
-      iam = session.client(IAMClient, {
+      iam = session.client(iamSdk().IAMClient, {
         accessKeyId: c.AccessKeyId,
         secretAccessKey: c.SecretAccessKey,
         sessionToken: c.SessionToken,

@@ -3,7 +3,8 @@
  * (iam:ListUserTags, one call per such user, `concurrency` at a time; no other user is read) and
  * marks every key with the stack's management of it (cli/audit/managed.ts).
  */
-import { IAMClient, paginateListUserTags } from "@aws-sdk/client-iam";
+import type { IAMClient } from "@aws-sdk/client-iam";
+import { iamSdk } from "../sdk";
 import { mapConcurrent } from "../../lib/pool";
 import type { StackMarks } from "./auditDocument";
 import type { InventoryUser } from "./inventory";
@@ -12,7 +13,10 @@ import { manageKeys, readRecordTags, StackUser } from "./managed";
 async function tagsOf(iam: IAMClient, userName: string): Promise<Record<string, string> | null> {
   const tags: Record<string, string> = {};
   try {
-    for await (const page of paginateListUserTags({ client: iam }, { UserName: userName })) {
+    for await (const page of iamSdk().paginateListUserTags(
+      { client: iam },
+      { UserName: userName },
+    )) {
       for (const tag of page.Tags ?? []) tags[tag.Key!] = tag.Value ?? "";
     }
   } catch (err) {

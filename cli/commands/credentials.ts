@@ -11,7 +11,7 @@
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
+import { secretsManagerSdk } from "../sdk";
 import { Command } from "commander";
 import { waitUntilKeyWorks } from "../../components/rotatedKeyUser/keyPropagation";
 import {
@@ -96,7 +96,9 @@ type ReadOutcome =
 async function readSecretWith(key: Key, target: Target): Promise<ReadOutcome> {
   const client = secretsManagerWithKey(key, { ...target, timeoutMs: CALL_TIMEOUT_MS });
   try {
-    const answer = await client.send(new GetSecretValueCommand({ SecretId: target.secretId }));
+    const answer = await client.send(
+      new (secretsManagerSdk().GetSecretValueCommand)({ SecretId: target.secretId }),
+    );
     if (answer.SecretString === undefined) {
       return { kind: "unusable", why: "the secret holds binary data, not a key document" };
     }

@@ -14,8 +14,9 @@
  * parser, and what AWS answers (messages, ARNs) is printed on one printable line
  * (cli/format.ts `oneLine`).
  */
-import { GetAccessKeyLastUsedCommand, IAMClient } from "@aws-sdk/client-iam";
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { IAMClient } from "@aws-sdk/client-iam";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { iamSdk, secretsManagerSdk } from "../sdk";
 import { Command, Option } from "commander";
 import { waitUntilKeyWorks } from "../../components/rotatedKeyUser/keyPropagation";
 import {
@@ -163,7 +164,9 @@ async function previousKeyUse(
   const base = { ...facts, lastUsed: null };
   let answer;
   try {
-    answer = await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: facts.accessKeyId }));
+    answer = await iam.send(
+      new (iamSdk().GetAccessKeyLastUsedCommand)({ AccessKeyId: facts.accessKeyId }),
+    );
   } catch (err) {
     if (!isAwsFailure(err)) throw err;
     return { ...base, inUse: "unknown", problem: describeAwsFailure(err) };
@@ -306,7 +309,9 @@ async function verifyTarget(
   });
   let secret;
   try {
-    secret = await client.send(new GetSecretValueCommand({ SecretId: target.secretId }));
+    secret = await client.send(
+      new (secretsManagerSdk().GetSecretValueCommand)({ SecretId: target.secretId }),
+    );
   } catch (err) {
     if ((err as Error).name === "ResourceNotFoundException") {
       return result("failed", "the secret does not exist (or has no current value)");

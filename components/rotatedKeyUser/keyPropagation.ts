@@ -4,7 +4,11 @@
  * Used by RotatedKeyUser before publishing a key issued in the current run, and by
  * `iam-key-rotation verify`. Not pure: it calls STS with the key.
  */
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import type * as Sts from "@aws-sdk/client-sts";
+
+/** Loaded on first use: the CLI imports this module, and most of its commands never call STS. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sts = (): typeof Sts => require("@aws-sdk/client-sts") as typeof Sts;
 
 interface KeyCredentials {
   accessKeyId: string;
@@ -32,7 +36,7 @@ export async function waitUntilKeyWorks(
 ): Promise<{ arn: string; account: string; attempts: number }> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const intervalMs = options.intervalMs ?? 2_000;
-  const client = new STSClient({
+  const client = new (sts().STSClient)({
     region: options.region ?? "us-east-1",
     endpoint: options.endpoint,
     credentials: {
@@ -47,7 +51,7 @@ export async function waitUntilKeyWorks(
     for (;;) {
       attempts++;
       try {
-        const identity = await client.send(new GetCallerIdentityCommand({}));
+        const identity = await client.send(new (sts().GetCallerIdentityCommand)({}));
         return { arn: identity.Arn ?? "", account: identity.Account ?? "", attempts };
       } catch (err) {
         if (Date.now() + intervalMs > deadline) {
