@@ -28,13 +28,12 @@ import {
   CheckSettings,
   Observation,
 } from "../components/rotatedKeyUser/crossCheck";
-import { PublishedKeyDocument, PublishedRecord } from "../components/rotatedKeyUser/publishedKey";
+import { PublishedKeyDocument, publishedRecordOf } from "../components/rotatedKeyUser/publishedKey";
 import { encodeRecord } from "../components/rotatedKeyUser/rotationRecord";
 import {
   KeyStatus,
   otherSlot,
   RotationPolicy,
-  RotationState,
   Slot,
   SLOTS,
 } from "../components/rotatedKeyUser/rotationModel";
@@ -260,39 +259,12 @@ class User {
       if (deactivatesOn !== undefined) doc.previous.deactivatesOn = deactivatesOn;
     }
     const previousIdOfSlot = declaredPrevious?.id ?? run.keyIds[previousSlot];
-    doc.record = publishedRecord(record, {
+    doc.record = publishedRecordOf(record, STACK, {
       [plan.current]: current.id,
       ...(previousIdOfSlot !== undefined && { [previousSlot]: previousIdOfSlot }),
     });
     return JSON.stringify(doc);
   }
-}
-
-/** RotatedKeyUser's publishedRecord. */
-function publishedRecord(
-  state: RotationState,
-  ids: Partial<Record<Slot, string>>,
-): PublishedRecord {
-  const slots: PublishedRecord["slots"] = {};
-  for (const slot of SLOTS) {
-    const s = state.slots[slot];
-    if (s !== undefined) {
-      slots[slot] = {
-        issuedOn: s.issuedOn,
-        ...(ids[slot] !== undefined && { accessKeyId: ids[slot] }),
-      };
-    }
-  }
-  const record: PublishedRecord = { current: state.current, slots, stack: STACK };
-  if (state.publishedOn !== undefined) record.publishedOn = state.publishedOn;
-  if (state.previousActiveUntil !== undefined) {
-    record.previousActiveUntil = state.previousActiveUntil;
-  }
-  if (state.previousWasStale === true) record.previousWasStale = true;
-  if (state.revokedBefore !== undefined) record.revokedBefore = state.revokedBefore;
-  if (state.previousInUse !== undefined) record.previousInUse = state.previousInUse;
-  if (state.adopted !== undefined) record.adopted = { ...state.adopted };
-  return record;
 }
 
 function simulate(consumers: Consumers): Tally {

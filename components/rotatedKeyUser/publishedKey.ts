@@ -8,7 +8,7 @@
  */
 import { isIsoDate } from "../../lib/days";
 import { isPlainObject } from "../../lib/validation";
-import type { Slot } from "./rotationModel";
+import type { RotationState, Slot } from "./rotationModel";
 
 /** The JSON document published in each user's secret. */
 export interface PublishedKeyDocument {
@@ -239,4 +239,35 @@ export function parseKeyDocument(
   }
   if (reading.record !== undefined) document.record = reading.record;
   return { ok: true, document };
+}
+
+/**
+ * The record a run publishes: the state, the stack (`project/stack`) and each slot's access
+ * key id where known. The one encoder of PublishedRecord (the component, tests and benchmarks).
+ */
+export function publishedRecordOf(
+  state: RotationState,
+  stack: string,
+  ids: Partial<Record<Slot, string>>,
+): PublishedRecord {
+  const slots: PublishedRecord["slots"] = {};
+  for (const slot of ["blue", "green"] as const) {
+    const s = state.slots[slot];
+    if (s !== undefined) {
+      slots[slot] = {
+        issuedOn: s.issuedOn,
+        ...(ids[slot] !== undefined && { accessKeyId: ids[slot] }),
+      };
+    }
+  }
+  const record: PublishedRecord = { current: state.current, slots, stack };
+  if (state.publishedOn !== undefined) record.publishedOn = state.publishedOn;
+  if (state.previousActiveUntil !== undefined) {
+    record.previousActiveUntil = state.previousActiveUntil;
+  }
+  if (state.previousWasStale === true) record.previousWasStale = true;
+  if (state.revokedBefore !== undefined) record.revokedBefore = state.revokedBefore;
+  if (state.previousInUse !== undefined) record.previousInUse = state.previousInUse;
+  if (state.adopted !== undefined) record.adopted = { ...state.adopted };
+  return record;
 }

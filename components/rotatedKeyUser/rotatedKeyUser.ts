@@ -9,7 +9,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { waitUntilKeyWorks } from "./keyPropagation";
-import { PublishedKeyDocument, PublishedRecord } from "./publishedKey";
+import { PublishedKeyDocument, publishedRecordOf } from "./publishedKey";
 import { encodeRecord, TAG_PREFIX } from "./rotationRecord";
 import {
   advance,
@@ -494,41 +494,13 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
         }
         // An Inactive previous key is declared after the document: its id is the observed one.
         const previousIdOfSlot = previousSlotId ?? run.keyIds[previousSlot];
-        doc.record = publishedRecord(record, stack, {
+        doc.record = publishedRecordOf(record, stack, {
           [plan.current]: id,
           ...(previousIdOfSlot !== undefined && { [previousSlot]: previousIdOfSlot }),
         });
         return JSON.stringify(doc);
       });
   }
-}
-
-/** The record as published: the state, the stack, and each slot's access key id. */
-function publishedRecord(
-  state: RotationState,
-  stack: string,
-  ids: Partial<Record<Slot, string>>,
-): PublishedRecord {
-  const slots: PublishedRecord["slots"] = {};
-  for (const slot of SLOTS) {
-    const s = state.slots[slot];
-    if (s !== undefined) {
-      slots[slot] = {
-        issuedOn: s.issuedOn,
-        ...(ids[slot] !== undefined && { accessKeyId: ids[slot] }),
-      };
-    }
-  }
-  const record: PublishedRecord = { current: state.current, slots, stack };
-  if (state.publishedOn !== undefined) record.publishedOn = state.publishedOn;
-  if (state.previousActiveUntil !== undefined) {
-    record.previousActiveUntil = state.previousActiveUntil;
-  }
-  if (state.previousWasStale === true) record.previousWasStale = true;
-  if (state.revokedBefore !== undefined) record.revokedBefore = state.revokedBefore;
-  if (state.previousInUse !== undefined) record.previousInUse = state.previousInUse;
-  if (state.adopted !== undefined) record.adopted = { ...state.adopted };
-  return record;
 }
 
 /** What this run did, from the plan and the record it started from. */

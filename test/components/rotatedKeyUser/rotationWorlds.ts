@@ -5,16 +5,15 @@
  * the keys IAM holds. Shared by the cross-check and run-plan tests.
  */
 import type { Observation, ObservedKey } from "../../../components/rotatedKeyUser/crossCheck";
-import type {
+import {
   PublishedKeyDocument,
-  PublishedRecord,
+  publishedRecordOf,
 } from "../../../components/rotatedKeyUser/publishedKey";
 import {
   otherSlot,
   RotationPolicy,
   RotationState,
   Slot,
-  SLOTS,
 } from "../../../components/rotatedKeyUser/rotationModel";
 import { encodeRecord } from "../../../components/rotatedKeyUser/rotationRecord";
 
@@ -71,26 +70,7 @@ export function documentOf(state: RotationState, options: DocumentOptions): Publ
     };
   }
   if (options.legacy === true) return doc;
-  const slots: PublishedRecord["slots"] = {};
-  for (const slot of SLOTS) {
-    const s = state.slots[slot];
-    if (s !== undefined) {
-      slots[slot] = {
-        issuedOn: s.issuedOn,
-        ...(ids[slot] !== undefined && { accessKeyId: ids[slot] }),
-      };
-    }
-  }
-  const record: PublishedRecord = { current, slots, stack: options.stack ?? STACK };
-  if (state.publishedOn !== undefined) record.publishedOn = state.publishedOn;
-  if (state.previousActiveUntil !== undefined) {
-    record.previousActiveUntil = state.previousActiveUntil;
-  }
-  if (state.previousWasStale === true) record.previousWasStale = true;
-  if (state.revokedBefore !== undefined) record.revokedBefore = state.revokedBefore;
-  if (state.previousInUse !== undefined) record.previousInUse = state.previousInUse;
-  if (state.adopted !== undefined) record.adopted = { ...state.adopted };
-  doc.record = record;
+  doc.record = publishedRecordOf(state, options.stack ?? STACK, ids);
   return doc;
 }
 
