@@ -26,6 +26,7 @@ import {
   RotatedKeyUserSettings,
   policyLabel,
   rotatedKeyUserSettings,
+  SELF_READ_POLICY_NAME,
   selfReadPolicy,
   validateRotatedKeyUserArgs,
 } from "./settings";
@@ -407,7 +408,7 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
     return new aws.iam.UserPolicy(
       `${name}-self-read`,
       {
-        name: "iam-key-rotation-self-read",
+        name: SELF_READ_POLICY_NAME,
         user: user.name,
         policy: pulumi.jsonStringify(
           secret.arn.apply((arn) => selfReadPolicy(arn, region, args.kmsKeyId !== undefined)),

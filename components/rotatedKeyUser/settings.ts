@@ -83,6 +83,9 @@ interface PolicyDocument {
   }[];
 }
 
+/** The name of the self-read inline policy on each managed user. */
+export const SELF_READ_POLICY_NAME = "iam-key-rotation-self-read";
+
 /**
  * The inline policy that lets a managed user read exactly its own secret: GetSecretValue and
  * DescribeSecret on that one ARN (nothing else: no other secret, no ListSecrets) and, when the

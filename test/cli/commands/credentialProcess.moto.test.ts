@@ -21,7 +21,6 @@ import {
   GetAccessKeyLastUsedCommand,
   IAMClient,
   ListAccessKeysCommand,
-  PutUserPolicyCommand,
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
 import {
@@ -31,6 +30,7 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { ROOT, runCli, setMotoAuth } from "../../support/cli";
 import { useMoto } from "../../support/moto";
+import { motoAdmin, putSelfRead } from "../../support/selfRead";
 
 const ACCOUNT = "123456789012";
 const SECRET = "key-rotation/ci";
@@ -119,46 +119,8 @@ describe("credential_process with the AWS CLI and boto3, across rotations (moto_
   beforeEach(async () => {
     dir = mkdtempSync(path.join(tmpdir(), "ikr-credential-process-"));
     await setMotoAuth(moto.server.endpoint, Infinity);
-    const setup = new IAMClient(moto.server.clientConfig());
-    await setup.send(new CreateUserCommand({ UserName: "admin" }));
-    await setup.send(
-      new PutUserPolicyCommand({
-        UserName: "admin",
-        PolicyName: "all",
-        PolicyDocument: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
-        }),
-      }),
-    );
-    const adminKey = (await setup.send(new CreateAccessKeyCommand({ UserName: "admin" })))
-      .AccessKey!;
-    setup.destroy();
-    const credentials = {
-      accessKeyId: adminKey.AccessKeyId!,
-      secretAccessKey: adminKey.SecretAccessKey!,
-    };
-    admin = {
-      iam: new IAMClient(moto.server.clientConfig(credentials)),
-      sm: new SecretsManagerClient(moto.server.clientConfig(credentials)),
-    };
+    admin = await motoAdmin(moto.server);
     await admin.iam.send(new CreateUserCommand({ UserName: "ci", Path: "/key-rotation/" }));
-    await admin.iam.send(
-      new PutUserPolicyCommand({
-        UserName: "ci",
-        PolicyName: "iam-key-rotation-self-read",
-        PolicyDocument: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-              Resource: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:key-rotation/ci-??????`,
-            },
-          ],
-        }),
-      }),
-    );
     const cache = path.join(dir, "cache", "ci.json");
     const processLine = [
       process.execPath,
@@ -193,9 +155,10 @@ describe("credential_process with the AWS CLI and boto3, across rotations (moto_
 
     // The operator bootstraps the consumer once with its first key.
     const k1 = await createKey();
-    await admin.sm.send(
+    const created = await admin.sm.send(
       new CreateSecretCommand({ Name: SECRET, SecretString: documentOf(k1, "blue", "2026-11-01") }),
     );
+    await putSelfRead(admin.iam, "ci", created.ARN!);
     const init = await runCli(
       [
         "credentials",

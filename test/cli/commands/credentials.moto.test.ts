@@ -25,7 +25,6 @@ import {
   DeleteUserPolicyCommand,
   GetAccessKeyLastUsedCommand,
   IAMClient,
-  PutUserPolicyCommand,
 } from "@aws-sdk/client-iam";
 import {
   CreateSecretCommand,
@@ -36,28 +35,14 @@ import {
 import { AwsProxy } from "../../support/awsProxy";
 import { CliRun, CliRunOptions, runCli, setMotoAuth } from "../../support/cli";
 import { useMoto } from "../../support/moto";
+import { motoAdmin, putSelfRead } from "../../support/selfRead";
 
-const ACCOUNT = "123456789012";
 const NOW = new Date("2026-11-22T10:00:00Z");
 const SECRET = "key-rotation/ci";
 
 interface Key {
   id: string;
   secret: string;
-}
-
-/** The self-read grant core gives each managed user: exactly its own secret. */
-function selfReadPolicy(user: string): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-        Resource: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:key-rotation/${user}-??????`,
-      },
-    ],
-  });
 }
 
 function documentOf(
@@ -164,41 +149,13 @@ describe("iam-key-rotation credentials (against moto_server, self-read enforced)
     dir = mkdtempSync(path.join(tmpdir(), "ikr-credentials-"));
     cache = path.join(dir, "cache", "ci.json");
     await setMotoAuth(moto.server.endpoint, Infinity);
-    const setup = new IAMClient(moto.server.clientConfig());
-    await setup.send(new CreateUserCommand({ UserName: "admin" }));
-    await setup.send(
-      new PutUserPolicyCommand({
-        UserName: "admin",
-        PolicyName: "all",
-        PolicyDocument: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
-        }),
-      }),
-    );
-    const adminKey = (await setup.send(new CreateAccessKeyCommand({ UserName: "admin" })))
-      .AccessKey!;
-    setup.destroy();
-    const credentialsOf = {
-      accessKeyId: adminKey.AccessKeyId!,
-      secretAccessKey: adminKey.SecretAccessKey!,
-    };
-    admin = {
-      iam: new IAMClient(moto.server.clientConfig(credentialsOf)),
-      sm: new SecretsManagerClient(moto.server.clientConfig(credentialsOf)),
-    };
+    admin = await motoAdmin(moto.server);
     await admin.iam.send(new CreateUserCommand({ UserName: "ci", Path: "/key-rotation/" }));
-    await admin.iam.send(
-      new PutUserPolicyCommand({
-        UserName: "ci",
-        PolicyName: "iam-key-rotation-self-read",
-        PolicyDocument: selfReadPolicy("ci"),
-      }),
-    );
     k1 = await createKey();
-    await admin.sm.send(
+    const created = await admin.sm.send(
       new CreateSecretCommand({ Name: SECRET, SecretString: documentOf(k1, "blue", "2026-11-01") }),
     );
+    await putSelfRead(admin.iam, "ci", created.ARN!);
     await admin.sm.send(
       new CreateSecretCommand({ Name: "key-rotation/other", SecretString: "{}" }),
     );

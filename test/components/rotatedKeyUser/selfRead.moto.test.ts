@@ -14,7 +14,6 @@ import {
   DeleteUserPolicyCommand,
   GetUserPolicyCommand,
   IAMClient,
-  PutUserPolicyCommand,
 } from "@aws-sdk/client-iam";
 import {
   CreateSecretCommand,
@@ -23,11 +22,12 @@ import {
   ListSecretsCommand,
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
-import { selfReadPolicy } from "../../../components/rotatedKeyUser/settings";
+import { SELF_READ_POLICY_NAME } from "../../../components/rotatedKeyUser/settings";
 import { setMotoAuth } from "../../support/cli";
-import { MOTO_REGION, useMoto } from "../../support/moto";
+import { useMoto } from "../../support/moto";
+import { putSelfRead } from "../../support/selfRead";
 
-const POLICY_NAME = "iam-key-rotation-self-read";
+const POLICY_NAME = SELF_READ_POLICY_NAME;
 
 interface Key {
   accessKeyId: string;
@@ -104,13 +104,7 @@ describe("self-read: a managed user reads exactly its own secret (signed request
         new CreateSecretCommand({ Name: `key-rotation/${name}`, SecretString: secretText }),
       )
     ).ARN!;
-    await admin.iam.send(
-      new PutUserPolicyCommand({
-        UserName: name,
-        PolicyName: POLICY_NAME,
-        PolicyDocument: JSON.stringify(selfReadPolicy(secretArn, MOTO_REGION, false)),
-      }),
-    );
+    await putSelfRead(admin.iam, name, secretArn);
     return {
       name,
       secretArn,
