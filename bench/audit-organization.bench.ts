@@ -67,7 +67,7 @@ async function iamIn(server: MotoServer, accountId: string): Promise<IAMClient> 
 async function run(): Promise<void> {
   const started = new Date();
   const header = machine();
-  const server = await MotoServer.start();
+  const server = await MotoServer.start({ stock: true });
   try {
     const endpoint = server.endpoint;
     const setupStart = performance.now();

@@ -46,7 +46,7 @@ const NAIVE_PAIRS = option("--naive-pairs", 3);
 async function run(): Promise<void> {
   const started = new Date();
   const header = machine();
-  const server = await MotoServer.start();
+  const server = await MotoServer.start({ stock: true });
   try {
     const endpoint = server.endpoint;
     const iam = new IAMClient(server.clientConfig());

