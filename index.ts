@@ -19,7 +19,7 @@ import {
 import { GithubOidcRole, KeyRotationCompliance, RotatedKeyUser } from "./components";
 import { githubOidcRoleArgs } from "./program/githubOidcRoleArgs";
 import { githubConfigWarnings } from "./components/githubOidcRole/settings";
-import { requireEngine } from "./components/rotatedKeyUser/rotatedKeyUser";
+import { requireEngine, runReport } from "./components/rotatedKeyUser/rotatedKeyUser";
 import { validateRevocation } from "./components/rotatedKeyUser/rotationModel";
 import {
   deleteAdoptedInactiveKeys,
@@ -106,7 +106,7 @@ export = async () => {
     await deleteAdoptedInactiveKeys(plan, config.users[i].name, io, pulumi.runtime.isDryRun());
   }
 
-  const users: Record<string, Record<string, pulumi.Output<unknown>>> = {};
+  const users: Record<string, Record<string, unknown>> = {};
   config.users.forEach((user, i) => {
     const component = new RotatedKeyUser(user.name, {
       userName: user.name,
@@ -122,14 +122,17 @@ export = async () => {
       selfRead: user.selfRead,
       runPlan: plans[i],
     });
+    // What the plan says is known now: plain values (an Output each would cost the SDK
+    // promises and stack traces for nothing); what the children say, their Outputs.
+    const plan = plans[i];
     users[user.name] = {
       userArn: component.userArn,
-      currentSlot: component.currentSlot,
+      currentSlot: plan.plan.current,
       currentAccessKeyId: component.currentAccessKeyId,
       secretArn: component.secretArn,
-      nextRotationOn: component.nextRotationOn,
-      rotationState: component.rotationState,
-      run: component.run,
+      nextRotationOn: plan.plan.nextRotationOn,
+      rotationState: plan.record,
+      run: runReport(plan, today),
     };
   });
 

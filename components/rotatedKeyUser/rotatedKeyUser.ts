@@ -156,22 +156,56 @@ export function requireEngine(): Promise<void> {
 }
 
 export class RotatedKeyUser extends pulumi.ComponentResource {
+  /** What this run does, once planned. */
+  private readonly planned: Promise<UserRunPlan>;
+  /** The children, once registered. */
+  private readonly children: Promise<Children>;
+  /**
+   * The public outputs, each made when first read: a program that does not read one (the
+   * program reads its plan directly) does not pay for it. Each Output costs the Pulumi SDK
+   * several promises and a captured stack trace, which is most of what a run costs.
+   */
+  private readonly made = new Map<string, pulumi.Output<unknown>>();
+
   /** IAM user name. */
-  public readonly userName: pulumi.Output<string>;
+  get userName(): pulumi.Output<string> {
+    return this.fromChildren("userName", (c) => c.user.name);
+  }
   /** IAM user ARN. */
-  public readonly userArn: pulumi.Output<string>;
+  get userArn(): pulumi.Output<string> {
+    return this.fromChildren("userArn", (c) => c.user.arn);
+  }
   /** Slot of the key consumers are given: "blue" or "green". */
-  public readonly currentSlot: pulumi.Output<Slot>;
+  get currentSlot(): pulumi.Output<Slot> {
+    return this.fromPlan("currentSlot", (p) => p.plan.current);
+  }
   /** Access key id of the current key (not secret). */
-  public readonly currentAccessKeyId: pulumi.Output<string>;
+  get currentAccessKeyId(): pulumi.Output<string> {
+    return this.once("currentAccessKeyId", () =>
+      pulumi.output(
+        Promise.all([this.planned, this.children]).then(([p, c]) => c.keys[p.plan.current]!.id),
+      ),
+    );
+  }
   /** ARN of the secret holding the current key; resolves once the key is published. */
-  public readonly secretArn: pulumi.Output<string>;
+  get secretArn(): pulumi.Output<string> {
+    // From the version, not the secret: it resolves only once the current key is published.
+    return this.fromChildren("secretArn", (c) => c.version.arn);
+  }
   /** YYYY-MM-DD of the next rotation. */
-  public readonly nextRotationOn: pulumi.Output<string>;
+  get nextRotationOn(): pulumi.Output<string> {
+    return this.fromPlan("nextRotationOn", (p) => p.plan.nextRotationOn);
+  }
   /** The rotation record written by this run (in the user's tags and the published document). */
-  public readonly rotationState: pulumi.Output<RotationState>;
+  get rotationState(): pulumi.Output<RotationState> {
+    return this.fromPlan("rotationState", (p) => p.record);
+  }
   /** What this run did: keys issued, deactivated, deleted, kept Active because in use. */
-  public readonly run: pulumi.Output<RunReport>;
+  get run(): pulumi.Output<RunReport> {
+    return this.fromPlan("run", (p) => runReport(p, this.today));
+  }
+
+  private readonly today: string;
 
   constructor(name: string, args: RotatedKeyUserArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked before anything is registered, the component itself included.
@@ -183,40 +217,47 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
     }
     // Registered as the component's inputs, so policy packs see the settings at preview.
     super(ROTATED_KEY_USER_TYPE, name, settings, opts);
+    this.today = today;
     const stack = args.stack ?? `${pulumi.getProject()}/${pulumi.getStack()}`;
 
     const planned: Promise<UserRunPlan> = requireEngine().then(() =>
       this.plan(args, settings, today, stack),
     );
     const children = planned.then((p) => this.build(name, args, settings, p, today, stack));
+    this.planned = planned;
+    this.children = children;
 
-    const fromChildren = <T>(f: (c: Children) => pulumi.Input<T>) =>
-      pulumi.output(children.then(f)) as pulumi.Output<T>;
-    const fromPlan = <T>(f: (p: UserRunPlan) => T) =>
-      pulumi.output(planned.then(f)) as pulumi.Output<T>;
-    this.userName = fromChildren((c) => c.user.name);
-    this.userArn = fromChildren((c) => c.user.arn);
-    this.currentSlot = fromPlan((p) => p.plan.current);
-    this.currentAccessKeyId = pulumi.output(
-      Promise.all([planned, children]).then(([p, c]) => c.keys[p.plan.current]!.id),
+    // The registered outputs: what the plan says as plain values, the children's own Outputs.
+    this.registerOutputs(
+      Promise.all([planned, children]).then(([p, c]) => ({
+        // The settings too: a policy's stack validation sees a component's registered outputs.
+        ...settings,
+        userArn: c.user.arn,
+        currentSlot: p.plan.current,
+        currentAccessKeyId: c.keys[p.plan.current]!.id,
+        secretArn: c.version.arn,
+        nextRotationOn: p.plan.nextRotationOn,
+        rotationState: p.record,
+        run: runReport(p, today),
+      })),
     );
-    // From the version, not the secret: it resolves only once the current key is published.
-    this.secretArn = fromChildren((c) => c.version.arn);
-    this.nextRotationOn = fromPlan((p) => p.plan.nextRotationOn);
-    this.rotationState = fromPlan((p) => p.record);
-    this.run = fromPlan((p) => runReport(p, today));
+  }
 
-    this.registerOutputs({
-      // The settings too: a policy's stack validation sees a component's registered outputs.
-      ...settings,
-      userArn: this.userArn,
-      currentSlot: this.currentSlot,
-      currentAccessKeyId: this.currentAccessKeyId,
-      secretArn: this.secretArn,
-      nextRotationOn: this.nextRotationOn,
-      rotationState: this.rotationState,
-      run: this.run,
-    });
+  private once<T>(key: string, make: () => pulumi.Output<T>): pulumi.Output<T> {
+    let output = this.made.get(key);
+    if (output === undefined) {
+      output = make();
+      this.made.set(key, output);
+    }
+    return output as pulumi.Output<T>;
+  }
+
+  private fromChildren<T>(key: string, f: (c: Children) => pulumi.Input<T>): pulumi.Output<T> {
+    return this.once(key, () => pulumi.output(this.children.then(f)) as pulumi.Output<T>);
+  }
+
+  private fromPlan<T>(key: string, f: (p: UserRunPlan) => T): pulumi.Output<T> {
+    return this.once(key, () => pulumi.output(this.planned.then(f)) as pulumi.Output<T>);
   }
 
   /** What this run does: given by the program, or planned here from live reads. */
@@ -442,22 +483,26 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
     const region = configuredRegion();
     // The keys declared before the document: the current one and an Active previous one.
     const declared = SLOTS.flatMap((slot) => (keys[slot] === undefined ? [] : [slot]));
-    const checks = pulumi.all(
-      declared.map((slot) => pulumi.all([keys[slot]!.createDate, keys[slot]!.urn])),
-    );
+    const previousDeclared = keys[previousSlot];
 
+    // One flat pulumi.all: each Output combined costs the SDK a wrapper Output and promises.
     return pulumi
       .all([
         current.id,
         current.secret,
         previousKey?.id,
         previousKey?.secret,
-        checks,
-        keys[previousSlot]?.id,
+        previousDeclared?.id,
+        ...declared.flatMap((slot) => [keys[slot]!.createDate, keys[slot]!.urn]),
       ])
-      .apply(async ([id, secretKey, previousId, previousSecret, created, previousSlotId]) => {
+      .apply(async (values) => {
+        const [id, secretKey, previousId, previousSecret, previousSlotId, ...created] = values as [
+          string,
+          string,
+          ...(string | undefined)[],
+        ];
         declared.forEach((slot, i) => {
-          const [createDate, urn] = created[i];
+          const [createDate, urn] = [created[2 * i]!, created[2 * i + 1]!];
           const issuedOn = plan.slots[slot]!.issuedOn;
           const createdOn = fromDay(toDay(new Date(createDate)));
           if (createdOn < issuedOn) {
@@ -504,8 +549,8 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
   }
 }
 
-/** What this run did, from the plan and the record it started from. */
-function runReport(run: UserRunPlan, today: string): RunReport {
+/** What this run did, from the plan and the record it started from (stack output `run`). */
+export function runReport(run: UserRunPlan, today: string): RunReport {
   const { plan, record } = run;
   const events: RunReport["events"] = [];
   const before = run.before;
