@@ -1,8 +1,9 @@
 """
 moto_server with resource-level authorization and IAM's condition semantics.
 
-Run like moto_server: python3 moto_resource_auth.py -H 127.0.0.1 -p PORT (test/support/moto.ts
-starts it for `MotoServer.start({ resourceAuthorization: true })`).
+Loaded by test/support/moto_server.py --resource-authorization (what test/support/moto.ts runs
+for `useMoto({ resourceAuthorization: true })`); runs on its own too, like moto_server:
+python3 moto_resource_auth.py -H 127.0.0.1 -p PORT.
 
 Why: moto 5.2.1 authorizes a signed request (once INITIAL_NO_AUTH_ACTION_COUNT requests have
 passed) by matching the caller's identity policies against the action and a resource ARN, but

@@ -13,7 +13,7 @@ moto 5.2.1's server, per request:
   - logs the request line to stderr (werkzeug's request log), which nobody reads here.
 The first two answers cannot change while the server runs (the package on disk, the methods of a
 class), so they are computed once; the third is dropped. Together they were about 30% of moto's
-CPU per request (cProfile, 600 IAM calls), and moto's CPU is most of the suite's.
+CPU per request (cProfile, 600 IAM calls), and moto's CPU was the largest part of the suite's.
 Nothing moto decides is changed: same routing, same responses, same authorization.
 
 One addition: POST /moto-api/config also takes moto's `iam` settings
@@ -54,6 +54,7 @@ def _set_config_with_iam(self, config):
 
 
 MotoAPIBackend.set_config = _set_config_with_iam
+
 
 def _exit_when_stdin_closes():
     # The test process holds the other end: when it exits, however it exits, so does the server.
