@@ -4,6 +4,7 @@ import { main } from "../../cli/main";
 import { ROOT } from "./root";
 
 export { ROOT };
+export { setMotoAuth } from "./moto";
 
 export interface CliRun {
   code: number;
@@ -44,14 +45,4 @@ export async function runCli(
     readStdin: () => Promise.resolve(options.stdin ?? ""),
   });
   return { code, stdout, stderr };
-}
-
-/** Turns moto's request authentication on (0) or off (Infinity) from now on. */
-export async function setMotoAuth(endpoint: string, afterRequests: number): Promise<void> {
-  const res = await fetch(`${endpoint}/moto-api/reset-auth`, {
-    method: "POST",
-    headers: { "content-type": "text/plain" },
-    body: Number.isFinite(afterRequests) ? String(afterRequests) : "inf",
-  });
-  if (!res.ok) throw new Error(`moto reset-auth failed: ${res.status} ${await res.text()}`);
 }

@@ -41,6 +41,16 @@ export interface MotoOptions {
   stock?: boolean;
 }
 
+/** Turns moto's request authentication on (0) or off (Infinity) from now on. */
+export async function setMotoAuth(endpoint: string, afterRequests: number): Promise<void> {
+  const res = await fetch(`${endpoint}/moto-api/reset-auth`, {
+    method: "POST",
+    headers: { "content-type": "text/plain" },
+    body: Number.isFinite(afterRequests) ? String(afterRequests) : "inf",
+  });
+  if (!res.ok) throw new Error(`moto reset-auth failed: ${res.status} ${await res.text()}`);
+}
+
 let python: string | undefined;
 /**
  * The python that imports moto: $MOTO_PYTHON, else the one `python3` runs, resolved once per
@@ -162,12 +172,8 @@ export class MotoServer {
    * Authentication on after `after` more unauthenticated requests (Infinity: off), counting
    * from now (POST /moto-api/reset-auth: moto's INITIAL_NO_AUTH_ACTION_COUNT).
    */
-  async resetAuth(after: number): Promise<void> {
-    const res = await fetch(`${this.endpoint}/moto-api/reset-auth`, {
-      method: "POST",
-      body: Number.isFinite(after) ? String(after) : "inf",
-    });
-    if (!res.ok) throw new Error(`moto reset-auth failed: ${res.status}`);
+  resetAuth(after: number): Promise<void> {
+    return setMotoAuth(this.endpoint, after);
   }
 
   private managedPolicies = false;
