@@ -30,7 +30,7 @@ if (missing.length > 0)
   throw new Error(`.mocharc.js names test files that do not exist: ${missing}`);
 
 module.exports = {
-  require: ["ts-node/register/transpile-only", "test/support/env.ts", "test/support/build.ts"],
+  require: ["test/support/register.js", "test/support/env.ts", "test/support/build.ts"],
   extension: ["ts"],
   spec: [...LONGEST_FIRST, ...all.filter((file) => !LONGEST_FIRST.includes(file))],
   timeout: 20000,

@@ -3,7 +3,7 @@
  * reorganised (test/fixtures/prod-urns.json). A changed type token or child name would replace
  * every resource of every stack: this test is what proves a refactoring renamed nothing.
  * Regenerate the fixture only for an intended, documented rename (with aliases):
- * `UPDATE_URN_FIXTURE=1 npx mocha --no-config -r ts-node/register/transpile-only -r test/support/env.ts --extension ts test/program/urns.test.ts`.
+ * `UPDATE_URN_FIXTURE=1 npx mocha --no-config -r test/support/register.js -r test/support/env.ts --extension ts test/program/urns.test.ts`.
  */
 import * as assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";

@@ -59,12 +59,19 @@ let python: string | undefined;
 function motoPython(): string {
   if (python !== undefined) return python;
   const configured = process.env.MOTO_PYTHON ?? "python3";
-  const found = spawnSync(configured, ["-c", "import moto.server, sys; print(sys.executable)"], {
-    encoding: "utf8",
-  });
-  if (found.status !== 0) {
+  // find_spec, not an import: importing moto.server here cost a second of CPU per worker,
+  // and the server imports it anyway.
+  const found = spawnSync(
+    configured,
+    [
+      "-c",
+      "import importlib.util, sys; print(sys.executable if importlib.util.find_spec('moto') else '')",
+    ],
+    { encoding: "utf8" },
+  );
+  if (found.status !== 0 || found.stdout.trim() === "") {
     throw new Error(
-      `${configured} cannot import moto.server (set MOTO_PYTHON to the python that runs moto_server): ${found.stderr ?? found.error}`,
+      `${configured} cannot import moto (set MOTO_PYTHON to the python that runs moto_server): ${found.stderr || found.error || "no module named moto"}`,
     );
   }
   python = found.stdout.trim();

@@ -2,7 +2,8 @@
 // pack's directory: run-policy-pack registers ts-node with `typeCheck: true`, and that
 // type-check of the pack (~9 s of CPU) is a compile step, run once by `npm run check`
 // (`tsc -p policies`, the pack's own tsconfig and node_modules), not by a test. Here ts-node
-// transpiles only; everything else is run-policy-pack's own code.
+// transpiles only, with swc as the tests do (test/support/register.js); everything else is
+// run-policy-pack's own code.
 "use strict";
 const path = require("node:path");
 
@@ -12,4 +13,5 @@ const pulumi = path.dirname(
 // The ts-node run-policy-pack loads (tsutils.js: require("ts-node") from @pulumi/pulumi).
 const tsNode = require(require.resolve("ts-node", { paths: [pulumi] }));
 const register = tsNode.register;
-tsNode.register = (options = {}) => register({ ...options, typeCheck: false, transpileOnly: true });
+tsNode.register = (options = {}) =>
+  register({ ...options, typeCheck: false, transpileOnly: true, swc: true });
