@@ -120,6 +120,8 @@ interface Children {
 }
 
 let engineChecked: Promise<void> | undefined;
+/** requireEngine() has succeeded in this process. */
+let engineVerified = false;
 
 /** aws:region (or AWS_REGION) by run: the run's resource monitor, new in each run. */
 const regions = new WeakMap<object, string | undefined>();
@@ -151,6 +153,9 @@ export function requireEngine(): Promise<void> {
           `(${err instanceof Error ? err.message : String(err)}). Upgrade the Pulumi CLI, then ` +
           `run again. Nothing was changed.`,
       );
+    })
+    .then(() => {
+      engineVerified = true;
     });
   return engineChecked;
 }
@@ -166,6 +171,8 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
    * several promises and a captured stack trace, which is most of what a run costs.
    */
   private readonly made = new Map<string, pulumi.Output<unknown>>();
+  /** The plan and the children, when they were declared in the constructor. */
+  private readonly built?: { plan: UserRunPlan; children: Children };
 
   /** IAM user name. */
   get userName(): pulumi.Output<string> {
@@ -181,6 +188,13 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
   }
   /** Access key id of the current key (not secret). */
   get currentAccessKeyId(): pulumi.Output<string> {
+    const built = this.built;
+    if (built !== undefined) {
+      return this.once(
+        "currentAccessKeyId",
+        () => built.children.keys[built.plan.plan.current]!.id,
+      );
+    }
     return this.once("currentAccessKeyId", () =>
       pulumi.output(
         Promise.all([this.planned, this.children]).then(([p, c]) => c.keys[p.plan.current]!.id),
@@ -220,26 +234,25 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
     this.today = today;
     const stack = args.stack ?? `${pulumi.getProject()}/${pulumi.getStack()}`;
 
+    if (args.runPlan !== undefined && engineVerified) {
+      // The program planned every user and checked the engine before declaring any: the
+      // children are declared now, and the public outputs are theirs, not Outputs wrapping a
+      // promise of them (each Output costs the SDK a dozen promises; bench/RESULTS.md).
+      const children = this.build(name, args, settings, args.runPlan, today, stack);
+      this.built = { plan: args.runPlan, children };
+      this.planned = Promise.resolve(args.runPlan);
+      this.children = Promise.resolve(children);
+      this.registerOutputs(registeredOutputs(settings, args.runPlan, children, today));
+      return;
+    }
     const planned: Promise<UserRunPlan> = requireEngine().then(() =>
       this.plan(args, settings, today, stack),
     );
     const children = planned.then((p) => this.build(name, args, settings, p, today, stack));
     this.planned = planned;
     this.children = children;
-
-    // The registered outputs: what the plan says as plain values, the children's own Outputs.
     this.registerOutputs(
-      Promise.all([planned, children]).then(([p, c]) => ({
-        // The settings too: a policy's stack validation sees a component's registered outputs.
-        ...settings,
-        userArn: c.user.arn,
-        currentSlot: p.plan.current,
-        currentAccessKeyId: c.keys[p.plan.current]!.id,
-        secretArn: c.version.arn,
-        nextRotationOn: p.plan.nextRotationOn,
-        rotationState: p.record,
-        run: runReport(p, today),
-      })),
+      Promise.all([planned, children]).then(([p, c]) => registeredOutputs(settings, p, c, today)),
     );
   }
 
@@ -252,7 +265,9 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
     return output as pulumi.Output<T>;
   }
 
-  private fromChildren<T>(key: string, f: (c: Children) => pulumi.Input<T>): pulumi.Output<T> {
+  private fromChildren<T>(key: string, f: (c: Children) => pulumi.Output<T>): pulumi.Output<T> {
+    const built = this.built;
+    if (built !== undefined) return this.once(key, () => f(built.children));
     return this.once(key, () => pulumi.output(this.children.then(f)) as pulumi.Output<T>);
   }
 
@@ -451,8 +466,9 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
       {
         name: SELF_READ_POLICY_NAME,
         user: user.name,
-        policy: pulumi.jsonStringify(
-          secret.arn.apply((arn) => selfReadPolicy(arn, region, args.kmsKeyId !== undefined)),
+        // One apply: pulumi.jsonStringify would wrap it in two more Outputs.
+        policy: secret.arn.apply((arn) =>
+          JSON.stringify(selfReadPolicy(arn, region, args.kmsKeyId !== undefined)),
         ),
       },
       { parent: this },
@@ -547,6 +563,29 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
         return JSON.stringify(doc);
       });
   }
+}
+
+/**
+ * What the component registers as its outputs: the settings too (a policy's stack validation
+ * sees a component's registered outputs), what the plan says as plain values, the children's
+ * own Outputs.
+ */
+function registeredOutputs(
+  settings: RotatedKeyUserSettings,
+  p: UserRunPlan,
+  c: Children,
+  today: string,
+): pulumi.Inputs {
+  return {
+    ...settings,
+    userArn: c.user.arn,
+    currentSlot: p.plan.current,
+    currentAccessKeyId: c.keys[p.plan.current]!.id,
+    secretArn: c.version.arn,
+    nextRotationOn: p.plan.nextRotationOn,
+    rotationState: p.record,
+    run: runReport(p, today),
+  };
 }
 
 /** What this run did, from the plan and the record it started from (stack output `run`). */

@@ -223,6 +223,74 @@ describe("RotatedKeyUser", () => {
     });
   });
 
+  it("given a plan after the engine check, declares its children at once: the same ones, the same outputs", async () => {
+    // What the program does (index.ts plans every user and awaits requireEngine first): the
+    // children are declared in the constructor and the outputs are the children's own.
+    const { afterPublication, advance } =
+      await import("../../../components/rotatedKeyUser/rotationModel");
+    const { requireEngine } = await load();
+    const published = { slot: "blue" as const, issuedOn: "2026-10-23", publishedOn: "2026-10-23" };
+    const recorded: RotationState = {
+      current: "blue",
+      slots: { blue: { issuedOn: "2026-10-23" } },
+      publishedOn: "2026-10-23",
+    };
+    const rotation = { everyDays: 30, overlapDays: 7, maxAgeDays: 90 };
+    const plan = advance(recorded, rotation, "2026-11-22", published);
+    const runPlan = {
+      before: recorded,
+      plan,
+      record: afterPublication(plan.state, rotation, "2026-11-22"),
+      keyIds: {},
+      statusBefore: {},
+      warnings: [],
+    };
+    const declared = async (args: Partial<RotatedKeyUserArgs>) => {
+      const mocks = new RecordingMocks();
+      await useMocks(mocks);
+      await requireEngine();
+      const { RotatedKeyUser } = await load();
+      mocks.accessKey = (name) => ({ id: keyId(name), createDate: "2026-11-22T06:00:00Z" });
+      const spy = optionsSpy();
+      const component = new RotatedKeyUser(
+        "ci",
+        { userName: "ci-deployer", waitForNewKey: false, today: "2026-11-22", ...args },
+        { transformations: [spy.transformation] },
+      );
+      const atOnce = spy.seen.map((c) => c.name);
+      const outputs = {
+        userArn: await valueOf(component.userArn),
+        currentAccessKeyId: await valueOf(component.currentAccessKeyId),
+        secretArn: await valueOf(component.secretArn),
+        currentSlot: await valueOf(component.currentSlot),
+        run: await valueOf(component.run),
+      };
+      await waitFor(() => mocks.ofType(VERSION).length === 1);
+      const resources = mocks.resources
+        .filter((r) => r.type !== COMPONENT)
+        .map((r) => ({ type: r.type, name: r.name, inputs: r.inputs }))
+        .sort((a, b) => a.name.localeCompare(b.name));
+      return { atOnce, outputs, resources };
+    };
+    const given = await declared({ runPlan });
+    const planned = await declared({ recorded, published });
+    assert.deepEqual(given.atOnce, [
+      "ci",
+      "ci-user",
+      "ci-green",
+      "ci-blue",
+      "ci-secret",
+      "ci-secret-version",
+      "ci-self-read",
+    ]);
+    assert.deepEqual(planned.atOnce, ["ci"], "planning itself, it declares its children later");
+    assert.deepEqual(given.resources, planned.resources);
+    assert.deepEqual(given.outputs, planned.outputs);
+    assert.equal(given.outputs.currentSlot, "green");
+    assert.equal(given.outputs.currentAccessKeyId, keyId("ci-green"));
+    assert.equal(given.outputs.secretArn, secretArn("key-rotation/ci-deployer"));
+  });
+
   it("parents every child to the component and gives the slot keys their replacement options", async () => {
     const mocks = new RecordingMocks();
     const { component, spy } = await build(mocks, {
