@@ -39,6 +39,8 @@ const SOURCE_MAPS = flag("--source-maps") ? ["--source-maps"] : [];
 
 interface Run {
   ms: number;
+  /** CPU time of the same span, every thread of the process (the GC's included). */
+  cpuMs: number;
   resources: number;
   invokes: number;
   rssMB: number;
@@ -101,6 +103,7 @@ async function run(): Promise<void> {
     const ratio = (a: Mode, b: Mode) => rounds.map((r) => r[a].ms / r[b].ms);
     const vsBare = median(ratio("program", "bare"));
     const vsReads = median(ratio("program", "bareReads"));
+    const cpuRatio = (a: Mode, b: Mode) => rounds.map((r) => r[a].cpuMs / r[b].cpuMs);
     const row = (label: string, mode: Mode) =>
       `| ${label} | ${ms(median(rounds.map((r) => r[mode].ms)))} | ` +
       `${list(rounds.map((r) => r[mode].ms))} | ${rounds[0][mode].resources} | ` +
@@ -135,6 +138,16 @@ async function run(): Promise<void> {
         `(rounds: ${ratio("program", "bareReads")
           .map((x) => x.toFixed(2))
           .join(", ")}).`,
+    );
+    console.log(
+      `CPU time (user + system, all threads), program / bare: ` +
+        `${median(cpuRatio("program", "bare")).toFixed(2)}x (rounds: ${cpuRatio("program", "bare")
+          .map((x) => x.toFixed(2))
+          .join(", ")}); program / (bare + reads): ` +
+        `${median(cpuRatio("program", "bareReads")).toFixed(2)}x; medians ` +
+        `${ms(median(rounds.map((r) => r.program.cpuMs)))}, ` +
+        `${ms(median(rounds.map((r) => r.bare.cpuMs)))}, ` +
+        `${ms(median(rounds.map((r) => r.bareReads.cpuMs)))}.`,
     );
     console.log("");
     console.log("CPU profile of one program run, the run itself (self time):");

@@ -108,11 +108,8 @@ export class MotoServer {
       ? ["moto_server", listen]
       : [
           motoPython(),
-          [
-            join(__dirname, "moto_server.py"),
-            ...listen,
-            ...(options.resourceAuthorization ? ["--resource-authorization"] : []),
-          ],
+          // Resource authorization, like the rest of the settings, is set by prepare().
+          [join(__dirname, "moto_server.py"), ...listen],
         ];
     const env = { ...process.env };
     if (options.stock && options.authAfter !== undefined)
@@ -184,17 +181,26 @@ export class MotoServer {
   }
 
   private managedPolicies = false;
+  private resourceAuthorization = false;
 
-  /** Empty, with the authentication and managed policies `options` ask for. */
+  /**
+   * Empty, with the authentication, resource authorization and managed policies `options` ask
+   * for (moto_server.py's additions to /moto-api/config).
+   */
   async prepare(options: MotoOptions): Promise<void> {
     const managed = options.awsManagedPolicies ?? false;
-    if (managed !== this.managedPolicies) {
+    const resourceAuthorization = options.resourceAuthorization ?? false;
+    if (managed !== this.managedPolicies || resourceAuthorization !== this.resourceAuthorization) {
       const res = await fetch(`${this.endpoint}/moto-api/config`, {
         method: "POST",
-        body: JSON.stringify({ iam: { load_aws_managed_policies: managed } }),
+        body: JSON.stringify({
+          iam: { load_aws_managed_policies: managed },
+          resource_authorization: resourceAuthorization,
+        }),
       });
       if (!res.ok) throw new Error(`moto config failed: ${res.status}`);
       this.managedPolicies = managed;
+      this.resourceAuthorization = resourceAuthorization;
     }
     await this.reset();
     await this.resetAuth(options.authAfter ?? Infinity);
@@ -210,15 +216,12 @@ export class MotoServer {
   }
 }
 
-/** Servers this process started and no describe() holds, by kind. */
-const idle = new Map<string, MotoServer[]>();
-const kindOf = (options: MotoOptions) =>
-  options.resourceAuthorization ? "resource-auth" : "plain";
+/** Servers this process started and no describe() holds. */
+const idle: MotoServer[] = [];
 
-/** A server of this kind to oneself: a kept one, emptied, or a new one. */
+/** A server to oneself: a kept one, emptied and set as `options` ask, or a new one. */
 async function acquire(options: MotoOptions): Promise<MotoServer> {
-  const kept = idle.get(kindOf(options)) ?? [];
-  for (let server = kept.pop(); server !== undefined; server = kept.pop()) {
+  for (let server = idle.pop(); server !== undefined; server = idle.pop()) {
     if (!server.running) continue;
     await server.prepare(options);
     return server;
@@ -230,8 +233,7 @@ async function acquire(options: MotoOptions): Promise<MotoServer> {
 async function release(server: MotoServer): Promise<void> {
   if (!server.running) return;
   await server.prepare({});
-  const kind = kindOf(server.options);
-  idle.set(kind, [...(idle.get(kind) ?? []), server]);
+  idle.push(server);
 }
 
 /**

@@ -1,9 +1,9 @@
 """
 moto_server with resource-level authorization and IAM's condition semantics.
 
-Loaded by test/support/moto_server.py --resource-authorization (what test/support/moto.ts runs
-for `useMoto({ resourceAuthorization: true })`); runs on its own too, like moto_server:
-python3 moto_resource_auth.py -H 127.0.0.1 -p PORT.
+Loaded by test/support/moto_server.py, which turns it on for `useMoto({ resourceAuthorization:
+true })` and off otherwise (test/support/moto.ts; `ENABLED` below); runs on its own too, like
+moto_server: python3 moto_resource_auth.py -H 127.0.0.1 -p PORT.
 
 Why: moto 5.2.1 authorizes a signed request (once INITIAL_NO_AUTH_ACTION_COUNT requests have
 passed) by matching the caller's identity policies against the action and a resource ARN, but
@@ -312,15 +312,36 @@ def _s3_canonical_aws_request(self):
     return request
 
 
-IamResponse._determine_resource = _iam_resource
-SecretsManagerResponse._determine_resource = _secret_resource
-SNSResponse._determine_resource = _sns_resource
-CloudWatchResponse._determine_resource = _alarm_resource
-EventsHandler._determine_resource = _rule_resource
-access_control.IAMPolicyStatement._match = staticmethod(_iam_match)
-access_control.IAMPolicyStatement.is_action_permitted = _is_action_permitted
-access_control.IAMRequestBase.check_action_permitted = _check_action_permitted
-access_control.S3IAMRequest._create_aws_request = _s3_canonical_aws_request
+#: The additions above are in effect (moto's own code runs instead while False). True when this
+#: file runs on its own; moto_server.py sets it from --resource-authorization and from
+#: POST /moto-api/config {"resource_authorization": ...}, so one server serves both kinds of
+#: test file.
+ENABLED = True
+
+
+def _star(self):
+    # moto's own answer for a response class without _determine_resource (call_action).
+    return "*"
+
+
+def _install(owner, name, patched, static=False):
+    original = getattr(owner, name, _star)
+
+    def switched(*args, **kwargs):
+        return (patched if ENABLED else original)(*args, **kwargs)
+
+    setattr(owner, name, staticmethod(switched) if static else switched)
+
+
+_install(IamResponse, "_determine_resource", _iam_resource)
+_install(SecretsManagerResponse, "_determine_resource", _secret_resource)
+_install(SNSResponse, "_determine_resource", _sns_resource)
+_install(CloudWatchResponse, "_determine_resource", _alarm_resource)
+_install(EventsHandler, "_determine_resource", _rule_resource)
+_install(access_control.IAMPolicyStatement, "_match", _iam_match, static=True)
+_install(access_control.IAMPolicyStatement, "is_action_permitted", _is_action_permitted)
+_install(access_control.IAMRequestBase, "check_action_permitted", _check_action_permitted)
+_install(access_control.S3IAMRequest, "_create_aws_request", _s3_canonical_aws_request)
 
 if __name__ == "__main__":
     sys.argv[0] = "moto_server"

@@ -16,13 +16,13 @@ class), so they are computed once; the third is dropped. Together they were abou
 CPU per request (cProfile, 600 IAM calls), and moto's CPU was the largest part of the suite's.
 Nothing moto decides is changed: same routing, same responses, same authorization.
 
-One addition: POST /moto-api/config also takes moto's `iam` settings
-({"iam": {"load_aws_managed_policies": true}}, read by moto each time an IAM backend is made, so
-after the next reset); moto's own endpoint only takes batch, lambda and stepfunctions. A kept
-server can then serve a test that attaches an AWS managed policy, and the next one without them.
-
---resource-authorization also loads moto_resource_auth.py (resource ARNs and IAM's condition
-semantics for signed requests; see that file).
+Two additions to POST /moto-api/config (moto's own endpoint only takes batch, lambda and
+stepfunctions), so that a kept server can serve the next test file whatever it asks:
+  - moto's `iam` settings ({"iam": {"load_aws_managed_policies": true}}, read by moto each time an
+    IAM backend is made, so after the next reset);
+  - {"resource_authorization": true|false}: moto_resource_auth.py's resource ARNs and IAM's
+    condition semantics for signed requests on or off (see that file); off unless
+    --resource-authorization is given at start.
 """
 
 import functools
@@ -37,6 +37,9 @@ from moto.core.config import default_user_config
 from moto.moto_api._internal.models import MotoAPIBackend
 from moto.server import main
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import moto_resource_auth  # noqa: E402  (installs its switchable additions on import)
+
 _MODULES = tuple(backends.list_of_moto_modules())
 backends.list_of_moto_modules = lambda: _MODULES
 responses.method_names_from_class = functools.lru_cache(maxsize=None)(
@@ -50,6 +53,8 @@ _set_config = MotoAPIBackend.set_config
 def _set_config_with_iam(self, config):
     if "iam" in config:
         default_user_config["iam"] = config["iam"]
+    if "resource_authorization" in config:
+        moto_resource_auth.ENABLED = config["resource_authorization"] is True
     _set_config(self, config)
 
 
@@ -65,9 +70,8 @@ def _exit_when_stdin_closes():
 if __name__ == "__main__":
     threading.Thread(target=_exit_when_stdin_closes, daemon=True).start()
     args = sys.argv[1:]
-    if "--resource-authorization" in args:
+    moto_resource_auth.ENABLED = "--resource-authorization" in args
+    if moto_resource_auth.ENABLED:
         args.remove("--resource-authorization")
-        sys.path.insert(0, __file__.rsplit("/", 1)[0])
-        import moto_resource_auth  # noqa: F401  (installs its patches on import)
     sys.argv = ["moto_server", *args]
     sys.exit(main(args))
