@@ -509,7 +509,7 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
         previousKey?.id,
         previousKey?.secret,
         previousDeclared?.id,
-        ...declared.flatMap((slot) => [keys[slot]!.createDate, keys[slot]!.urn]),
+        ...declared.map((slot) => keys[slot]!.createDate),
       ])
       .apply(async (values) => {
         const [id, secretKey, previousId, previousSecret, previousSlotId, ...created] = values as [
@@ -517,11 +517,13 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
           string,
           ...(string | undefined)[],
         ];
-        declared.forEach((slot, i) => {
-          const [createDate, urn] = [created[2 * i]!, created[2 * i + 1]!];
+        for (const [i, slot] of declared.entries()) {
           const issuedOn = plan.slots[slot]!.issuedOn;
-          const createdOn = fromDay(toDay(new Date(createDate)));
+          const createdOn = fromDay(toDay(new Date(created[i]!)));
           if (createdOn < issuedOn) {
+            // The key's URN, for the command: read only here (each input of the pulumi.all
+            // above costs every run two Outputs), known since the key is registered.
+            const urn = await new Promise<string>((resolve) => keys[slot]!.urn.apply(resolve));
             throw new pulumi.RunError(
               `The ${slot} key of IAM user "${args.userName}" should have been issued on ` +
                 `${issuedOn}, but the key in that slot was created on ${createdOn}: the engine ` +
@@ -531,7 +533,7 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
                 `pulumi up --replace "${urn}".`,
             );
           }
-        });
+        }
         if (waitForNewKey && !pulumi.runtime.isDryRun()) {
           await waitUntilKeyWorks({ accessKeyId: id, secretAccessKey: secretKey }, { region });
         }
