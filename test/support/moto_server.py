@@ -50,7 +50,7 @@ werkzeug.serving.WSGIRequestHandler.log_request = lambda self, *args, **kwargs: 
 _set_config = MotoAPIBackend.set_config
 
 
-def _set_config_with_iam(self, config):
+def _set_config_with_additions(self, config):
     if "iam" in config:
         default_user_config["iam"] = config["iam"]
     if "resource_authorization" in config:
@@ -58,7 +58,7 @@ def _set_config_with_iam(self, config):
     _set_config(self, config)
 
 
-MotoAPIBackend.set_config = _set_config_with_iam
+MotoAPIBackend.set_config = _set_config_with_additions
 
 
 def _exit_when_stdin_closes():
