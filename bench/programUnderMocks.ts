@@ -10,10 +10,13 @@
  *                                    parent) and every invoke to FILE, after checking the run
  *                                    changed nothing
  *   program --world FILE             the timed run of the program against that world
- *   bare    --world FILE --resources FILE [--reads]
+ *   bare    --world FILE --resources FILE [--reads] [--outputs]
  *                                    the timed run of a bare program: the same resources with the
  *                                    same types, names, inputs and parents, no logic; with
- *                                    --reads it first makes the same invokes the program makes
+ *                                    --reads it first makes the same invokes the program makes;
+ *                                    with --outputs it exports the same stack outputs (each
+ *                                    user's three Outputs from the same resources, the rest as
+ *                                    the recorded plain values)
  *
  * Modules (the program's, @pulumi/aws's modules of every type registered) load before the
  * clock starts; the clock stops when the Pulumi runtime has no RPC left (what `pulumi up` waits
@@ -72,6 +75,8 @@ interface RecordedResource {
 interface Recording {
   resources: RecordedResource[];
   invokes: { token: string; inputs: Record<string, unknown> }[];
+  /** The program's stack outputs, resolved. */
+  outputs: { users: Record<string, Record<string, unknown>> } & Record<string, unknown>;
 }
 
 const arg = (name: string): string | undefined => {
@@ -251,6 +256,7 @@ async function recordMode(): Promise<void> {
   await useMocks(mocks, { stack: "bench", config: world.config });
   const program = await loadProgram();
   const order: { type: string; name: string; custom: boolean; parent?: string }[] = [];
+  let outputs: Recording["outputs"] | undefined;
   await runStack(async () => {
     pulumi.runtime.registerStackTransformation((args) => {
       const parent = args.opts.parent as any;
@@ -265,8 +271,13 @@ async function recordMode(): Promise<void> {
       });
       return undefined;
     });
-    return program();
+    const returned = await program();
+    pulumi.output(returned).apply((v) => {
+      outputs = v as unknown as Recording["outputs"];
+    });
+    return returned;
   });
+  if (outputs === undefined) throw new Error("the program's stack outputs did not resolve");
   const inputs = new Map(mocks.resources.map((r) => [keyOf(r.type, r.name), r.inputs]));
   // A quiet day: the run must leave the world as it found it.
   for (const r of mocks.ofType("aws:iam/user:User")) {
@@ -284,6 +295,7 @@ async function recordMode(): Promise<void> {
   const recording: Recording = {
     resources: order.map((o) => ({ ...o, inputs: inputs.get(keyOf(o.type, o.name)) ?? {} })),
     invokes: mocks.invokes,
+    outputs,
   };
   const seen = mocks.resources.filter((r) => r.type !== "pulumi:pulumi:Stack").length;
   if (recording.resources.length !== seen) {
@@ -321,6 +333,7 @@ async function timedMode(bare: boolean): Promise<void> {
   const world = readJson<World>(arg("--world")!);
   const recording = bare ? readJson<Recording>(arg("--resources")!) : undefined;
   const reads = process.argv.includes("--reads");
+  const withOutputs = process.argv.includes("--outputs");
   const mocks = worldMocks(world);
   await useMocks(mocks, { stack: "bench", config: world.config });
   let init: () => Promise<Record<string, unknown> | undefined>;
@@ -361,7 +374,29 @@ async function timedMode(bare: boolean): Promise<void> {
         }
         made.set(keyOf(r.type, r.name), resource);
       }
-      return {};
+      if (!withOutputs) return {};
+      // The program's stack outputs: each user's three Outputs are those of the same resources
+      // (index.ts names a user's children `<user>-user`, `<user>-<slot>`,
+      // `<user>-secret-version`), everything else the recorded plain values.
+      const child = <T extends pulumi.Resource>(type: string, name: string) =>
+        made.get(keyOf(type, name)) as T;
+      const users: Record<string, Record<string, unknown>> = {};
+      for (const [name, recorded] of Object.entries(rec.outputs.users)) {
+        const slot = recorded.currentSlot as string;
+        users[name] = {
+          ...recorded,
+          userArn: child<aws.iam.User>("aws:iam/user:User", `${name}-user`).arn,
+          currentAccessKeyId: child<aws.iam.AccessKey>(
+            "aws:iam/accessKey:AccessKey",
+            `${name}-${slot}`,
+          ).id,
+          secretArn: child<aws.secretsmanager.SecretVersion>(
+            "aws:secretsmanager/secretVersion:SecretVersion",
+            `${name}-secret-version`,
+          ).arn,
+        };
+      }
+      return { ...rec.outputs, users };
     };
   }
   const ms = await runStack(init);
