@@ -313,7 +313,7 @@ def _s3_canonical_aws_request(self):
 
 
 #: The additions above are in effect (moto's own code runs instead while False). True when this
-#: file runs on its own; moto_server.py sets it from --resource-authorization and from
+#: file runs on its own; moto_server.py starts with it off and sets it from
 #: POST /moto-api/config {"resource_authorization": ...}, so one server serves both kinds of
 #: test file.
 ENABLED = True

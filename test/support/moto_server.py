@@ -1,7 +1,7 @@
 """
 moto_server as the tests run it: moto's own server, minus four costs it pays on every request.
 
-Run like moto_server: python3 moto_server.py -H 127.0.0.1 -p PORT [--resource-authorization]
+Run like moto_server: python3 moto_server.py -H 127.0.0.1 -p PORT
 (test/support/moto.ts starts it).
 
 moto 5.2.1's server, per request:
@@ -25,8 +25,7 @@ stepfunctions), so that a kept server can serve the next test file whatever it a
   - moto's `iam` settings ({"iam": {"load_aws_managed_policies": true}}, read by moto each time an
     IAM backend is made, so after the next reset);
   - {"resource_authorization": true|false}: moto_resource_auth.py's resource ARNs and IAM's
-    condition semantics for signed requests on or off (see that file); off unless
-    --resource-authorization is given at start.
+    condition semantics for signed requests on or off (see that file); off at start.
 """
 
 import functools
@@ -131,8 +130,6 @@ def _exit_when_stdin_closes():
 if __name__ == "__main__":
     threading.Thread(target=_exit_when_stdin_closes, daemon=True).start()
     args = sys.argv[1:]
-    moto_resource_auth.ENABLED = "--resource-authorization" in args
-    if moto_resource_auth.ENABLED:
-        args.remove("--resource-authorization")
+    moto_resource_auth.ENABLED = False  # until a test file asks (MotoServer.prepare)
     sys.argv = ["moto_server", *args]
     sys.exit(main(args))
