@@ -283,7 +283,12 @@ export function registerAudit(program: Command, ctx: CommandContext): void {
     )
     .option("--api-stats", "print the number of AWS API calls by action on stderr", false)
     .option("-s, --stack <name>", "mark the keys the stack of Pulumi.<name>.yaml manages")
-    .option("--dir <path>", "with --stack: the project directory holding Pulumi.yaml", ctx.io.cwd)
+    .addOption(
+      new Option("--dir <path>", "with --stack: the project directory holding Pulumi.yaml").default(
+        ctx.io.cwd,
+        "the current directory",
+      ),
+    )
     .option("--organization", "audit every account of the AWS Organization", false)
     .option("--role-name <name>", "with --organization: the role to assume in each account")
     .option(

@@ -3,7 +3,7 @@
  * `pulumi up` per day with the same model the program uses
  * (components/rotatedKeyUser/rotationModel.ts).
  */
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import {
   advance,
   calendar,
@@ -280,7 +280,12 @@ export function registerPlan(program: Command, ctx: CommandContext): void {
       "--state <file>",
       "start from the recorded state: the JSON of `pulumi stack output --json`, its shape checked (default: plan every user as new)",
     )
-    .option("--dir <path>", "project directory holding Pulumi.yaml", ctx.io.cwd)
+    .addOption(
+      new Option("--dir <path>", "project directory holding Pulumi.yaml").default(
+        ctx.io.cwd,
+        "the current directory",
+      ),
+    )
     .option("--json", "print the calendar as JSON (schema in docs/cli.md)", false)
     .addHelpText(
       "after",

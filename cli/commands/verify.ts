@@ -546,7 +546,12 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     )
     .option("-s, --stack <name>", "check every user of Pulumi.<stack>.yaml, e.g. prod")
     .option("--secret-id <id>", "check this secret (name or ARN); repeatable", collect)
-    .option("--dir <path>", "project directory holding Pulumi.yaml", ctx.io.cwd)
+    .addOption(
+      new Option("--dir <path>", "project directory holding Pulumi.yaml").default(
+        ctx.io.cwd,
+        "the current directory",
+      ),
+    )
     .option(
       "--wait <seconds>",
       "retry a rejected key for up to this long (new keys take seconds to work)",

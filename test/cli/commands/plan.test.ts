@@ -670,6 +670,12 @@ describe("iam-key-rotation plan", () => {
     assert.match(result.stdout, /^Usage: iam-key-rotation plan \[options\]/);
     assert.match(result.stdout, /--state <file>/);
     assert.match(result.stdout, /Examples:\n {2}iam-key-rotation plan --stack prod\n/);
+    // --dir's default is where the command runs, not the path of wherever --help ran.
+    assert.match(
+      result.stdout,
+      /--dir <path> +project directory holding Pulumi\.yaml \(default: the\s+current directory\)/,
+    );
+    assert.ok(!result.stdout.includes(ROOT), "--help prints no absolute path");
   });
 
   it("runs as the installed command, with the same output and exit codes", async () => {
