@@ -4,6 +4,8 @@
  */
 export interface Progress {
   tick(): void;
+  /** Writes a line (a note) to stderr without mixing it into the bar, then redraws the bar. */
+  write(text: string): void;
   done(): void;
 }
 
@@ -14,7 +16,9 @@ export function progressBar(
   label: string,
   total: number,
 ): Progress {
-  if (!io.stderrIsTTY || total === 0) return { tick: () => undefined, done: () => undefined };
+  if (!io.stderrIsTTY || total === 0) {
+    return { tick: () => undefined, write: (text) => io.stderr(text), done: () => undefined };
+  }
   let count = 0;
   let shown = -1;
   const draw = () => {
@@ -28,6 +32,11 @@ export function progressBar(
   return {
     tick() {
       count = Math.min(count + 1, total);
+      draw();
+    },
+    write(text) {
+      io.stderr(`\r\x1b[2K${text}`);
+      shown = -1;
       draw();
     },
     done() {

@@ -114,8 +114,17 @@ export const CSV_COLUMNS = [
 
 /** Columns `--stack` appends. */
 export const STACK_CSV_COLUMNS = ["managed", "managed_slot", "adopted", "managed_reason"] as const;
-/** The column `--organization` appends. */
-export const ORGANIZATION_CSV_COLUMNS = ["account"] as const;
+/**
+ * The columns `--organization` appends: each key's account, and each account's name, status
+ * and reason. An account not audited (unreachable, skipped) is a row of its own, its key
+ * columns empty, so the CSV says which accounts it does not cover, and why.
+ */
+export const ORGANIZATION_CSV_COLUMNS = [
+  "account",
+  "account_name",
+  "account_status",
+  "account_reason",
+] as const;
 
 /** What an audit adds to the keys: the stack's management of each user's keys. */
 export interface StackMarks {
@@ -395,6 +404,10 @@ export function renderAuditCsv(doc: AuditDocument): string {
     ...(doc.stack !== undefined ? STACK_CSV_COLUMNS : []),
     ...(doc.organization !== undefined ? ORGANIZATION_CSV_COLUMNS : []),
   ];
+  const accounts =
+    doc.organization === undefined
+      ? undefined
+      : new Map(doc.organization.accounts.map((a) => [a.id, a]));
   const records = doc.users.flatMap((u) =>
     u.keys.map((k) => ({
       user: u.name,
@@ -414,8 +427,23 @@ export function renderAuditCsv(doc: AuditDocument): string {
       managed_slot: k.slot ?? "",
       adopted: k.adopted === undefined ? "" : String(k.adopted),
       managed_reason: k.managedReason ?? "",
-      account: u.account ?? "",
+      ...(accounts !== undefined && accountColumns(accounts.get(u.account ?? ""))),
     })),
   );
-  return stringify(records, { header: true, columns });
+  const notAudited = (doc.organization?.accounts ?? [])
+    .filter((a) => a.status !== "audited")
+    .map((a) => accountColumns(a));
+  return stringify([...records, ...notAudited], { header: true, columns });
+}
+
+/** The organization columns of a CSV row: its account's id, name, status and reason. */
+function accountColumns(
+  account: { id: string; name: string; status: string; reason: string | null } | undefined,
+): Record<(typeof ORGANIZATION_CSV_COLUMNS)[number], string> {
+  return {
+    account: account?.id ?? "",
+    account_name: account?.name ?? "",
+    account_status: account?.status ?? "",
+    account_reason: account?.reason ?? "",
+  };
 }

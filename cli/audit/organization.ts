@@ -10,10 +10,32 @@ import type { IAMClient } from "@aws-sdk/client-iam";
 import { iamSdk, organizationsSdk, stsSdk } from "../sdk";
 import { parseArn } from "../../lib/arn";
 import { mapConcurrent } from "../../lib/pool";
-import { describeAwsFailure, isAwsFailure, openAwsSession } from "../aws";
+import {
+  awsErrorText,
+  describeAwsFailure,
+  failureKind,
+  isAwsFailure,
+  openAwsSession,
+} from "../aws";
 import { AwsError } from "../errors";
 import type { AccountAudit } from "./auditDocument";
 import type { Inventory } from "./inventory";
+
+/** An assumed role's credentials, with when they expire. */
+interface AssumedCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+}
+
+/** Asked again this long before they expire (the SDK's own margin is five minutes). */
+const REFRESH_BEFORE_MS = 10 * 60_000;
+
+/** Whether credentials are about to expire at `now` (ms); never when AWS gave no expiry. */
+export function expiresSoon(c: { expiration?: Date }, now: number): boolean {
+  return c.expiration !== undefined && c.expiration.getTime() - now <= REFRESH_BEFORE_MS;
+}
 
 /** The role session name every assumed role shows in CloudTrail. */
 export const ROLE_SESSION_NAME = "iam-key-rotation-audit";
@@ -80,35 +102,70 @@ export async function auditOrganization(
       };
     }
     let iam: IAMClient | undefined;
-    try {
-      const roleArn = `arn:${account.partition}:iam::${account.id}:role/${options.roleName}`;
-      const assumed = await sts.send(
+    const roleArn = `arn:${account.partition}:iam::${account.id}:role/${options.roleName}`;
+    const unreachable = (reason: string) => ({
+      ...base,
+      status: "unreachable" as const,
+      reason,
+      inventory: null,
+    });
+    const assume = async (): Promise<AssumedCredentials | string> => {
+      const out = await sts.send(
         new (stsSdk().AssumeRoleCommand)({ RoleArn: roleArn, RoleSessionName: ROLE_SESSION_NAME }),
       );
-      const c = assumed.Credentials;
+      const c = out.Credentials;
       if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined) {
-        throw Object.assign(new Error(`AssumeRole of ${roleArn} returned no credentials.`), {
-          $metadata: {},
-        });
+        return `sts:AssumeRole of ${roleArn} returned no credentials.`;
       }
-      iam = session.client(iamSdk().IAMClient, {
+      return {
         accessKeyId: c.AccessKeyId,
         secretAccessKey: c.SecretAccessKey,
         sessionToken: c.SessionToken,
+        expiration: c.Expiration,
+      };
+    };
+    try {
+      let current: AssumedCredentials | string;
+      try {
+        current = await assume();
+      } catch (err) {
+        if (!isAwsFailure(err)) throw err;
+        return unreachable(assumeRoleFailure(err, roleArn));
+      }
+      if (typeof current === "string") return unreachable(current);
+      // The role's credentials last an hour: an account read user by user may take longer, so
+      // the client asks again when they are about to expire (the SDK calls this provider then).
+      let held = current;
+      iam = session.client(iamSdk().IAMClient, async () => {
+        if (!expiresSoon(held, Date.now())) return held;
+        const again = await assume();
+        if (typeof again === "string") throw new Error(again);
+        held = again;
+        return held;
       });
       const inventory = await options.readAccount(iam, account.id);
       return { ...base, status: "audited" as const, reason: null, inventory };
     } catch (err) {
       if (!isAwsFailure(err)) throw err;
-      return {
-        ...base,
-        status: "unreachable" as const,
-        reason: describeAwsFailure(err),
-        inventory: null,
-      };
+      return unreachable(describeAwsFailure(err));
     } finally {
       iam?.destroy();
       options.done?.();
     }
   });
+}
+
+/**
+ * Why a role could not be assumed. Denied: the caller could list the organization, so the
+ * usual causes are the account's, not the caller's missing sts:AssumeRole: the role is not
+ * there (OrganizationAccountAccessRole exists only in accounts the organization created, never
+ * in the management account) or its trust policy does not name the caller.
+ */
+export function assumeRoleFailure(err: unknown, roleArn: string): string {
+  if (failureKind(err) !== "denied") return describeAwsFailure(err);
+  return (
+    `AWS denied sts:AssumeRole of ${roleArn} (${awsErrorText(err)}): the role does not exist ` +
+    `in this account, its trust policy does not allow the caller, or the caller may not ` +
+    `assume it (docs/cli.md, "Every account of an organization").`
+  );
 }

@@ -53,12 +53,15 @@ interface AuditOptions extends AwsOptions {
   accountConcurrency: number;
 }
 
-function checkModes(options: AuditOptions): void {
+/** The options given on the command line (not defaults), by attribute name. */
+type Given = (name: keyof AuditOptions) => boolean;
+
+function checkModes(options: AuditOptions, given: Given): void {
   if (options.organization) {
     if (options.roleName === undefined) {
       throw new UsageError(
-        "--organization needs --role-name: the role to assume in each account " +
-          "(e.g. OrganizationAccountAccessRole).",
+        "--organization needs --role-name: the role to assume in each account, the management " +
+          "account included (e.g. iam-key-rotation-audit; docs/cli.md says what it needs).",
       );
     }
     if (options.stack !== undefined) {
@@ -68,6 +71,10 @@ function checkModes(options: AuditOptions): void {
     }
   } else if (options.roleName !== undefined) {
     throw new UsageError("--role-name is the role each account of --organization is audited with.");
+  } else if (given("accountConcurrency")) {
+    throw new UsageError(
+      "--account-concurrency is the number of accounts --organization audits at a time.",
+    );
   }
   if (options.roleName !== undefined && !ROLE_NAME_RE.test(options.roleName)) {
     throw new UsageError(
@@ -76,7 +83,11 @@ function checkModes(options: AuditOptions): void {
   }
 }
 
-const silent: Progress = { tick: () => undefined, done: () => undefined };
+const silent: Progress = {
+  tick: () => undefined,
+  write: () => undefined,
+  done: () => undefined,
+};
 
 function print(doc: AuditDocument, options: AuditOptions, ctx: CommandContext): void {
   const { io } = ctx;
@@ -85,7 +96,7 @@ function print(doc: AuditDocument, options: AuditOptions, ctx: CommandContext): 
   else io.stdout(renderAuditTable(doc));
 }
 
-async function runAudit(options: AuditOptions, ctx: CommandContext): Promise<number> {
+async function runAudit(options: AuditOptions, ctx: CommandContext, given: Given): Promise<number> {
   const { io } = ctx;
   if (!PATH_PREFIX_RE.test(options.pathPrefix)) {
     throw new UsageError(
@@ -100,7 +111,7 @@ async function runAudit(options: AuditOptions, ctx: CommandContext): Promise<num
   };
   const problems = validateThresholds(thresholds);
   if (problems.length > 0) throw new UsageError(problems.join(" "));
-  checkModes(options);
+  checkModes(options, given);
   const stack = options.stack === undefined ? undefined : loadStack(options.dir, options.stack);
 
   const now = io.now();
@@ -116,7 +127,8 @@ async function runAudit(options: AuditOptions, ctx: CommandContext): Promise<num
   try {
     if (options.organization) {
       const { auditOrganization } = await import("../audit/organization");
-      let bar = silent;
+      // Until the accounts are listed: no bar, notes written as they come.
+      let bar: Progress = progressBar(io, "auditing accounts", 0);
       const accounts = await auditOrganization(session, {
         roleName: options.roleName!,
         accountConcurrency: options.accountConcurrency,
@@ -125,7 +137,8 @@ async function runAudit(options: AuditOptions, ctx: CommandContext): Promise<num
         readAccount: (iam, id) =>
           readInventory(iam, {
             ...inventoryOptions,
-            notice: (text) => io.stderr(`note: account ${id}: ${text}\n`),
+            // Through the bar: on a terminal, a note must not land in the middle of it.
+            notice: (text) => bar.write(`note: account ${id}: ${text}\n`),
             progress: () => silent,
           }),
       }).finally(() => bar.done());
@@ -205,9 +218,11 @@ The root user's keys are only in the report (and only listed with --path-prefix 
 into a slot, or adopted), "no" for keys of users the stack does not list or that its record
 does not account for (hand-made), "unknown" when creation dates cannot tell (docs/cli.md).
 
---organization lists the accounts of the AWS Organization, assumes --role-name in each
-(--account-concurrency accounts at a time) and prints one report with an ACCOUNT column;
-accounts that cannot be reached are listed with the reason.
+--organization lists the accounts of the AWS Organization, assumes --role-name in each, the
+management account included (--account-concurrency accounts at a time), and prints one report
+with an ACCOUNT column; accounts that cannot be reached are listed with the reason. The role
+must exist in every account: OrganizationAccountAccessRole, which AWS creates in the accounts
+an organization creates, is not in its management account (docs/cli.md).
 
 Exit codes:
   0  no key at or above --fail-on
@@ -222,7 +237,7 @@ Examples:
   iam-key-rotation audit --format csv > keys.csv
   iam-key-rotation audit --fresh --concurrency 4 --format json --profile security-audit
   iam-key-rotation audit --stack prod --path-prefix /key-rotation/
-  iam-key-rotation audit --organization --role-name OrganizationAccountAccessRole
+  iam-key-rotation audit --organization --role-name iam-key-rotation-audit --format csv
   iam-key-rotation audit --endpoint-url http://127.0.0.1:5000 --region us-east-1
 `;
 
@@ -299,7 +314,8 @@ export function registerAudit(program: Command, ctx: CommandContext): void {
     );
   addAwsOptions(cmd)
     .addHelpText("after", AUDIT_HELP)
-    .action(async (opts: AuditOptions) => {
-      ctx.exit(await runAudit(opts, ctx));
+    .action(async (opts: AuditOptions, command: Command) => {
+      const given: Given = (name) => command.getOptionValueSource(name) === "cli";
+      ctx.exit(await runAudit(opts, ctx, given));
     });
 }

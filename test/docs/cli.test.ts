@@ -9,6 +9,7 @@ import {
   buildAuditDocument,
   buildOrganizationDocument,
   CSV_COLUMNS,
+  ORGANIZATION_CSV_COLUMNS,
   STACK_CSV_COLUMNS,
 } from "../../cli/audit/auditDocument";
 import type { Inventory } from "../../cli/audit/inventory";
@@ -129,6 +130,11 @@ describe("docs/cli.md", () => {
     assert.deepEqual(
       [...stack.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]),
       [...STACK_CSV_COLUMNS],
+    );
+    const organization = /CSV gains the columns ([^(]*)\(last;/.exec(audit)![1];
+    assert.deepEqual(
+      [...organization.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]),
+      [...ORGANIZATION_CSV_COLUMNS],
     );
   });
 

@@ -164,9 +164,11 @@ describe("iam-key-rotation audit --organization (against moto_server)", function
       `error: 1 of 4 accounts could not be audited (${member.sandbox}); the report lists why.\n`,
     );
     const reason =
-      `AWS denied sts:AssumeRole (AccessDenied: User: arn:aws:iam::${MANAGEMENT}:user/auditor is ` +
-      "not authorized to perform: sts:AssumeRole). The credentials in use need the " +
-      'sts:AssumeRole permission (docs/cli.md, "Required IAM permissions").';
+      `AWS denied sts:AssumeRole of arn:aws:iam::${member.sandbox}:role/${ROLE} (AccessDenied: ` +
+      `User: arn:aws:iam::${MANAGEMENT}:user/auditor is not authorized to perform: ` +
+      "sts:AssumeRole): the role does not exist in this account, its trust policy does not " +
+      'allow the caller, or the caller may not assume it (docs/cli.md, "Every account of an ' +
+      'organization").';
     const lines = run.stdout.split("\n");
     assert.match(
       lines[0],
@@ -199,6 +201,68 @@ describe("iam-key-rotation audit --organization (against moto_server)", function
       },
     );
     assert.deepEqual(json.summary.accounts, { audited: 3, unreachable: 1, skipped: 0 });
+    // CSV too: the unreachable account is a row of its own, with the reason.
+    const csv = await audit(proxy.endpoint, ...USE_REPORT, "--format", "csv");
+    assert.equal(csv.code, 3);
+    const rows = parse<Record<string, string>>(csv.stdout, { columns: true });
+    const empty = Object.fromEntries(CSV_COLUMNS.map((c) => [c, ""]));
+    assert.deepEqual(rows.at(-1), {
+      ...empty,
+      account: member.sandbox,
+      account_name: "sandbox",
+      account_status: "unreachable",
+      account_reason: reason,
+    });
+    assert.deepEqual(
+      rows.slice(0, -1).map((r) => [r.account_status, r.account_reason, r.user]),
+      [
+        ["audited", "", "admin"],
+        ["audited", "", "dev-ci"],
+        ["audited", "", "prod-etl"],
+      ].sort((a, b) => {
+        const at = (u: string) => rows.find((r) => r.user === u)!.account;
+        return at(a[2]) < at(b[2]) ? -1 : 1;
+      }),
+    );
+  });
+
+  it("AssumeRole answering without credentials: the account is unreachable, saying so", async () => {
+    proxy = await AwsProxy.start(moto.server.endpoint, {
+      transform: (req, body) =>
+        req.action === "AssumeRole" && body.includes(member.dev)
+          ? body.replace(/<Credentials>[\s\S]*<\/Credentials>/, "")
+          : body,
+    });
+    const run = await audit(proxy.endpoint, ...USE_REPORT, "--format", "json");
+    assert.equal(run.code, 3);
+    const doc = JSON.parse(run.stdout) as AuditDocument;
+    assert.equal(
+      doc.organization!.accounts.find((a) => a.id === member.dev)!.reason,
+      `sts:AssumeRole of arn:aws:iam::${member.dev}:role/${ROLE} returned no credentials.`,
+    );
+  });
+
+  it("asks for the role's credentials again when they are about to expire", async () => {
+    // Every AssumeRole answer expires in a minute: each IAM call of an account needs new ones.
+    const soon = new Date(Date.now() + 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    proxy = await AwsProxy.start(moto.server.endpoint, {
+      transform: (req, body) =>
+        req.action === "AssumeRole"
+          ? body.replace(/<Expiration>[^<]*<\/Expiration>/, `<Expiration>${soon}</Expiration>`)
+          : body,
+    });
+    const run = await audit(proxy.endpoint, ...USE_REPORT, "--format", "json", "--api-stats");
+    assert.equal(run.code, 0);
+    assert.deepEqual((JSON.parse(run.stdout) as AuditDocument).summary.accounts, {
+      audited: 4,
+      unreachable: 0,
+      skipped: 0,
+    });
+    // Per account one AssumeRole first, then at least one before each of its 3 IAM calls (the
+    // SDK may ask its provider more than once per request); with hour-long credentials, one
+    // per account (the test above: sts:AssumeRole 4).
+    const assumed = proxy.calls.get("AssumeRole")!;
+    assert.ok(assumed >= 4 * (1 + 3), `AssumeRole ${assumed} times`);
   });
 
   it("an account that is not ACTIVE is skipped, not failed", async () => {
@@ -250,14 +314,19 @@ describe("iam-key-rotation audit --organization (against moto_server)", function
       "4",
     );
     assert.equal(one.stdout, four.stdout);
-    assert.equal(one.stdout.split("\n")[0], [...CSV_COLUMNS, "account"].join(","));
+    assert.equal(
+      one.stdout.split("\n")[0],
+      [...CSV_COLUMNS, "account", "account_name", "account_status", "account_reason"].join(","),
+    );
     const rows = parse<Record<string, string>>(one.stdout, { columns: true });
     assert.deepEqual(
-      rows.map((r) => [r.account, r.user]).sort(),
+      rows
+        .map((r) => [r.account, r.account_name, r.account_status, r.account_reason, r.user])
+        .sort(),
       [
-        [MANAGEMENT, "admin"],
-        [member.dev, "dev-ci"],
-        [member.prod, "prod-etl"],
+        [MANAGEMENT, "master", "audited", "", "admin"],
+        [member.dev, "dev", "audited", "", "dev-ci"],
+        [member.prod, "prod", "audited", "", "prod-etl"],
       ].sort(),
     );
     assert.equal(ROLE_SESSION_NAME, "iam-key-rotation-audit");
@@ -271,6 +340,17 @@ describe("iam-key-rotation audit --organization (against moto_server)", function
     assert.equal(tty.stderr, [0, 1, 2, 3, 4].map(frame).join("") + "\r\x1b[2K");
     const pipe = await runCli([...args, "--role-name", ROLE, ...USE_REPORT]);
     assert.equal(pipe.stderr, "");
+    // A note (here: each account's report is too old) clears the bar's line, then the bar is
+    // drawn again: never a note in the middle of the bar.
+    const noted = await runCli([...args, "--role-name", ROLE, "--account-concurrency", "1"], {
+      stderrIsTTY: true,
+    });
+    const pieces = noted.stderr.split("\r");
+    assert.equal(pieces.filter((p) => p.includes("note: ")).length, 4);
+    for (const piece of pieces.filter((p) => p.includes("note: "))) {
+      assert.match(piece, /^\x1b\[2Knote: account \d{12}: [^\n]*\n$/);
+    }
+    assert.ok(noted.stderr.endsWith(`${frame(4)}\r\x1b[2K`), JSON.stringify(noted.stderr));
   });
 
   it("falls back per account like a single audit, saying which account", async () => {
@@ -292,7 +372,11 @@ describe("iam-key-rotation audit --organization (against moto_server)", function
     const cases: [string[], string][] = [
       [
         ["--organization"],
-        "error: --organization needs --role-name: the role to assume in each account (e.g. OrganizationAccountAccessRole).\n",
+        "error: --organization needs --role-name: the role to assume in each account, the management account included (e.g. iam-key-rotation-audit; docs/cli.md says what it needs).\n",
+      ],
+      [
+        ["--account-concurrency", "2"],
+        "error: --account-concurrency is the number of accounts --organization audits at a time.\n",
       ],
       [
         ["--role-name", ROLE],
