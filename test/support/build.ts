@@ -9,30 +9,17 @@ import * as path from "node:path";
 
 import { ROOT } from "./root";
 
-const BUILT = path.join(ROOT, "dist", "cli", "main.js");
-const SOURCES = ["cli", "components", "lib", "program"];
-const CONFIGS = ["tsconfig.json", "tsconfig.build.json"];
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { newestBuildInput } = require("../../scripts/buildInputs") as {
+  newestBuildInput: (root: string) => { file: string; mtimeMs: number } | undefined;
+};
 
-/** The newest modification time of the build's inputs, in ms. */
-function newestSource(): number {
-  let newest = 0;
-  const visit = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const file = path.join(dir, entry.name);
-      if (entry.isDirectory()) visit(file);
-      else if (entry.name.endsWith(".ts")) newest = Math.max(newest, fs.statSync(file).mtimeMs);
-    }
-  };
-  for (const dir of SOURCES) visit(path.join(ROOT, dir));
-  for (const file of CONFIGS) newest = Math.max(newest, fs.statSync(path.join(ROOT, file)).mtimeMs);
-  return newest;
-}
+const BUILT = path.join(ROOT, "dist", "cli", "main.js");
 
 export function mochaGlobalSetup(): void {
   const built = fs.existsSync(BUILT) ? fs.statSync(BUILT).mtimeMs : -Infinity;
-  if (built >= newestSource()) return;
-  const tsc = require.resolve("typescript/bin/tsc");
-  const result = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], {
+  if (built >= (newestBuildInput(ROOT)?.mtimeMs ?? 0)) return;
+  const result = spawnSync(process.execPath, [path.join(ROOT, "scripts", "build.js")], {
     cwd: ROOT,
     encoding: "utf8",
   });
