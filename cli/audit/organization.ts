@@ -166,6 +166,6 @@ export function assumeRoleFailure(err: unknown, roleArn: string): string {
   return (
     `AWS denied sts:AssumeRole of ${roleArn} (${awsErrorText(err)}): the role does not exist ` +
     `in this account, its trust policy does not allow the caller, or the caller may not ` +
-    `assume it (docs/cli.md, "Every account of an organization").`
+    `assume it (docs/cli.md, "Every account of an organization (--organization)").`
   );
 }

@@ -3,6 +3,7 @@ import {
   AccountAudit,
   buildAuditDocument,
   buildOrganizationDocument,
+  CSV_COLUMNS,
   renderAuditCsv,
   renderAuditTable,
   StackMarks,
@@ -161,10 +162,19 @@ describe("the audit document (cli/audit/auditDocument.ts)", () => {
       );
     });
 
-    it("CSV: the account column last", () => {
+    it("CSV: the account columns last; each account not audited a row of its own", () => {
       const lines = renderAuditCsv(doc).split("\n");
-      assert.match(lines[0], /,verdict,findings,detail,account$/);
-      assert.match(lines[1], /^etl,.*,111111111111$/);
+      assert.match(
+        lines[0],
+        /,verdict,findings,detail,account,account_name,account_status,account_reason$/,
+      );
+      assert.match(lines[1], /^etl,.*,111111111111,prod,audited,$/);
+      const blank = ",".repeat(CSV_COLUMNS.length);
+      assert.deepEqual(lines.slice(3), [
+        `${blank}333333333333,sandbox,unreachable,AWS denied sts:AssumeRole (AccessDenied).`,
+        `${blank}444444444444,old,skipped,"the account is SUSPENDED, not ACTIVE"`,
+        "",
+      ]);
     });
   });
 

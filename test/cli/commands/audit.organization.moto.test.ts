@@ -168,7 +168,7 @@ describe("iam-key-rotation audit --organization (against moto_server)", function
       `User: arn:aws:iam::${MANAGEMENT}:user/auditor is not authorized to perform: ` +
       "sts:AssumeRole): the role does not exist in this account, its trust policy does not " +
       'allow the caller, or the caller may not assume it (docs/cli.md, "Every account of an ' +
-      'organization").';
+      'organization (--organization)").';
     const lines = run.stdout.split("\n");
     assert.match(
       lines[0],
