@@ -497,15 +497,25 @@ function limitProblems(
     }
   });
   // The apply role's grants are the larger ones: they bound the number of users.
-  const policies = Math.max(
-    usersPolicyChunks(settings, users, true).length,
-    usersPolicyChunks(settings, users, false).length,
-  );
+  const policiesFor = (some: typeof users) =>
+    Math.max(
+      usersPolicyChunks(settings, some, true).length,
+      usersPolicyChunks(settings, some, false).length,
+    );
+  const policies = policiesFor(users);
   if (policies > MAX_USER_POLICIES_PER_ROLE) {
+    // How many of them fit, in their order (the grants grow with each user: a binary search).
+    let fit = 0;
+    let over = users.length;
+    while (over - fit > 1) {
+      const mid = Math.floor((fit + over) / 2);
+      if (policiesFor(users.slice(0, mid)) <= MAX_USER_POLICIES_PER_ROLE) fit = mid;
+      else over = mid;
+    }
     problems.push(
       `${fields.users} lists ${settings.users.length} users: their grants need ${policies} ` +
         `managed policies, more than the ${MAX_USER_POLICIES_PER_ROLE} IAM attaches to a role; ` +
-        `split the users across stacks.`,
+        `split the users across stacks (the first ${fit} fit in one).`,
     );
   }
 

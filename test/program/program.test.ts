@@ -42,6 +42,9 @@ async function runProgram(mocks: RecordingMocks, config: Record<string, string>)
   return program();
 }
 
+/** The fewest users of 20-character names the prod stack's CI roles cannot grant. */
+const CI_USERS_OVER = 71;
+
 const allUsersNew = {
   "aws:iam/getUser:getUser": (inputs: Record<string, any>) => {
     throw noSuchUser(inputs.userName as string);
@@ -181,6 +184,24 @@ describe("the program", () => {
         '  - [waitForNewKey] must be true or false (got "yes").',
     ],
   ];
+  // More users than the keyless CI roles' ten managed policies can grant (README, "Performance
+  // and scale"): 20-character names, the stack "prod" of project iam-key-rotation.
+  const ciUsers = (n: number) =>
+    JSON.stringify(
+      Array.from({ length: n }, (_, i) => ({
+        name: `svc-${String(i).padStart(3, "0")}-abcdefghijkl`,
+      })),
+    );
+  const github = JSON.stringify({
+    applySubjects: ["repo:acme/iam-key-rotation:environment:prod"],
+  });
+  bad.push([
+    "more users than the CI roles can grant",
+    { "iam-key-rotation:users": ciUsers(CI_USERS_OVER), "iam-key-rotation:github": github },
+    "Invalid stack configuration (1 problem); nothing was changed:\n" +
+      `  - [users] lists ${CI_USERS_OVER} users: their grants need 11 managed policies, more than the 10 IAM ` +
+      `attaches to a role; split the users across stacks (the first ${CI_USERS_OVER - 1} fit in one).`,
+  ]);
   for (const [title, config, message] of bad) {
     it(`stops on ${title} before reading or creating anything`, async () => {
       const mocks = new RecordingMocks(allUsersNew);

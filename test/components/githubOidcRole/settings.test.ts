@@ -330,9 +330,18 @@ describe("GithubOidcRole users", () => {
       true,
     ).length;
     assert.ok(needed > 10);
+    // The users that fit, counted one more at a time (the message finds them by bisection).
+    let fits = 0;
+    while (
+      validateGithubOidcRoleArgs({ applySubjects: [APPLY_SUB], users: many.slice(0, fits + 1) })
+        .length === 0
+    ) {
+      fits += 1;
+    }
+    assert.ok(fits > 0 && fits < 400, `${fits}`);
     assert.deepEqual(validateGithubOidcRoleArgs({ applySubjects: [APPLY_SUB], users: many }), [
       `[users] lists 400 users: their grants need ${needed} managed policies, more than the 10 ` +
-        "IAM attaches to a role; split the users across stacks.",
+        `IAM attaches to a role; split the users across stacks (the first ${fits} fit in one).`,
     ]);
   });
 });
@@ -571,9 +580,12 @@ describe("githubLimitProblems", () => {
       true,
     ).length;
     assert.ok(needed > 10, `${needed}`);
+    // 20-character names, no tags or policies: 70 fit (README, "Performance and scale").
+    assert.deepEqual(githubLimitProblems({ github, users: named(70) }), []);
+    assert.equal(githubLimitProblems({ github, users: named(71) }).length, 1);
     assert.deepEqual(githubLimitProblems({ github, users }), [
       `[users] lists 400 users: their grants need ${needed} managed policies, more than the 10 ` +
-        "IAM attaches to a role; split the users across stacks.",
+        "IAM attaches to a role; split the users across stacks (the first 70 fit in one).",
     ]);
   });
 
