@@ -102,6 +102,8 @@ export async function auditOrganization(
       };
     }
     let iam: IAMClient | undefined;
+    /** Why renewing the role's credentials failed, if it did. */
+    let renewal: string | undefined;
     const roleArn = `arn:${account.partition}:iam::${account.id}:role/${options.roleName}`;
     const unreachable = (reason: string) => ({
       ...base,
@@ -135,17 +137,29 @@ export async function auditOrganization(
       if (typeof current === "string") return unreachable(current);
       // The role's credentials last an hour: an account read user by user may take longer, so
       // the client asks again when they are about to expire (the SDK calls this provider then).
+      // A failed renewal makes the account unreachable with the same reason as a failed first
+      // AssumeRole (the SDK hands the provider's error to the IAM call that needed it).
       let held = current;
       iam = session.client(iamSdk().IAMClient, async () => {
         if (!expiresSoon(held, Date.now())) return held;
-        const again = await assume();
-        if (typeof again === "string") throw new Error(again);
+        let again: AssumedCredentials | string;
+        try {
+          again = await assume();
+        } catch (err) {
+          if (isAwsFailure(err)) renewal = assumeRoleFailure(err, roleArn);
+          throw err;
+        }
+        if (typeof again === "string") {
+          renewal = again;
+          throw new Error(again);
+        }
         held = again;
         return held;
       });
       const inventory = await options.readAccount(iam, account.id);
       return { ...base, status: "audited" as const, reason: null, inventory };
     } catch (err) {
+      if (renewal !== undefined) return unreachable(renewal);
       if (!isAwsFailure(err)) throw err;
       return unreachable(describeAwsFailure(err));
     } finally {

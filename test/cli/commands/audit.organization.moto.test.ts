@@ -265,6 +265,46 @@ describe("iam-key-rotation audit --organization (against moto_server)", function
     assert.ok(assumed >= 4 * (1 + 3), `AssumeRole ${assumed} times`);
   });
 
+  it("a renewal of the role's credentials that is denied makes that account unreachable", async () => {
+    // Credentials expiring in a minute; dev's role may be assumed once, then no more.
+    const soon = new Date(Date.now() + 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    let devAssumed = 0;
+    proxy = await AwsProxy.start(moto.server.endpoint, {
+      intercept: (req) =>
+        req.action === "AssumeRole" &&
+        req.params.get("RoleArn")?.includes(member.dev) &&
+        ++devAssumed > 1
+          ? {
+              status: 403,
+              body: queryError("AccessDenied", "not authorized to perform: sts:AssumeRole"),
+            }
+          : undefined,
+      transform: (req, body) =>
+        req.action === "AssumeRole"
+          ? body.replace(/<Expiration>[^<]*<\/Expiration>/, `<Expiration>${soon}</Expiration>`)
+          : body,
+    });
+    const run = await audit(proxy.endpoint, ...USE_REPORT, "--format", "json");
+    assert.equal(run.code, 3);
+    const doc = JSON.parse(run.stdout) as AuditDocument;
+    assert.deepEqual(
+      doc.organization!.accounts.find((a) => a.id === member.dev),
+      {
+        id: member.dev,
+        name: "dev",
+        status: "unreachable",
+        reason:
+          `AWS denied sts:AssumeRole of arn:aws:iam::${member.dev}:role/${ROLE} (AccessDenied: ` +
+          "not authorized to perform: sts:AssumeRole): the role does not exist in this account, " +
+          "its trust policy does not allow the caller, or the caller may not assume it " +
+          '(docs/cli.md, "Every account of an organization (--organization)").',
+        source: null,
+        reportGeneratedAt: null,
+      },
+    );
+    assert.deepEqual(doc.summary.accounts, { audited: 3, unreachable: 1, skipped: 0 });
+  });
+
   it("an account that is not ACTIVE is skipped, not failed", async () => {
     proxy = await AwsProxy.start(moto.server.endpoint, {
       transform: (req, body) =>
