@@ -433,7 +433,9 @@ export function renderAuditCsv(doc: AuditDocument): string {
   const notAudited = (doc.organization?.accounts ?? [])
     .filter((a) => a.status !== "audited")
     .map((a) => accountColumns(a));
-  return stringify([...records, ...notAudited], { header: true, columns });
+  // Names and messages come from the audited accounts: a field a spreadsheet would run as a
+  // formula (=, +, -, @, a tab...) is prefixed with a quote (OWASP "CSV injection").
+  return stringify([...records, ...notAudited], { header: true, columns, escape_formulas: true });
 }
 
 /** The organization columns of a CSV row: its account's id, name, status and reason. */

@@ -162,6 +162,30 @@ describe("the audit document (cli/audit/auditDocument.ts)", () => {
       );
     });
 
+    it("CSV: a field a spreadsheet would run as a formula is quoted, whatever its column", () => {
+      const hostile = buildOrganizationDocument(
+        [
+          {
+            ...accounts[0],
+            name: "+cmd|' /C calc'!A0",
+            inventory: inventory("credential-report", "2026-11-22T09:00:00Z", [
+              user('=HYPERLINK("http://x")', "111111111111", ["2026-08-01"]),
+            ]),
+          },
+          { ...accounts[2], reason: "@SUM(1)" },
+        ],
+        "Audit",
+        NOW,
+        T,
+        "stale",
+        "/",
+      );
+      const rows = renderAuditCsv(hostile).split("\n");
+      assert.match(rows[1], /^"'=HYPERLINK\(""http:\/\/x""\)",/);
+      assert.match(rows[1], /,111111111111,'\+cmd\|' \/C calc'!A0,audited,$/);
+      assert.match(rows[2], /,333333333333,sandbox,unreachable,'@SUM\(1\)$/);
+    });
+
     it("CSV: the account columns last; each account not audited a row of its own", () => {
       const lines = renderAuditCsv(doc).split("\n");
       assert.match(
