@@ -31,8 +31,9 @@ function readYaml(file: string): unknown {
   }
   try {
     // Loaded on first use (about 45 ms): `--help` and most commands read no stack file.
+    // merge: `<<: *anchor` merge keys, which the Pulumi CLI's YAML reader (Go) applies too.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require("yaml") as typeof Yaml).parse(text) as unknown;
+    return (require("yaml") as typeof Yaml).parse(text, { merge: true }) as unknown;
   } catch (err) {
     throw new UsageError(`${file} is not valid YAML: ${(err as Error).message}`);
   }

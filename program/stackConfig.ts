@@ -135,8 +135,11 @@ const PATH_RE = /^\/(?:[\x21-\x29\x2b-\x3e\x40-\x7e]+\/)?$/;
 // Tag keys and values that IAM and Secrets Manager accept: letters, digits, spaces, _.:/=+-@.
 const TAG_KEY_RE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 const TAG_VALUE_RE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
+// A managed policy's ARN: its path ("/" or "/a/b/"), then its name (1 to 128 characters).
 const POLICY_ARN_RE =
-  /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:iam::(?:aws|\d{12}):policy\/[\w+=,.@/-]{1,512}$/;
+  /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:iam::(?:aws|\d{12}):policy\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/;
+/** IAM attaches at most 20 managed policies to a user (10 by default: a quota raised on request). */
+const MAX_USER_POLICIES = 20;
 const SECRET_NAME_RE = /^[A-Za-z0-9/_+=.@-]+$/;
 const MAX_USER_TAGS = 50;
 
@@ -209,6 +212,8 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
   const github = raw.github === undefined ? undefined : parseGithubConfig(raw.github, problems);
 
   const users: UserConfig[] = [];
+  /** Each read user's index in [users] (users with problems are not read). */
+  const indexOf = new Map<UserConfig, number>();
   if (!Array.isArray(raw.users) || raw.users.length === 0) {
     problems.push(
       `[users] must be a non-empty list of users, e.g. [{ name: "ci-deployer" }] (got ${got(raw.users)}).`,
@@ -236,18 +241,31 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
         },
         problems,
       );
-      if (user !== undefined) users.push(user);
+      if (user !== undefined) {
+        users.push(user);
+        indexOf.set(user, i);
+      }
     });
   }
 
-  if (typeof secretPrefix === "string") {
-    for (const user of users) {
-      if (secretPrefix.length + user.name.length > 512) {
+  if (typeof secretPrefix === "string" && SECRET_NAME_RE.test(secretPrefix)) {
+    users.forEach((user) => {
+      const i = indexOf.get(user)!;
+      const secretName = `${secretPrefix}${user.name}`;
+      if (!SECRET_NAME_RE.test(secretName)) {
+        // IAM allows "," in a user name; Secrets Manager does not in a secret's.
         problems.push(
-          `user "${user.name}": secret name ${secretPrefix}${user.name} is longer than 512 characters.`,
+          `[users[${i}].name] ${got(user.name)} makes the secret name ${got(secretName)}, which ` +
+            `Secrets Manager does not allow: letters, digits and /_+=.@- only.`,
+        );
+      } else if (secretName.length > 512) {
+        problems.push(
+          `[users[${i}].name] ${got(user.name)} makes the secret name ${secretName.length} ` +
+            `characters long ([secretPrefix] ${got(secretPrefix)} and the name); Secrets Manager ` +
+            `allows at most 512.`,
         );
       }
-    }
+    });
   }
 
   // The CI roles' limits (users per role, policy sizes), once the rest is well-formed: checked
@@ -329,6 +347,12 @@ function readUser(
         );
       }
     });
+    if (policyArns.length > MAX_USER_POLICIES) {
+      local.push(
+        `[${field}.policyArns] lists ${policyArns.length} policies; IAM attaches at most ` +
+          `${MAX_USER_POLICIES} managed policies to a user (10 unless the account's quota was raised).`,
+      );
+    }
     const dupes = policyArns.filter((arn, j) => policyArns.indexOf(arn) !== j);
     for (const arn of new Set(dupes)) local.push(`[${field}.policyArns] lists ${got(arn)} twice.`);
     // Each attachment is a child named after the policy's owner and name: two ARNs that differ
@@ -354,9 +378,23 @@ function readUser(
   if (!isPlainObject(tags)) {
     local.push(`[${field}.tags] must be a map of tag names to values (got ${got(tags)}).`);
   } else {
+    // IAM compares a user's tag keys without case ("Team" replaces "team"): the reserved
+    // prefixes and duplicates are checked the same way.
+    const seen = new Map<string, string>();
     for (const [key, value] of Object.entries(tags)) {
-      if (key.startsWith(TAG_PREFIX) || key.toLowerCase().startsWith("aws:")) {
-        local.push(`[${field}.tags.${key}] uses a reserved prefix (${TAG_PREFIX} or aws:).`);
+      const other = seen.get(key.toLowerCase());
+      if (other !== undefined) {
+        local.push(
+          `[${field}.tags] has the tags ${got(other)} and ${got(key)}: IAM does not tell tag ` +
+            `names apart by case, so one would replace the other.`,
+        );
+      }
+      seen.set(key.toLowerCase(), key);
+      const lower = key.toLowerCase();
+      if (lower.startsWith(TAG_PREFIX.toLowerCase()) || lower.startsWith("aws:")) {
+        local.push(
+          `[${field}.tags.${key}] uses a reserved prefix (${TAG_PREFIX} or aws:, in any case).`,
+        );
       } else if (key.length > 128) {
         local.push(`[${field}.tags.${key}] tag names are at most 128 characters.`);
       } else if (!TAG_KEY_RE.test(key)) {

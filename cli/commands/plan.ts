@@ -102,6 +102,21 @@ function buildPlan(options: PlanOptions): PlanDocument {
       );
     }
   }
+  // Every user's revocation date at once, each naming its field (as `pulumi up` reports them).
+  const revocations = config.users.flatMap((user, i) =>
+    user.revokeIssuedBefore === undefined
+      ? []
+      : validateRevocation(user.revokeIssuedBefore, options.at).map(
+          (p) => `user "${user.name}": [users[${i}].revokeIssuedBefore] ${p}`,
+        ),
+  );
+  if (revocations.length > 0) {
+    throw new UsageError(
+      revocations.length === 1
+        ? `--at ${options.at}: ${revocations[0]}`
+        : `--at ${options.at}:\n${revocations.map((p) => `  - ${p}`).join("\n")}`,
+    );
+  }
   const users = config.users.map((user): PlanUser => {
     const recorded = (states.get(user.name) as RotationState | undefined) ?? null;
     if (recorded !== null) {
@@ -111,12 +126,6 @@ function buildPlan(options: PlanOptions): PlanDocument {
           `--state ${options.state}: users.${user.name}.rotationState cannot start on ${options.at}: ` +
             problems.join(" "),
         );
-      }
-    }
-    if (user.revokeIssuedBefore !== undefined) {
-      const problems = validateRevocation(user.revokeIssuedBefore, options.at);
-      if (problems.length > 0) {
-        throw new UsageError(`--at ${options.at}: user ${user.name}: ${problems.join(" ")}`);
       }
     }
     const { events, last } = calendar(

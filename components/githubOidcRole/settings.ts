@@ -73,7 +73,8 @@ const PROVIDER_ARN_RE = new RegExp(
   `^arn:aws(?:-cn|-us-gov)?:iam::\\d{12}:oidc-provider/${GITHUB_OIDC_HOST.replace(/\./g, "\\.")}$`,
 );
 const BUCKET_RE = /^(?!\d+\.\d+\.\d+\.\d+$)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const KEY_PREFIX_RE = /^(?:[A-Za-z0-9!_.'()-]+\/)*[A-Za-z0-9!_.'()-]+\/?$/;
+// Empty: the state at the bucket's root (the default).
+const KEY_PREFIX_RE = /^(?:(?:[A-Za-z0-9!_.'()-]+\/)*[A-Za-z0-9!_.'()-]+\/?)?$/;
 const KMS_KEY_ARN_RE =
   /^arn:aws(?:-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:key\/(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 

@@ -158,6 +158,14 @@ export function validatePolicy(policy: RotationPolicy, field = "rotation"): stri
     problems.push(
       `${f("maxAgeDays")} must be an integer from 1 to ${MAX_DAYS} (got ${got(maxAgeDays)}).`,
     );
+  } else if (everyOk && overlapOk && everyDays + Math.max(overlapDays, 1) > MAX_DAYS) {
+    // No maxAgeDays can be enough: say which settings to lower, not to raise maxAgeDays.
+    problems.push(
+      `${f("everyDays")} + ${overlapDays === 0 ? "1 (with no overlap)" : f("overlapDays")} = ` +
+        `${everyDays + Math.max(overlapDays, 1)} is more than the ${MAX_DAYS} days a key may ` +
+        `live (${f("maxAgeDays")} at most): lower ${f("everyDays")}` +
+        `${overlapDays === 0 ? "" : ` or ${f("overlapDays")}`}.`,
+    );
   } else if (everyOk && overlapOk && maxAgeDays < everyDays + Math.max(overlapDays, 1)) {
     problems.push(
       overlapDays === 0

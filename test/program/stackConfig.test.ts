@@ -212,7 +212,59 @@ describe("stack configuration", () => {
       "a reserved tag",
       { users: [{ name: "ci", tags: { "key-rotation:current": "green" } }] },
       [
-        'user "ci": [users[0].tags.key-rotation:current] uses a reserved prefix (key-rotation: or aws:).',
+        'user "ci": [users[0].tags.key-rotation:current] uses a reserved prefix (key-rotation: or aws:, in any case).',
+      ],
+    ],
+    [
+      "a reserved tag in other case (IAM tag names ignore case)",
+      { users: [{ name: "ci", tags: { "Key-Rotation:Current": "green" } }] },
+      [
+        'user "ci": [users[0].tags.Key-Rotation:Current] uses a reserved prefix (key-rotation: or aws:, in any case).',
+      ],
+    ],
+    [
+      "two tags whose names differ only in case",
+      { users: [{ name: "ci", tags: { Team: "a", team: "b" } }] },
+      [
+        'user "ci": [users[0].tags] has the tags "Team" and "team": IAM does not tell tag names apart by case, so one would replace the other.',
+      ],
+    ],
+    [
+      "a user name with a comma (IAM allows it; a secret name does not)",
+      { users: [{ name: "ok" }, { name: "a,b" }] },
+      [
+        '[users[1].name] "a,b" makes the secret name "key-rotation/a,b", which Secrets Manager does not allow: letters, digits and /_+=.@- only.',
+      ],
+    ],
+    [
+      "a secret name over 512 characters",
+      { secretPrefix: `${"p".repeat(460)}/`, users: [{ name: "x".repeat(60) }] },
+      [
+        `[users[0].name] "${"x".repeat(60)}" makes the secret name 521 characters long ([secretPrefix] "${"p".repeat(460)}/" and the name); Secrets Manager allows at most 512.`,
+      ],
+    ],
+    [
+      "more managed policies than IAM attaches to a user",
+      {
+        users: [
+          {
+            name: "ci",
+            policyArns: Array.from(
+              { length: 21 },
+              (_, j) => `arn:aws:iam::123456789012:policy/p${j}`,
+            ),
+          },
+        ],
+      },
+      [
+        'user "ci": [users[0].policyArns] lists 21 policies; IAM attaches at most 20 managed policies to a user (10 unless the account\'s quota was raised).',
+      ],
+    ],
+    [
+      "a policy ARN without a name",
+      { users: [{ name: "ci", policyArns: ["arn:aws:iam::123456789012:policy/team/"] }] },
+      [
+        'user "ci": [users[0].policyArns[0]] must be an IAM policy ARN like arn:aws:iam::aws:policy/ReadOnlyAccess (got "arn:aws:iam::123456789012:policy/team/").',
       ],
     ],
     [

@@ -207,6 +207,45 @@ describe("iam-key-rotation plan", () => {
     );
   });
 
+  it("exits 2 on revocation dates after --at, naming every user's field at once", async () => {
+    const dir = project({
+      "Pulumi.dev.yaml":
+        "config:\n  iam-key-rotation:users:\n" +
+        '    - { name: a, revokeIssuedBefore: "2027-01-01" }\n    - { name: b }\n' +
+        '    - { name: c, revokeIssuedBefore: "2027-02-01" }\n',
+    });
+    const future = (day: string) =>
+      `revokeIssuedBefore ${day} is in the future (today is 2026-12-01): only keys that exist ` +
+      "can be revoked, and a later date would also revoke the key issued to replace them.";
+    assert.deepEqual(await cli(["plan", "--stack", "dev", "--dir", dir, "--at", "2026-12-01"]), {
+      code: 2,
+      stdout: "",
+      stderr:
+        "error: --at 2026-12-01:\n" +
+        `  - user "a": [users[0].revokeIssuedBefore] ${future("2027-01-01")}\n` +
+        `  - user "c": [users[2].revokeIssuedBefore] ${future("2027-02-01")}\n`,
+    });
+  });
+
+  it("reads YAML merge keys (<<: *anchor) as the Pulumi CLI does", async () => {
+    const dir = project({
+      "Pulumi.dev.yaml":
+        "config:\n  iam-key-rotation:users:\n" +
+        "    - &base\n      name: etl-a\n      rotation: { everyDays: 14, overlapDays: 2, maxAgeDays: 30 }\n" +
+        "    - <<: *base\n      name: etl-b\n",
+    });
+    const result = await cli(["plan", "--stack", "dev", "--dir", dir, "--days", "1", "--json"]);
+    assert.equal(result.code, 0, result.stderr);
+    const doc = JSON.parse(result.stdout) as PlanDocument;
+    assert.deepEqual(
+      doc.users.map((u) => [u.name, u.policy]),
+      [
+        ["etl-a", { everyDays: 14, overlapDays: 2, maxAgeDays: 30 }],
+        ["etl-b", { everyDays: 14, overlapDays: 2, maxAgeDays: 30 }],
+      ],
+    );
+  });
+
   it("exits 2 on a stack file that is not YAML, or a state file that does not fit", async () => {
     const dir = project({
       "Pulumi.dev.yaml": "config: [unclosed\n",

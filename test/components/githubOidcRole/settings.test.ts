@@ -242,6 +242,11 @@ describe("github stack config", () => {
   });
 
   it("checks the state key prefix and that it comes with a bucket", () => {
+    // "" is the documented default (the state at the bucket's root), so it may be written too.
+    assert.deepEqual(
+      problemsOf({ applySubjects: [APPLY], stateBucket: "acme-state", stateKeyPrefix: "" }),
+      [],
+    );
     assert.deepEqual(problemsOf({ applySubjects: [APPLY], stateKeyPrefix: "pulumi/" }), [
       "[github.stateKeyPrefix] needs [github.stateBucket].",
     ]);

@@ -44,6 +44,20 @@ describe("validatePolicy", () => {
       ["[rotation.overlapDays] must be an integer of 0 or more (got -1)."],
     ],
     [
+      "everyDays and overlapDays that no maxAgeDays can cover",
+      { everyDays: 365, overlapDays: 7, maxAgeDays: 365 },
+      [
+        "[rotation.everyDays] + [rotation.overlapDays] = 372 is more than the 365 days a key may live ([rotation.maxAgeDays] at most): lower [rotation.everyDays] or [rotation.overlapDays].",
+      ],
+    ],
+    [
+      "everyDays 365 with no overlap",
+      { everyDays: 365, overlapDays: 0, maxAgeDays: 365 },
+      [
+        "[rotation.everyDays] + 1 (with no overlap) = 366 is more than the 365 days a key may live ([rotation.maxAgeDays] at most): lower [rotation.everyDays].",
+      ],
+    ],
+    [
       "overlapDays equal to everyDays",
       { everyDays: 30, overlapDays: 30 },
       ["[rotation.overlapDays] must be smaller than [rotation.everyDays] (got 30 and 30)."],
