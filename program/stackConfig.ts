@@ -392,9 +392,7 @@ function readUser(
       seen.set(key.toLowerCase(), key);
       const lower = key.toLowerCase();
       if (lower.startsWith(TAG_PREFIX.toLowerCase()) || lower.startsWith("aws:")) {
-        local.push(
-          `[${field}.tags.${key}] uses a reserved prefix (${TAG_PREFIX} or aws:, in any case).`,
-        );
+        local.push(`[${field}.tags.${key}] uses a reserved prefix (${TAG_PREFIX} or aws:).`);
       } else if (key.length > 128) {
         local.push(`[${field}.tags.${key}] tag names are at most 128 characters.`);
       } else if (!TAG_KEY_RE.test(key)) {

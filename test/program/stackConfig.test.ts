@@ -212,14 +212,14 @@ describe("stack configuration", () => {
       "a reserved tag",
       { users: [{ name: "ci", tags: { "key-rotation:current": "green" } }] },
       [
-        'user "ci": [users[0].tags.key-rotation:current] uses a reserved prefix (key-rotation: or aws:, in any case).',
+        'user "ci": [users[0].tags.key-rotation:current] uses a reserved prefix (key-rotation: or aws:).',
       ],
     ],
     [
       "a reserved tag in other case (IAM tag names ignore case)",
       { users: [{ name: "ci", tags: { "Key-Rotation:Current": "green" } }] },
       [
-        'user "ci": [users[0].tags.Key-Rotation:Current] uses a reserved prefix (key-rotation: or aws:, in any case).',
+        'user "ci": [users[0].tags.Key-Rotation:Current] uses a reserved prefix (key-rotation: or aws:).',
       ],
     ],
     [
