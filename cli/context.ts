@@ -3,6 +3,7 @@
  * to put its exit code. Commands never touch `process` themselves, so tests run them in process
  * with their own output streams and a pinned clock.
  */
+import { readTextStream } from "./boundedRead";
 
 export interface Io {
   stdout: (text: string) => void;
@@ -13,8 +14,11 @@ export interface Io {
   stderrIsTTY: boolean;
   /** The clock; tests pin it. */
   now: () => Date;
-  /** All of standard input, for commands that read it (`summary`, `credentials --key-file -`). */
-  readStdin?: () => Promise<string>;
+  /**
+   * All of standard input, for commands that read it (`summary`, `credentials --key-file -`);
+   * throws TooLargeError past `limit` bytes.
+   */
+  readStdin?: (limit: number) => Promise<string>;
   /** Whether standard input is a terminal (nothing piped in). */
   stdinIsTTY?: boolean;
 }
@@ -29,11 +33,7 @@ export function processIo(): Io {
     stderrIsTTY: Boolean(process.stderr.isTTY),
     stdinIsTTY: Boolean(process.stdin.isTTY),
     now: () => new Date(),
-    readStdin: async () => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks).toString("utf8");
-    },
+    readStdin: (limit) => readTextStream(process.stdin, limit),
   };
 }
 

@@ -11,7 +11,6 @@ import {
   fsyncSync,
   mkdirSync,
   openSync,
-  readFileSync,
   renameSync,
   statSync,
   unlinkSync,
@@ -20,6 +19,7 @@ import {
 import { homedir } from "node:os";
 import * as path from "node:path";
 import { isIsoDate } from "../lib/days";
+import { LIMITS, readErrorText, readTextFile } from "./boundedRead";
 import { UsageError } from "./errors";
 import { ACCESS_KEY_ID_RE, IAM_USER_NAME_RE, isIsoTime, ShapeChecker } from "./shape";
 
@@ -146,12 +146,12 @@ export function readCache(file: string): CachedKey {
         );
       }
     }
-    text = readFileSync(file, "utf8");
+    text = readTextFile(file, LIMITS.cache);
   } catch (err) {
     if (err instanceof CacheError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new CacheError("missing", `${file} does not exist`);
-    throw new CacheError("invalid", `${file} cannot be read (${code ?? "error"})`);
+    throw new CacheError("invalid", `${file} cannot be read (${readErrorText(err)})`);
   }
   let doc: unknown;
   try {

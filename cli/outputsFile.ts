@@ -3,7 +3,7 @@
  * `summary`), turning every problem into a usage error (exit 2) that names the option, the file
  * and each JSON path, never the file's content.
  */
-import { readFileSync } from "node:fs";
+import { LIMITS, readErrorText, readTextFile } from "./boundedRead";
 import { UsageError } from "./errors";
 import { readStackOutputs, StackOutputsError, UserOutputs } from "./stackOutputs";
 
@@ -27,12 +27,9 @@ export function readOutputsText(text: string, source: string, options: ReadOptio
 export function readOutputsFile(file: string, option: string, options: ReadOptions): UserOutputs[] {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readTextFile(file, LIMITS.outputs);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : `${code}`;
-    throw new UsageError(`${option} ${file}: cannot read it (${why}).`);
+    throw new UsageError(`${option} ${file}: cannot read it (${readErrorText(err)}).`);
   }
   return readOutputsText(text, `${option} ${file}`, options);
 }

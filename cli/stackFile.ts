@@ -2,10 +2,10 @@
  * Reads a stack's settings the way `pulumi up` would see them: Pulumi.yaml for the project name,
  * Pulumi.<stack>.yaml for the values. Used by the offline commands (`plan`, `verify --stack`).
  */
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type * as Yaml from "yaml";
 import { parseStackConfig, PROJECT, StackConfig } from "../program/stackConfig";
+import { LIMITS, readErrorText, readTextFile } from "./boundedRead";
 import { UsageError } from "./errors";
 
 export interface StackFile {
@@ -22,12 +22,9 @@ const STACK_NAME_RE = /^[A-Za-z0-9_.-]{1,100}$/;
 function readYaml(file: string): unknown {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readTextFile(file, LIMITS.stackFile);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(
-      `cannot read ${file}: ${code === "ENOENT" ? "no such file" : String(err)}.`,
-    );
+    throw new UsageError(`cannot read ${file}: ${readErrorText(err)}.`);
   }
   try {
     // Loaded on first use (about 45 ms): `--help` and most commands read no stack file.

@@ -9,7 +9,6 @@
  * stdout only inside that JSON; stderr carries warnings and errors, never a secret; failures
  * are sentences, never stack traces. Documented in docs/cli.md (DOCS below).
  */
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { secretsManagerSdk } from "../sdk";
 import { Command } from "commander";
@@ -38,6 +37,7 @@ import {
   SECRET_ACCESS_KEY_RE,
   writeCache,
 } from "../credentialsCache";
+import { LIMITS, readErrorText, readTextFile, TooLargeError } from "../boundedRead";
 import { EXIT, UsageError } from "../errors";
 import { isoSecond } from "../format";
 import { wholeNumber } from "../options";
@@ -209,13 +209,13 @@ async function bootstrapKey(options: CredentialsOptions, ctx: CommandContext): P
     try {
       text =
         options.keyFile === "-"
-          ? await (ctx.io.readStdin ?? (() => Promise.resolve("")))()
-          : readFileSync(options.keyFile, "utf8");
+          ? await (ctx.io.readStdin ?? (() => Promise.resolve("")))(LIMITS.keyFile)
+          : readTextFile(options.keyFile, LIMITS.keyFile);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new UsageError(
-        `${source}: cannot read it (${code === "ENOENT" ? "no such file" : (code ?? "error")}).`,
-      );
+      if (err instanceof TooLargeError) {
+        throw new UsageError(`${source}: not a key file (${err.message}).`);
+      }
+      throw new UsageError(`${source}: cannot read it (${readErrorText(err)}).`);
     }
     key = keyInText(text);
   } else {

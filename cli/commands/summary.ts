@@ -12,6 +12,7 @@
 import { Command } from "commander";
 import type { Slot } from "../../components/rotatedKeyUser/rotationModel";
 import { utcToday } from "../../lib/days";
+import { LIMITS, readErrorText } from "../boundedRead";
 import type { CommandContext } from "../context";
 import { EXIT, UsageError } from "../errors";
 import { oneLine, plural } from "../format";
@@ -164,7 +165,13 @@ async function runSummary(options: SummaryOptions, ctx: CommandContext): Promise
           "--state FILE.",
       );
     }
-    users = readOutputsText(await io.readStdin(), "the standard input", { forSummary: true });
+    let text: string;
+    try {
+      text = await io.readStdin(LIMITS.outputs);
+    } catch (err) {
+      throw new UsageError(`the standard input: cannot read it (${readErrorText(err)}).`);
+    }
+    users = readOutputsText(text, "the standard input", { forSummary: true });
   } else {
     users = readOutputsFile(options.state, "--state", { forSummary: true });
   }

@@ -1,4 +1,6 @@
 /** Runs the CLI in process with captured output, a pinned clock and its own environment. */
+import { Readable } from "node:stream";
+import { readTextStream } from "../../cli/boundedRead";
 import { main } from "../../cli/main";
 
 import { ROOT } from "./root";
@@ -42,7 +44,7 @@ export async function runCli(
     env: options.env ?? MOTO_ENV,
     stderrIsTTY: options.stderrIsTTY ?? false,
     now: () => now,
-    readStdin: () => Promise.resolve(options.stdin ?? ""),
+    readStdin: (limit) => readTextStream(Readable.from([Buffer.from(options.stdin ?? "")]), limit),
   });
   return { code, stdout, stderr };
 }

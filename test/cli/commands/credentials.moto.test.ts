@@ -289,6 +289,13 @@ describe("iam-key-rotation credentials (against moto_server, self-read enforced)
           {},
           `--key-file ${path.join(dir, "none")}: cannot read it (no such file).`,
         ],
+        [["--key-file", dir], {}, `--key-file ${dir}: cannot read it (it is a directory).`],
+        // A file without end: read up to the ceiling, never until memory runs out.
+        [
+          ["--key-file", "/dev/zero"],
+          {},
+          "--key-file /dev/zero: not a key file (larger than 64 KiB).",
+        ],
       ];
       for (const [args, env, message] of cases) {
         assert.deepEqual(await credentials(["--init", ...args], { env }), {
@@ -297,6 +304,14 @@ describe("iam-key-rotation credentials (against moto_server, self-read enforced)
           stderr: `error: ${message}\n`,
         });
       }
+      assert.deepEqual(
+        await credentials(["--init", "--key-file", "-"], { stdin: " ".repeat(64 * 1024 + 1) }),
+        {
+          code: 2,
+          stdout: "",
+          stderr: "error: --key-file -: not a key file (larger than 64 KiB).\n",
+        },
+      );
       assert.throws(() => statSync(cache), /ENOENT/);
     });
 

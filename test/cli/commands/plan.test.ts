@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -273,6 +273,13 @@ describe("iam-key-rotation plan", () => {
       code: 2,
       stdout: "",
       stderr: `error: --state ${path.join(dir, "nope.json")}: cannot read it (no such file).\n`,
+    });
+    // A stack file without end (here a link to /dev/zero) is read up to a ceiling, then refused.
+    symlinkSync("/dev/zero", path.join(dir, "Pulumi.zero.yaml"));
+    assert.deepEqual(await cli(["plan", "--stack", "zero", "--dir", dir]), {
+      code: 2,
+      stdout: "",
+      stderr: `error: cannot read ${path.join(dir, "Pulumi.zero.yaml")}: larger than 16 MiB.\n`,
     });
   });
 

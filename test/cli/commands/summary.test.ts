@@ -398,11 +398,21 @@ describe("iam-key-rotation summary", () => {
       );
     });
 
-    it("a file that does not exist, a bad stack name: exit 2", async () => {
+    it("a file that does not exist, one without end, a bad stack name: exit 2", async () => {
       assert.deepEqual(await runCli(["summary", "--state", "/nonexistent/o.json"]), {
         code: 2,
         stdout: "",
         stderr: "error: --state /nonexistent/o.json: cannot read it (no such file).\n",
+      });
+      assert.deepEqual(await runCli(["summary", "--state", "/dev/zero"]), {
+        code: 2,
+        stdout: "",
+        stderr: "error: --state /dev/zero: cannot read it (larger than 64 MiB).\n",
+      });
+      assert.deepEqual(await runCli(["summary"], { stdin: " ".repeat(64 * 1024 * 1024 + 1) }), {
+        code: 2,
+        stdout: "",
+        stderr: "error: the standard input: cannot read it (larger than 64 MiB).\n",
       });
       assert.deepEqual(await summary(outputs(), ["--stack", "prod\n::error::x"]), {
         code: 2,
