@@ -4,7 +4,7 @@
  */
 import * as path from "node:path";
 import type * as Yaml from "yaml";
-import { parseStackConfig, PROJECT, StackConfig } from "../program/stackConfig";
+import { decodeProgramValue, parseStackConfig, PROJECT, StackConfig } from "../program/stackConfig";
 import { LIMITS, readErrorText, readTextFile } from "./boundedRead";
 import { UsageError } from "./errors";
 
@@ -62,7 +62,14 @@ export function loadStack(dir: string, stack: string): StackFile {
     if (typeof value === "object" && value !== null && "secure" in value) {
       throw new UsageError(`${file}: ${key} is encrypted; ${project} settings are not secrets.`);
     }
-    raw[key.slice(project.length + 1)] = value;
+    const name = key.slice(project.length + 1);
+    // Pulumi hands the program each value as a string (objects and lists as JSON): there,
+    // `selfRead: "false"` is `selfRead: false`, and a list written as a JSON string is a list.
+    // Scalars are decoded here the way the program decodes them, so plan reads what up reads.
+    raw[name] =
+      typeof value === "string" || typeof value === "number" || typeof value === "boolean"
+        ? decodeProgramValue(name, String(value))
+        : value;
   }
   try {
     return { file, project, config: parseStackConfig(raw), region };

@@ -6,6 +6,8 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { ROOT, runCli as cli } from "../../support/cli";
 import type { PlanDocument } from "../../../cli/commands/plan";
+import { loadStack } from "../../../cli/stackFile";
+import { decodeProgramValue, parseStackConfig } from "../../../program/stackConfig";
 import {
   advance,
   DEFAULT_POLICY,
@@ -225,6 +227,30 @@ describe("iam-key-rotation plan", () => {
         `  - user "a": [users[0].revokeIssuedBefore] ${future("2027-01-01")}\n` +
         `  - user "c": [users[2].revokeIssuedBefore] ${future("2027-02-01")}\n`,
     });
+  });
+
+  it("reads quoted scalars and JSON strings as the program does (Pulumi hands it strings)", () => {
+    const dir = project({
+      "Pulumi.dev.yaml":
+        "config:\n" +
+        '  iam-key-rotation:selfRead: "false"\n' +
+        "  iam-key-rotation:waitForNewKey: 'false'\n" +
+        '  iam-key-rotation:rotation: \'{"everyDays": 14, "overlapDays": 2, "maxAgeDays": 30}\'\n' +
+        '  iam-key-rotation:users: \'[{"name": "etl-a"}]\'\n',
+    });
+    // The program's view: every value a string, decoded by decodeProgramValue.
+    const program = parseStackConfig({
+      selfRead: decodeProgramValue("selfRead", "false"),
+      waitForNewKey: decodeProgramValue("waitForNewKey", "false"),
+      rotation: decodeProgramValue("rotation", '{"everyDays":14,"overlapDays":2,"maxAgeDays":30}'),
+      users: decodeProgramValue("users", '[{"name":"etl-a"}]'),
+    });
+    const { config } = loadStack(dir, "dev");
+    assert.deepEqual(config, program);
+    assert.deepEqual(
+      [config.selfRead, config.waitForNewKey, config.users.map((u) => [u.name, u.rotation])],
+      [false, false, [["etl-a", { everyDays: 14, overlapDays: 2, maxAgeDays: 30 }]]],
+    );
   });
 
   it("reads YAML merge keys (<<: *anchor) as the Pulumi CLI does", async () => {
