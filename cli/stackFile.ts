@@ -37,6 +37,29 @@ function readYaml(file: string): unknown {
 }
 
 /** Loads and validates `Pulumi.<stack>.yaml` from `dir`. Throws UsageError naming the problem. */
+/**
+ * The path of the first encrypted value (`{secure: ...}`) in a setting, at any depth (Pulumi
+ * allows them inside objects and lists, decrypting them for the program only): `key`,
+ * `key.users[0].tags.team`... undefined when there is none.
+ */
+function encryptedPath(value: unknown, at: string): string | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = encryptedPath(item, `${at}[${i}]`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 1 && entries[0][0] === "secure") return at;
+  for (const [k, v] of entries) {
+    const found = encryptedPath(v, `${at}.${k}`);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 export function loadStack(dir: string, stack: string): StackFile {
   if (!STACK_NAME_RE.test(stack)) {
     throw new UsageError(
@@ -59,8 +82,11 @@ export function loadStack(dir: string, stack: string): StackFile {
   for (const [key, value] of Object.entries(config as Record<string, unknown>)) {
     if (key === "aws:region" && typeof value === "string") region = value;
     if (!key.startsWith(`${project}:`)) continue;
-    if (typeof value === "object" && value !== null && "secure" in value) {
-      throw new UsageError(`${file}: ${key} is encrypted; ${project} settings are not secrets.`);
+    const encrypted = encryptedPath(value, key);
+    if (encrypted !== undefined) {
+      throw new UsageError(
+        `${file}: ${encrypted} is encrypted; ${project} settings are not secrets.`,
+      );
     }
     const name = key.slice(project.length + 1);
     // Pulumi hands the program each value as a string (objects and lists as JSON): there,

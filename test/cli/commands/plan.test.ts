@@ -253,6 +253,35 @@ describe("iam-key-rotation plan", () => {
     );
   });
 
+  it("exits 2 on an encrypted setting, at any depth, naming where it is", async () => {
+    const dir = project({
+      "Pulumi.top.yaml": "config:\n  iam-key-rotation:secretPrefix:\n    secure: v1:abc\n",
+      "Pulumi.deep.yaml":
+        "config:\n  iam-key-rotation:users:\n    - name: a\n    - name: b\n" +
+        "      tags: { team: { secure: 'v1:abc' } }\n",
+      "Pulumi.other.yaml":
+        "config:\n  aws:secretKey:\n    secure: v1:abc\n" +
+        "  iam-key-rotation:users: [{ name: a }]\n",
+    });
+    const refused = (stack: string, where: string) => ({
+      code: 2,
+      stdout: "",
+      stderr:
+        `error: ${path.join(dir, `Pulumi.${stack}.yaml`)}: ${where} is encrypted; ` +
+        "iam-key-rotation settings are not secrets.\n",
+    });
+    assert.deepEqual(
+      await cli(["plan", "--stack", "top", "--dir", dir]),
+      refused("top", "iam-key-rotation:secretPrefix"),
+    );
+    assert.deepEqual(
+      await cli(["plan", "--stack", "deep", "--dir", dir]),
+      refused("deep", "iam-key-rotation:users[1].tags.team"),
+    );
+    // Another namespace's secret is not read.
+    assert.equal((await cli(["plan", "--stack", "other", "--dir", dir, "--days", "1"])).code, 0);
+  });
+
   it("reads YAML merge keys (<<: *anchor) as the Pulumi CLI does", async () => {
     const dir = project({
       "Pulumi.dev.yaml":
