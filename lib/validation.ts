@@ -4,7 +4,11 @@
  */
 
 /** A value as a problem message quotes it: JSON where possible (`"x"`, `30`, `undefined`). */
-export const got = (value: unknown): string => JSON.stringify(value) ?? String(value);
+export const got = (value: unknown): string =>
+  // JSON has no Infinity or NaN (YAML's .inf and .nan) and would show them as null.
+  typeof value === "number" && !Number.isFinite(value)
+    ? String(value)
+    : (JSON.stringify(value) ?? String(value));
 
 /** A JSON/YAML object: not null, not a list. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

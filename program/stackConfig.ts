@@ -168,12 +168,43 @@ function readPolicy(
   return merged;
 }
 
+/** Settings that must have a value: their own checks already name a null (`(got null)`). */
+const REQUIRED_FIELDS = /^(users|users\[\d+\]\.name|github\.applySubjects)$/;
+
+/**
+ * A key written with no value (`tags:` alone in YAML) reads as null. Whether that meant the
+ * default or a value left out cannot be told (`revokeIssuedBefore:` without its date would
+ * revoke nothing), so each such key is a problem, named, and is dropped from the copy returned
+ * so the other checks read it as absent and do not report it twice. Items of a list are left
+ * to the list's own check.
+ */
+function withoutNulls(value: unknown, field: string, problems: string[], user = ""): unknown {
+  if (Array.isArray(value)) {
+    return value.map((item, i) => withoutNulls(item, `${field}[${i}]`, problems, user));
+  }
+  if (!isPlainObject(value)) return value;
+  if (/^users\[\d+\]$/.test(field) && typeof value.name === "string") {
+    user = `user ${got(value.name)}: `;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    const at = field === "" ? key : `${field}.${key}`;
+    if (item === null && !REQUIRED_FIELDS.test(at)) {
+      problems.push(`${user}[${at}] has no value (null): give it one, or leave the key out.`);
+      continue;
+    }
+    out[key] = withoutNulls(item, at, problems, user);
+  }
+  return out;
+}
+
 /**
  * Parses the project's config values (keys without the `iam-key-rotation:` namespace, values as
  * YAML/JSON structures). Throws a ConfigError listing every problem.
  */
-export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
+export function parseStackConfig(given: Record<string, unknown>): StackConfig {
   const problems: string[] = [];
+  const raw = withoutNulls(given, "", problems) as Record<string, unknown>;
   const known = Object.keys(CONFIG_KEYS);
   for (const key of Object.keys(raw)) {
     if (!known.includes(key)) {

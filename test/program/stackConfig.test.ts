@@ -129,6 +129,38 @@ describe("stack configuration", () => {
       ["[rotation.everyDays] must be an integer from 1 to 365 (got 7.5)."],
     ],
     [
+      "keys with no value (YAML's null), at every depth: each named once, never read as a default",
+      {
+        path: null,
+        compliance: null,
+        users: [
+          { name: "a", revokeIssuedBefore: null, tags: { team: null } },
+          { name: "b", rotation: { everyDays: null }, adopt: null },
+        ],
+      },
+      [
+        "[path] has no value (null): give it one, or leave the key out.",
+        "[compliance] has no value (null): give it one, or leave the key out.",
+        'user "a": [users[0].revokeIssuedBefore] has no value (null): give it one, or leave the key out.',
+        'user "a": [users[0].tags.team] has no value (null): give it one, or leave the key out.',
+        'user "b": [users[1].rotation.everyDays] has no value (null): give it one, or leave the key out.',
+        'user "b": [users[1].adopt] has no value (null): give it one, or leave the key out.',
+      ],
+    ],
+    [
+      "a required key with no value: its own check names it, once",
+      { users: [{ name: null }, { name: "b", policyArns: [null] }] },
+      [
+        "[users[0].name] must be an IAM user name: 1 to 64 letters, digits or +=,.@_- (got null).",
+        'user "b": [users[1].policyArns[0]] must be an IAM policy ARN like arn:aws:iam::aws:policy/ReadOnlyAccess (got null).',
+      ],
+    ],
+    [
+      "everyDays infinite (YAML's .inf), shown as it is, not as JSON's null",
+      { rotation: { everyDays: Infinity }, users: [{ name: "ci" }] },
+      ["[rotation.everyDays] must be an integer from 1 to 365 (got Infinity)."],
+    ],
+    [
       "overlapDays negative",
       { users: [{ name: "ci", rotation: { overlapDays: -2 } }] },
       ['user "ci": [users[0].rotation.overlapDays] must be an integer of 0 or more (got -2).'],
