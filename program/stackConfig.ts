@@ -183,7 +183,11 @@ function withoutNulls(value: unknown, field: string, problems: string[], user = 
     return value.map((item, i) => withoutNulls(item, `${field}[${i}]`, problems, user));
   }
   if (!isPlainObject(value)) return value;
-  if (/^users\[\d+\]$/.test(field) && typeof value.name === "string") {
+  if (
+    /^users\[\d+\]$/.test(field) &&
+    typeof value.name === "string" &&
+    USER_NAME_RE.test(value.name)
+  ) {
     user = `user ${got(value.name)}: `;
   }
   const out: Record<string, unknown> = {};
@@ -254,14 +258,15 @@ export function parseStackConfig(given: Record<string, unknown>): StackConfig {
     raw.users.forEach((entry: unknown, i: number) => {
       const name = isPlainObject(entry) && typeof entry.name === "string" ? entry.name : undefined;
       const first = name === undefined ? undefined : seen.get(name.toLowerCase());
-      if (name !== undefined && first !== undefined) {
+      const duplicate = name !== undefined && first !== undefined;
+      if (duplicate) {
         problems.push(
           `user "${name}": [users[${i}].name] duplicates [users[${first}].name] ` +
             `(IAM user names are unique regardless of case).`,
         );
-        return;
+      } else if (name !== undefined) {
+        seen.set(name.toLowerCase(), i);
       }
-      if (name !== undefined) seen.set(name.toLowerCase(), i);
       const user = readUser(
         entry,
         i,
@@ -272,7 +277,8 @@ export function parseStackConfig(given: Record<string, unknown>): StackConfig {
         },
         problems,
       );
-      if (user !== undefined) {
+      // A duplicate's own problems are reported too; the duplicate itself is not kept.
+      if (user !== undefined && !duplicate) {
         users.push(user);
         indexOf.set(user, i);
       }
@@ -357,11 +363,12 @@ function readUser(
     return undefined;
   }
   const { name } = entry;
-  if (typeof name !== "string" || !USER_NAME_RE.test(name)) {
+  // A bad name is reported, and the rest of the entry still read: every problem at once.
+  const named = typeof name === "string" && USER_NAME_RE.test(name);
+  if (!named) {
     problems.push(
       `[${field}.name] must be an IAM user name: 1 to 64 letters, digits or +=,.@_- (got ${got(name)}).`,
     );
-    return undefined;
   }
   const local: string[] = [];
   local.push(...unknownKeys(entry, USER_KEYS, field));
@@ -395,7 +402,7 @@ function readUser(
       if (other !== undefined) {
         local.push(
           `[${field}.policyArns] lists ${got(other)} and ${got(arn)}: policies of the same owner ` +
-            `and name, whose attachments would both be named "${name}-${label}".`,
+            `and name, whose attachments would both be named "${String(name)}-${label}".`,
         );
       }
       labels.set(label, arn);
@@ -480,8 +487,8 @@ function readUser(
     );
   }
 
-  problems.push(...local.map((p) => `user "${name}": ${p}`));
-  if (local.length > 0) return undefined;
+  problems.push(...local.map((p) => (named ? `user "${name}": ${p}` : p)));
+  if (!named || local.length > 0) return undefined;
   return {
     name,
     policyArns: policyArns as string[],

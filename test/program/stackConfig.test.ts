@@ -148,6 +148,25 @@ describe("stack configuration", () => {
       ],
     ],
     [
+      "a bad or duplicate name: the rest of the entry is still checked",
+      {
+        users: [
+          { name: "ci" },
+          { name: "CI", rotation: { everyDays: 0 }, tags: 5 },
+          { name: "bad name!", selfRead: "yes", path: null },
+        ],
+      },
+      [
+        // Keys with no value are found first, in one pass over the whole stack.
+        "[users[2].path] has no value (null): give it one, or leave the key out.",
+        'user "CI": [users[1].name] duplicates [users[0].name] (IAM user names are unique regardless of case).',
+        'user "CI": [users[1].rotation.everyDays] must be an integer from 1 to 365 (got 0).',
+        'user "CI": [users[1].tags] must be a map of tag names to values (got 5).',
+        '[users[2].name] must be an IAM user name: 1 to 64 letters, digits or +=,.@_- (got "bad name!").',
+        '[users[2].selfRead] must be true or false (got "yes").',
+      ],
+    ],
+    [
       "a required key with no value: its own check names it, once",
       { users: [{ name: null }, { name: "b", policyArns: [null] }] },
       [
