@@ -251,7 +251,8 @@ export function parseGithubConfig(raw: unknown, problems: string[]): GithubConfi
     ) ?? fallback;
   const applyRoleName = roleName("applyRoleName", DEFAULT_APPLY_ROLE_NAME);
   const previewRoleName = roleName("previewRoleName", DEFAULT_PREVIEW_ROLE_NAME);
-  if (applyRoleName.toLowerCase() === previewRoleName.toLowerCase()) {
+  // Without previewSubjects there is no preview role, so no name for the apply role to clash with.
+  if (preview.length > 0 && applyRoleName.toLowerCase() === previewRoleName.toLowerCase()) {
     local.push(
       `[github.previewRoleName] must differ from [github.applyRoleName] (IAM role names are ` +
         `unique regardless of case; both ${got(previewRoleName)}).`,

@@ -233,11 +233,33 @@ describe("github stack config", () => {
   });
 
   it("rejects role names that IAM would take as the same role", () => {
+    const PREVIEW = "repo:acme/iam-key-rotation:pull_request";
+    const clash =
+      '[github.previewRoleName] must differ from [github.applyRoleName] (IAM role names are unique regardless of case; both "ci").';
     assert.deepEqual(
-      problemsOf({ applySubjects: [APPLY], applyRoleName: "CI", previewRoleName: "ci" }),
+      problemsOf({
+        applySubjects: [APPLY],
+        previewSubjects: [PREVIEW],
+        applyRoleName: "CI",
+        previewRoleName: "ci",
+      }),
+      [clash],
+    );
+    // The apply role named like the default preview role, with a preview role: a clash.
+    assert.deepEqual(
+      problemsOf({
+        applySubjects: [APPLY],
+        previewSubjects: [PREVIEW],
+        applyRoleName: "key-rotation-github-preview",
+      }),
       [
-        '[github.previewRoleName] must differ from [github.applyRoleName] (IAM role names are unique regardless of case; both "ci").',
+        '[github.previewRoleName] must differ from [github.applyRoleName] (IAM role names are unique regardless of case; both "key-rotation-github-preview").',
       ],
+    );
+    // Without previewSubjects there is no preview role: nothing to clash with.
+    assert.deepEqual(
+      problemsOf({ applySubjects: [APPLY], applyRoleName: "key-rotation-github-preview" }),
+      [],
     );
   });
 
