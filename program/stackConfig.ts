@@ -16,10 +16,12 @@ import {
   policyLabel,
 } from "../components/rotatedKeyUser/settings";
 import {
+  COMPLIANCE_KEYS,
   ComplianceSettings,
   parseComplianceConfig,
 } from "../components/keyRotationCompliance/settings";
 import {
+  GITHUB_KEYS,
   GithubConfig,
   githubLimitProblems,
   parseGithubConfig,
@@ -168,21 +170,37 @@ function readPolicy(
   return merged;
 }
 
-/** Settings that must have a value: their own checks already name a null (`(got null)`). */
-const REQUIRED_FIELDS = /^(users|users\[\d+\]\.name|github\.applySubjects)$/;
+/**
+ * The maps whose keys may be written with no value (YAML's null), by the path of the map, and
+ * the keys each knows (`true`: any key, a tag name). A key not listed is left to its map's
+ * unknown-key check, so a misspelt key is named as unknown, not as empty; required keys (the
+ * users list, a user's name, the CI's applySubjects) are left to their own checks, which
+ * already say `(got null)`.
+ */
+const NULLABLE_KEYS: readonly [RegExp, readonly string[] | true][] = [
+  [/^$/, Object.keys(CONFIG_KEYS).filter((k) => k !== "users")],
+  [/^(users\[\d+\]\.)?rotation$/, POLICY_KEYS],
+  [/^users\[\d+\]$/, USER_KEYS.filter((k) => k !== "name")],
+  [/^users\[\d+\]\.adopt$/, ADOPT_KEYS],
+  [/^users\[\d+\]\.tags$/, true],
+  [/^compliance$/, COMPLIANCE_KEYS],
+  [/^github$/, GITHUB_KEYS.filter((k) => k !== "applySubjects")],
+];
 
 /**
  * A key written with no value (`tags:` alone in YAML) reads as null. Whether that meant the
  * default or a value left out cannot be told (`revokeIssuedBefore:` without its date would
  * revoke nothing), so each such key is a problem, named, and is dropped from the copy returned
- * so the other checks read it as absent and do not report it twice. Items of a list are left
- * to the list's own check.
+ * so the other checks read it as absent and do not report it twice. Only the maps of the
+ * settings' shape are walked (NULLABLE_KEYS and the users list): a value of the wrong shape is
+ * left whole for its own check to quote.
  */
 function withoutNulls(value: unknown, field: string, problems: string[], user = ""): unknown {
-  if (Array.isArray(value)) {
-    return value.map((item, i) => withoutNulls(item, `${field}[${i}]`, problems, user));
+  if (field === "users" && Array.isArray(value)) {
+    return value.map((item, i) => withoutNulls(item, `users[${i}]`, problems));
   }
-  if (!isPlainObject(value)) return value;
+  const keys = NULLABLE_KEYS.find(([re]) => re.test(field))?.[1];
+  if (keys === undefined || !isPlainObject(value)) return value;
   if (
     /^users\[\d+\]$/.test(field) &&
     typeof value.name === "string" &&
@@ -193,7 +211,7 @@ function withoutNulls(value: unknown, field: string, problems: string[], user = 
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
     const at = field === "" ? key : `${field}.${key}`;
-    if (item === null && !REQUIRED_FIELDS.test(at)) {
+    if (item === null && (keys === true || keys.includes(key))) {
       problems.push(`${user}[${at}] has no value (null): give it one, or leave the key out.`);
       continue;
     }

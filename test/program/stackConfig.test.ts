@@ -167,6 +167,28 @@ describe("stack configuration", () => {
       ],
     ],
     [
+      "a misspelt key with no value: named as unknown, not as empty",
+      { users: [{ name: "a", revokeIssuedBfore: null }], secretprefix: null },
+      [
+        "[secretprefix] is not a known setting of iam-key-rotation (known: users, rotation, path, secretPrefix, waitForNewKey, selfRead, compliance, github).",
+        'user "a": [users[0].revokeIssuedBfore] is not a known setting (known: name, policyArns, rotation, tags, revokeIssuedBefore, path, adopt, selfRead, rebuildRecord).',
+      ],
+    ],
+    [
+      "a value of the wrong shape holding a null: quoted as written",
+      { users: { a: null } },
+      [
+        '[users] must be a non-empty list of users, e.g. [{ name: "ci-deployer" }] (got {"a":null}).',
+      ],
+    ],
+    [
+      "the CI's applySubjects with no value: its own check names it, once",
+      { users: [{ name: "a" }], github: { applySubjects: null } },
+      [
+        '[github.applySubjects] must be a non-empty list of GitHub OIDC subjects, e.g. ["repo:acme/iam-key-rotation:environment:prod"] (got null).',
+      ],
+    ],
+    [
       "a required key with no value: its own check names it, once",
       { users: [{ name: null }, { name: "b", policyArns: [null] }] },
       [

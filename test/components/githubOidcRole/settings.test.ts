@@ -256,9 +256,17 @@ describe("github stack config", () => {
         '[github.previewRoleName] must differ from [github.applyRoleName] (IAM role names are unique regardless of case; both "key-rotation-github-preview").',
       ],
     );
-    // Without previewSubjects there is no preview role: nothing to clash with.
+    // Without previewSubjects (absent or empty) there is no preview role: nothing to clash with.
     assert.deepEqual(
       problemsOf({ applySubjects: [APPLY], applyRoleName: "key-rotation-github-preview" }),
+      [],
+    );
+    assert.deepEqual(
+      problemsOf({
+        applySubjects: [APPLY],
+        previewSubjects: [],
+        applyRoleName: "key-rotation-github-preview",
+      }),
       [],
     );
   });
