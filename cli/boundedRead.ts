@@ -35,7 +35,7 @@ export const LIMITS = {
 } as const;
 
 /**
- * The file's text (UTF-8), read in chunks; throws TooLargeError past `limit` bytes and the
+ * The file's text (UTF-8, without a byte-order mark), read in chunks; throws TooLargeError past `limit` bytes and the
  * file system's own errors (ENOENT, EISDIR, EACCES...) as they are.
  */
 export function readTextFile(file: string, limit: number): string {
@@ -51,13 +51,13 @@ export function readTextFile(file: string, limit: number): string {
       if (total > limit) throw new TooLargeError(limit);
       chunks.push(Buffer.from(chunk.subarray(0, n)));
     }
-    return Buffer.concat(chunks, total).toString("utf8");
+    return withoutBom(Buffer.concat(chunks, total).toString("utf8"));
   } finally {
     closeSync(fd);
   }
 }
 
-/** All of a stream (standard input) as UTF-8; throws TooLargeError past `limit` bytes. */
+/** All of a stream (standard input) as UTF-8 without a byte-order mark; throws TooLargeError past `limit` bytes. */
 export async function readTextStream(
   stream: AsyncIterable<Buffer | string>,
   limit: number,
@@ -70,7 +70,12 @@ export async function readTextStream(
     if (total > limit) throw new TooLargeError(limit);
     chunks.push(buf);
   }
-  return Buffer.concat(chunks, total).toString("utf8");
+  return withoutBom(Buffer.concat(chunks, total).toString("utf8"));
+}
+
+/** Without a leading byte-order mark (Windows editors write one; JSON.parse refuses it). */
+function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /** Why a file could not be read, in words: "no such file", "it is a directory", or the code. */

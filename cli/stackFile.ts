@@ -19,24 +19,49 @@ export interface StackFile {
 
 const STACK_NAME_RE = /^[A-Za-z0-9_.-]{1,100}$/;
 
-function readYaml(file: string): unknown {
+function readYamlDocument(file: string): Yaml.Document.Parsed {
   let text: string;
   try {
     text = readTextFile(file, LIMITS.stackFile);
   } catch (err) {
     throw new UsageError(`cannot read ${file}: ${readErrorText(err)}.`);
   }
-  try {
-    // Loaded on first use (about 45 ms): `--help` and most commands read no stack file.
-    // merge: `<<: *anchor` merge keys, which the Pulumi CLI's YAML reader (Go) applies too.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require("yaml") as typeof Yaml).parse(text, { merge: true }) as unknown;
-  } catch (err) {
-    throw new UsageError(`${file} is not valid YAML: ${(err as Error).message}`);
+  // Loaded on first use (about 45 ms): `--help` and most commands read no stack file.
+  // merge: `<<: *anchor` merge keys, which the Pulumi CLI's YAML reader (Go) applies too.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const doc = (require("yaml") as typeof Yaml).parseDocument(text, { merge: true });
+  if (doc.errors.length > 0) {
+    throw new UsageError(`${file} is not valid YAML: ${doc.errors[0].message}`);
   }
+  return doc;
 }
 
-/** Loads and validates `Pulumi.<stack>.yaml` from `dir`. Throws UsageError naming the problem. */
+/**
+ * Plain numbers the Pulumi CLI's YAML reader (Go's yaml.v3, YAML 1.1 rules for numbers) reads
+ * otherwise than this one (YAML 1.2): a leading 0 is octal there (`030` is 24), `_` is dropped
+ * (`1_0` is 10), `0b` is binary, and `.inf`/`.nan` have no JSON, so the program never gets them.
+ */
+const READ_OTHERWISE =
+  /^[-+]?(0[0-9_]+|0b[01_]+|[0-9][0-9_]*_[0-9_]*(\.[0-9_]*)?|\.(inf|Inf|INF))$|^\.(nan|NaN|NAN)$/;
+
+/** Refuses a plain scalar of `node` that `pulumi up` would read as another value. */
+function checkReadAlike(file: string, key: string, node: unknown): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const yaml = require("yaml") as typeof Yaml;
+  if (!yaml.isNode(node)) return;
+  yaml.visit(node, {
+    Scalar(_, scalar) {
+      if (scalar.type === "PLAIN" && READ_OTHERWISE.test(scalar.source ?? "")) {
+        throw new UsageError(
+          `${file}: ${key} holds ${scalar.source}, which the Pulumi CLI reads as another value ` +
+            '(YAML 1.1: a leading 0 is octal, "_" is dropped, .inf and .nan cannot be passed ' +
+            "on): write it as a decimal number, or quote it if a string is meant.",
+        );
+      }
+    },
+  });
+}
+
 /**
  * The path of the first encrypted value (`{secure: ...}`) in a setting, at any depth (Pulumi
  * allows them inside objects and lists, decrypting them for the program only): `key`,
@@ -52,7 +77,9 @@ function encryptedPath(value: unknown, at: string): string | undefined {
     return undefined;
   }
   const entries = Object.entries(value as Record<string, unknown>);
-  if (entries.length === 1 && entries[0][0] === "secure") return at;
+  if (entries.length === 1 && entries[0][0] === "secure" && typeof entries[0][1] === "string") {
+    return at;
+  }
   for (const [k, v] of entries) {
     const found = encryptedPath(v, `${at}.${k}`);
     if (found !== undefined) return found;
@@ -60,6 +87,7 @@ function encryptedPath(value: unknown, at: string): string | undefined {
   return undefined;
 }
 
+/** Loads and validates `Pulumi.<stack>.yaml` from `dir`. Throws UsageError naming the problem. */
 export function loadStack(dir: string, stack: string): StackFile {
   if (!STACK_NAME_RE.test(stack)) {
     throw new UsageError(
@@ -68,20 +96,22 @@ export function loadStack(dir: string, stack: string): StackFile {
   }
   let project = PROJECT;
   const projectFile = path.join(dir, "Pulumi.yaml");
-  const projectDoc = readYaml(projectFile) as { name?: unknown } | null;
+  const projectDoc = readYamlDocument(projectFile).toJS() as { name?: unknown } | null;
   if (typeof projectDoc?.name === "string") project = projectDoc.name;
 
   const file = path.join(dir, `Pulumi.${stack}.yaml`);
-  const doc = readYaml(file) as { config?: unknown } | null;
-  const config = doc?.config ?? {};
+  const stackDoc = readYamlDocument(file);
+  const config = (stackDoc.toJS() as { config?: unknown } | null)?.config ?? {};
   if (typeof config !== "object" || config === null || Array.isArray(config)) {
     throw new UsageError(`${file}: "config" must be a map of settings.`);
   }
+  const configNode = stackDoc.get("config", true) as Yaml.YAMLMap | undefined;
   const raw: Record<string, unknown> = {};
   let region: string | undefined;
   for (const [key, value] of Object.entries(config as Record<string, unknown>)) {
     if (key === "aws:region" && typeof value === "string") region = value;
     if (!key.startsWith(`${project}:`)) continue;
+    checkReadAlike(file, key, configNode?.get(key, true));
     const encrypted = encryptedPath(value, key);
     if (encrypted !== undefined) {
       throw new UsageError(

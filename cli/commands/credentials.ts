@@ -205,6 +205,12 @@ async function bootstrapKey(options: CredentialsOptions, ctx: CommandContext): P
   let source: string;
   if (options.keyFile !== undefined) {
     source = `--key-file ${options.keyFile}`;
+    if (options.keyFile === "-" && ctx.io.stdinIsTTY === true) {
+      throw new UsageError(
+        "--key-file -: the standard input is a terminal; pipe the key in (... | " +
+          "iam-key-rotation credentials --init ... --key-file -) or pass --key-file FILE.",
+      );
+    }
     let text: string;
     try {
       text =

@@ -4,6 +4,7 @@ import { once } from "node:events";
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { Readable } from "node:stream";
 import {
   readErrorText,
   readTextFile,
@@ -20,12 +21,24 @@ describe("bounded reads of what a command is pointed at", () => {
 
   it("reads a file of exactly the limit, refuses one byte more", () => {
     const file = path.join(dir, "f");
-    writeFileSync(file, "é".repeat(50_000)); // 100,000 bytes: more than one 64 KiB chunk
-    assert.equal(readTextFile(file, 100_000), "é".repeat(50_000));
+    // Text that never repeats, with a 3-byte character across the first 64 KiB chunk's end:
+    // a reader that decoded chunk by chunk, or reused its buffer, would garble it.
+    const text =
+      "a".repeat(65535) + "€" + Array.from({ length: 20_000 }, (_, i) => i.toString(36)).join(",");
+    writeFileSync(file, text);
+    const bytes = Buffer.byteLength(text);
+    assert.equal(readTextFile(file, bytes), text);
     assert.throws(
-      () => readTextFile(file, 99_999),
-      (err: unknown) => err instanceof TooLargeError && err.limit === 99_999,
+      () => readTextFile(file, bytes - 1),
+      (err: unknown) => err instanceof TooLargeError && err.limit === bytes - 1,
     );
+  });
+
+  it("drops a leading byte-order mark (a JSON file saved by a Windows editor)", async () => {
+    const file = path.join(dir, "bom.json");
+    writeFileSync(file, "\ufeff{}");
+    assert.equal(readTextFile(file, 100), "{}");
+    assert.equal(await readTextStream(Readable.from([Buffer.from("\ufeff{}")]), 100), "{}");
   });
 
   it("stops on a file without end (/dev/zero) at the limit", () => {
@@ -81,6 +94,14 @@ describe("bounded reads of what a command is pointed at", () => {
     }
     assert.equal(await readTextStream(two(), 4), "abcd");
     await assert.rejects(readTextStream(two(), 3), TooLargeError);
+    // "€" (3 bytes) split across chunks decodes whole.
+    const euro = Buffer.from("x€y");
+    async function* split(): AsyncGenerator<Buffer> {
+      yield euro.subarray(0, 2);
+      yield euro.subarray(2, 3);
+      yield euro.subarray(3);
+    }
+    assert.equal(await readTextStream(split(), 5), "x€y");
   });
 
   it("names sizes in the unit they are set in", () => {

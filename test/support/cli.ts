@@ -21,6 +21,8 @@ export interface CliRunOptions {
   cwd?: string;
   /** Standard input, for commands that read it. */
   stdin?: string;
+  /** Whether standard input is a terminal (default: false, something is piped in). */
+  stdinIsTTY?: boolean;
 }
 
 /** Credentials and region for moto with authentication off. */
@@ -43,6 +45,7 @@ export async function runCli(
     cwd: options.cwd ?? ROOT,
     env: options.env ?? MOTO_ENV,
     stderrIsTTY: options.stderrIsTTY ?? false,
+    stdinIsTTY: options.stdinIsTTY ?? false,
     now: () => now,
     readStdin: (limit) => readTextStream(Readable.from([Buffer.from(options.stdin ?? "")]), limit),
   });

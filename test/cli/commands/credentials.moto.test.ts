@@ -305,6 +305,19 @@ describe("iam-key-rotation credentials (against moto_server, self-read enforced)
         });
       }
       assert.deepEqual(
+        await credentials(["--init", "--key-file", "-"], {
+          stdinIsTTY: true,
+          stdin: JSON.stringify({ accessKeyId: k1.id, secretAccessKey: k1.secret }),
+        }),
+        {
+          code: 2,
+          stdout: "",
+          stderr:
+            "error: --key-file -: the standard input is a terminal; pipe the key in (... | " +
+            "iam-key-rotation credentials --init ... --key-file -) or pass --key-file FILE.\n",
+        },
+      );
+      assert.deepEqual(
         await credentials(["--init", "--key-file", "-"], { stdin: " ".repeat(64 * 1024 + 1) }),
         {
           code: 2,

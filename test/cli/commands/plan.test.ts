@@ -278,8 +278,60 @@ describe("iam-key-rotation plan", () => {
       await cli(["plan", "--stack", "deep", "--dir", dir]),
       refused("deep", "iam-key-rotation:users[1].tags.team"),
     );
+    // Only {secure: "<ciphertext>"} is a secret; a setting named "secure" is read (and refused).
+    writeFileSync(
+      path.join(dir, "Pulumi.notsecret.yaml"),
+      "config:\n  iam-key-rotation:users: [{ name: a, adopt: { secure: true } }]\n",
+    );
+    assert.deepEqual(await cli(["plan", "--stack", "notsecret", "--dir", dir]), {
+      code: 2,
+      stdout: "",
+      stderr:
+        `error: ${path.join(dir, "Pulumi.notsecret.yaml")}: Invalid stack configuration (1 problem); ` +
+        'nothing was changed:\n  - user "a": [users[0].adopt.secure] is not a known setting ' +
+        "(known: deleteInactiveKey).\n",
+    });
     // Another namespace's secret is not read.
     assert.equal((await cli(["plan", "--stack", "other", "--dir", dir, "--days", "1"])).code, 0);
+  });
+
+  it("exits 2 on a plain number the Pulumi CLI would read as another value (YAML 1.1)", async () => {
+    const cases: [string, string][] = [
+      ["iam-key-rotation:rotation: { everyDays: 030 }", "030"], // octal 24 for Pulumi
+      ["iam-key-rotation:secretPrefix: 1_0", "1_0"], // 10 for Pulumi
+      ["iam-key-rotation:users: [{ name: a, tags: { n: 0b11 } }]", "0b11"], // 3 for Pulumi
+      ["iam-key-rotation:secretPrefix: .inf", ".inf"], // no JSON: Pulumi cannot pass it on
+    ];
+    for (const [line, written] of cases) {
+      const key = line.slice(0, line.indexOf(": "));
+      const files: Record<string, string> = { "Pulumi.dev.yaml": `config:\n  ${line}\n` };
+      if (!line.includes(":users:"))
+        files["Pulumi.dev.yaml"] += "  iam-key-rotation:users: [{ name: a }]\n";
+      const dir = project(files);
+      assert.deepEqual(await cli(["plan", "--stack", "dev", "--dir", dir]), {
+        code: 2,
+        stdout: "",
+        stderr:
+          `error: ${path.join(dir, "Pulumi.dev.yaml")}: ${key} holds ${written}, which the ` +
+          'Pulumi CLI reads as another value (YAML 1.1: a leading 0 is octal, "_" is dropped, ' +
+          ".inf and .nan cannot be passed on): write it as a decimal number, or quote it if a " +
+          "string is meant.\n",
+      });
+    }
+    // Quoted, in another namespace, or read alike by both readers (0, 0x1E, 1e2): accepted.
+    const dir = project({
+      "Pulumi.dev.yaml":
+        "config:\n  other:n: 010\n  iam-key-rotation:secretPrefix: '010'\n" +
+        "  iam-key-rotation:rotation: { everyDays: 0x1E, overlapDays: 0, maxAgeDays: 1e2 }\n" +
+        "  iam-key-rotation:users: [{ name: a }]\n",
+    });
+    const ok = await cli(["plan", "--stack", "dev", "--dir", dir, "--days", "1", "--json"]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.deepEqual(
+      (JSON.parse(ok.stdout) as PlanDocument).users.map((u) => [u.name, u.policy]),
+      [["a", { everyDays: 30, overlapDays: 0, maxAgeDays: 100 }]],
+    );
+    assert.equal(loadStack(dir, "dev").config.secretPrefix, "010");
   });
 
   it("reads YAML merge keys (<<: *anchor) as the Pulumi CLI does", async () => {
