@@ -110,6 +110,14 @@ export function loadStack(dir: string, stack: string): StackFile {
   let region: string | undefined;
   for (const [key, value] of Object.entries(config as Record<string, unknown>)) {
     if (key === "aws:region" && typeof value === "string") region = value;
+    if (!key.includes(":")) {
+      // Whether the Pulumi CLI refuses such a key or files it under the project depends on its
+      // version: the namespaced form means the same to every version, and plan reads only it.
+      throw new UsageError(
+        `${file}: the key ${JSON.stringify(key)} has no namespace: write it ` +
+          `${JSON.stringify(`${project}:${key}`)}.`,
+      );
+    }
     if (!key.startsWith(`${project}:`)) continue;
     checkReadAlike(file, key, configNode?.get(key, true));
     const encrypted = encryptedPath(value, key);

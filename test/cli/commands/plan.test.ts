@@ -334,6 +334,20 @@ describe("iam-key-rotation plan", () => {
     assert.equal(loadStack(dir, "dev").config.secretPrefix, "010");
   });
 
+  it("exits 2 on a key without a namespace, saying how to write it", async () => {
+    const dir = project({
+      "Pulumi.dev.yaml":
+        "config:\n  secretPrefix: team-a/\n  iam-key-rotation:users: [{ name: a }]\n",
+    });
+    assert.deepEqual(await cli(["plan", "--stack", "dev", "--dir", dir]), {
+      code: 2,
+      stdout: "",
+      stderr:
+        `error: ${path.join(dir, "Pulumi.dev.yaml")}: the key "secretPrefix" has no namespace: ` +
+        'write it "iam-key-rotation:secretPrefix".\n',
+    });
+  });
+
   it("reads YAML merge keys (<<: *anchor) as the Pulumi CLI does", async () => {
     const dir = project({
       "Pulumi.dev.yaml":
