@@ -35,8 +35,8 @@ export const LIMITS = {
 } as const;
 
 /**
- * The file's text (UTF-8, without a byte-order mark), read in chunks; throws TooLargeError past `limit` bytes and the
- * file system's own errors (ENOENT, EISDIR, EACCES...) as they are.
+ * The file's text (UTF-8, without a byte-order mark), read in chunks; throws TooLargeError
+ * past `limit` bytes and the file system's own errors (ENOENT, EISDIR, EACCES...) as they are.
  */
 export function readTextFile(file: string, limit: number): string {
   const fd = openSync(file, "r");
@@ -57,7 +57,10 @@ export function readTextFile(file: string, limit: number): string {
   }
 }
 
-/** All of a stream (standard input) as UTF-8 without a byte-order mark; throws TooLargeError past `limit` bytes. */
+/**
+ * All of a stream (standard input) as UTF-8 without a byte-order mark; throws TooLargeError
+ * past `limit` bytes.
+ */
 export async function readTextStream(
   stream: AsyncIterable<Buffer | string>,
   limit: number,

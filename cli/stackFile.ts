@@ -19,21 +19,25 @@ export interface StackFile {
 
 const STACK_NAME_RE = /^[A-Za-z0-9_.-]{1,100}$/;
 
-function readYamlDocument(file: string): Yaml.Document.Parsed {
+/** A YAML file: its document (for where each value was written) and its value. */
+function readYaml(file: string): { doc: Yaml.Document.Parsed; value: unknown } {
   let text: string;
   try {
     text = readTextFile(file, LIMITS.stackFile);
   } catch (err) {
     throw new UsageError(`cannot read ${file}: ${readErrorText(err)}.`);
   }
-  // Loaded on first use (about 45 ms): `--help` and most commands read no stack file.
-  // merge: `<<: *anchor` merge keys, which the Pulumi CLI's YAML reader (Go) applies too.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const doc = (require("yaml") as typeof Yaml).parseDocument(text, { merge: true });
-  if (doc.errors.length > 0) {
-    throw new UsageError(`${file} is not valid YAML: ${doc.errors[0].message}`);
+  try {
+    // Loaded on first use (about 45 ms): `--help` and most commands read no stack file.
+    // merge: `<<: *anchor` merge keys, which the Pulumi CLI's YAML reader (Go) applies too.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const doc = (require("yaml") as typeof Yaml).parseDocument(text, { merge: true });
+    if (doc.errors.length > 0) throw doc.errors[0];
+    // toJS throws too, on aliases expanding past its limit (a "billion laughs" file).
+    return { doc, value: doc.toJS() as unknown };
+  } catch (err) {
+    throw new UsageError(`${file} is not valid YAML: ${(err as Error).message}`);
   }
-  return doc;
 }
 
 /**
@@ -96,12 +100,12 @@ export function loadStack(dir: string, stack: string): StackFile {
   }
   let project = PROJECT;
   const projectFile = path.join(dir, "Pulumi.yaml");
-  const projectDoc = readYamlDocument(projectFile).toJS() as { name?: unknown } | null;
+  const projectDoc = readYaml(projectFile).value as { name?: unknown } | null;
   if (typeof projectDoc?.name === "string") project = projectDoc.name;
 
   const file = path.join(dir, `Pulumi.${stack}.yaml`);
-  const stackDoc = readYamlDocument(file);
-  const config = (stackDoc.toJS() as { config?: unknown } | null)?.config ?? {};
+  const { doc: stackDoc, value: stackValue } = readYaml(file);
+  const config = (stackValue as { config?: unknown } | null)?.config ?? {};
   if (typeof config !== "object" || config === null || Array.isArray(config)) {
     throw new UsageError(`${file}: "config" must be a map of settings.`);
   }

@@ -334,6 +334,26 @@ describe("iam-key-rotation plan", () => {
     assert.equal(loadStack(dir, "dev").config.secretPrefix, "010");
   });
 
+  it("exits 2 on aliases that would expand past all memory (a billion laughs)", async () => {
+    const lines = ["config:", "  other:a0: &a0 [x, x, x, x, x, x, x, x, x, x]"];
+    for (let i = 1; i < 8; i++) {
+      lines.push(
+        `  other:a${i}: &a${i} [${Array(10)
+          .fill(`*a${i - 1}`)
+          .join(", ")}]`,
+      );
+    }
+    lines.push("  iam-key-rotation:users: [{ name: a }]");
+    const dir = project({ "Pulumi.dev.yaml": lines.join("\n") + "\n" });
+    assert.deepEqual(await cli(["plan", "--stack", "dev", "--dir", dir]), {
+      code: 2,
+      stdout: "",
+      stderr:
+        `error: ${path.join(dir, "Pulumi.dev.yaml")} is not valid YAML: Excessive alias count ` +
+        "indicates a resource exhaustion attack\n",
+    });
+  });
+
   it("exits 2 on a key without a namespace, saying how to write it", async () => {
     const dir = project({
       "Pulumi.dev.yaml":
