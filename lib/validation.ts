@@ -4,11 +4,16 @@
  */
 
 /** A value as a problem message quotes it: JSON where possible (`"x"`, `30`, `undefined`). */
-export const got = (value: unknown): string =>
-  // JSON has no Infinity or NaN (YAML's .inf and .nan) and would show them as null.
-  typeof value === "number" && !Number.isFinite(value)
+export function got(value: unknown): string {
+  // JSON has no Infinity or NaN (YAML's .inf and .nan) and would show them as null: they are
+  // marked on the way in and unquoted on the way out, at any depth.
+  const text = JSON.stringify(value, (_, v: unknown) =>
+    typeof v === "number" && !Number.isFinite(v) ? `\u0000${v}\u0000` : v,
+  );
+  return text === undefined
     ? String(value)
-    : (JSON.stringify(value) ?? String(value));
+    : text.replace(/"\\u0000(-?Infinity|NaN)\\u0000"/g, "$1");
+}
 
 /** A JSON/YAML object: not null, not a list. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

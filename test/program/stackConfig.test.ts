@@ -197,6 +197,13 @@ describe("stack configuration", () => {
       ],
     ],
     [
+      "an infinite number inside a value of the wrong shape: shown as it is",
+      { users: [{ name: "ci", policyArns: { a: Infinity, b: [-Infinity, NaN] } }] },
+      [
+        'user "ci": [users[0].policyArns] must be a list of IAM policy ARNs (got {"a":Infinity,"b":[-Infinity,NaN]}).',
+      ],
+    ],
+    [
       "everyDays infinite (YAML's .inf), shown as it is, not as JSON's null",
       { rotation: { everyDays: Infinity }, users: [{ name: "ci" }] },
       ["[rotation.everyDays] must be an integer from 1 to 365 (got Infinity)."],
