@@ -220,13 +220,40 @@ function withoutNulls(value: unknown, field: string, problems: string[], user = 
   return out;
 }
 
+/** Deeper than any setting (`users[0].tags.team` is 3 levels below its key). */
+const MAX_DEPTH = 16;
+
+/** How many objects or lists deep `value` goes (0 for a scalar), without recursion. */
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const pending: [unknown, number][] = [[value, 0]];
+  while (pending.length > 0) {
+    const [item, depth] = pending.pop()!;
+    if (typeof item !== "object" || item === null) continue;
+    if (depth + 1 > deepest) deepest = depth + 1;
+    if (deepest > MAX_DEPTH) return deepest;
+    for (const child of Object.values(item)) pending.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 /**
  * Parses the project's config values (keys without the `iam-key-rotation:` namespace, values as
  * YAML/JSON structures). Throws a ConfigError listing every problem.
  */
 export function parseStackConfig(given: Record<string, unknown>): StackConfig {
   const problems: string[] = [];
-  const raw = withoutNulls(given, "", problems) as Record<string, unknown>;
+  const shallow: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(given)) {
+    // Checked without recursion: a value nested thousands deep (a JSON string can hold one)
+    // would otherwise end the run in a stack overflow instead of a message.
+    if (depthOf(value) > MAX_DEPTH) {
+      problems.push(`[${key}] is nested more than ${MAX_DEPTH} levels deep; no setting is.`);
+    } else {
+      shallow[key] = value;
+    }
+  }
+  const raw = withoutNulls(shallow, "", problems) as Record<string, unknown>;
   const known = Object.keys(CONFIG_KEYS);
   for (const key of Object.keys(raw)) {
     if (!known.includes(key)) {

@@ -197,6 +197,21 @@ describe("stack configuration", () => {
       ],
     ],
     [
+      "a value nested 100,000 deep (a JSON string can hold one): a message, not a stack overflow",
+      {
+        users: [{ name: "ci" }],
+        rotation: JSON.parse("[".repeat(100_000) + "]".repeat(100_000)) as unknown,
+        github: JSON.parse('{"a":'.repeat(17) + "1" + "}".repeat(17)) as unknown,
+        compliance: JSON.parse('{"a":'.repeat(15) + "1" + "}".repeat(15)) as unknown,
+      },
+      [
+        "[rotation] is nested more than 16 levels deep; no setting is.",
+        "[github] is nested more than 16 levels deep; no setting is.",
+        // 16 deep is read, and refused for what it holds.
+        "[compliance.a] is not a known setting (known: enabled, ruleName, maxAccessKeyAge, maximumExecutionFrequency, createRecorder, emails, organization, excludedAccounts).",
+      ],
+    ],
+    [
       "an infinite number inside a value of the wrong shape: shown as it is",
       { users: [{ name: "ci", policyArns: { a: Infinity, b: [-Infinity, NaN] } }] },
       [
