@@ -1,4 +1,5 @@
 /** Commander option parsers of the commands; their messages name the option (exit 2). */
+import { Option } from "commander";
 import { UsageError } from "./errors";
 
 /** Commander parser for a whole number within [min, max]; the message names the option. */
@@ -29,4 +30,12 @@ export function parseInteger(name: string) {
       throw new UsageError(`${name} must be a whole number (got "${value}").`);
     return Number(value);
   };
+}
+
+/**
+ * `--dir <path>`, defaulting to `cwd`; the help says "the current directory", not the absolute
+ * path --help happened to run in.
+ */
+export function dirOption(cwd: string, description: string): Option {
+  return new Option("--dir <path>", description).default(cwd, "the current directory");
 }

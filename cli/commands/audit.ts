@@ -26,7 +26,7 @@ import {
 import { addAwsOptions, AwsOptions, openAwsSession, rethrowAsAwsError } from "../aws";
 import type { CommandContext } from "../context";
 import { EXIT, UsageError } from "../errors";
-import { wholeNumber } from "../options";
+import { dirOption, wholeNumber } from "../options";
 import { Progress, progressBar } from "../progress";
 import { loadStack } from "../stackFile";
 
@@ -298,12 +298,7 @@ export function registerAudit(program: Command, ctx: CommandContext): void {
     )
     .option("--api-stats", "print the number of AWS API calls by action on stderr", false)
     .option("-s, --stack <name>", "mark the keys the stack of Pulumi.<name>.yaml manages")
-    .addOption(
-      new Option("--dir <path>", "with --stack: the project directory holding Pulumi.yaml").default(
-        ctx.io.cwd,
-        "the current directory",
-      ),
-    )
+    .addOption(dirOption(ctx.io.cwd, "with --stack: the project directory holding Pulumi.yaml"))
     .option("--organization", "audit every account of the AWS Organization", false)
     .option("--role-name <name>", "with --organization: the role to assume in each account")
     .option(

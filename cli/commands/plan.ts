@@ -3,7 +3,7 @@
  * `pulumi up` per day with the same model the program uses
  * (components/rotatedKeyUser/rotationModel.ts).
  */
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import {
   advance,
   calendar,
@@ -21,7 +21,7 @@ import { addDays, isIsoDate, utcToday } from "../../lib/days";
 import type { CommandContext } from "../context";
 import { EXIT, UsageError } from "../errors";
 import { formatTable, plural } from "../format";
-import { parseInteger } from "../options";
+import { dirOption, parseInteger } from "../options";
 import { loadStack } from "../stackFile";
 import { readOutputsFile } from "../outputsFile";
 
@@ -289,12 +289,7 @@ export function registerPlan(program: Command, ctx: CommandContext): void {
       "--state <file>",
       "start from the recorded state: the JSON of `pulumi stack output --json`, its shape checked (default: plan every user as new)",
     )
-    .addOption(
-      new Option("--dir <path>", "project directory holding Pulumi.yaml").default(
-        ctx.io.cwd,
-        "the current directory",
-      ),
-    )
+    .addOption(dirOption(ctx.io.cwd, "project directory holding Pulumi.yaml"))
     .option("--json", "print the calendar as JSON (schema in docs/cli.md)", false)
     .addHelpText(
       "after",

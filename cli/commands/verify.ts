@@ -38,7 +38,7 @@ import {
 import type { CommandContext } from "../context";
 import { EXIT, UsageError } from "../errors";
 import { formatTable, isoSecond, oneLine, plural } from "../format";
-import { collect, wholeNumber } from "../options";
+import { collect, dirOption, wholeNumber } from "../options";
 import { AWS_NAME_RE, IAM_USER_NAME_RE } from "../shape";
 import { loadStack } from "../stackFile";
 
@@ -546,12 +546,7 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     )
     .option("-s, --stack <name>", "check every user of Pulumi.<stack>.yaml, e.g. prod")
     .option("--secret-id <id>", "check this secret (name or ARN); repeatable", collect)
-    .addOption(
-      new Option("--dir <path>", "project directory holding Pulumi.yaml").default(
-        ctx.io.cwd,
-        "the current directory",
-      ),
-    )
+    .addOption(dirOption(ctx.io.cwd, "project directory holding Pulumi.yaml"))
     .option(
       "--wait <seconds>",
       "retry a rejected key for up to this long (new keys take seconds to work)",
