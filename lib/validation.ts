@@ -34,3 +34,20 @@ export function unknownKeys(
     .filter((k) => !known.includes(k))
     .map((k) => `[${field}.${k}] is not a known setting (known: ${known.join(", ")}).`);
 }
+
+/** Per settings map read from the stack: the keys written there with no value (YAML's null). */
+const writtenEmpty = new WeakMap<object, ReadonlySet<string>>();
+
+/**
+ * Records that these keys of `map` were written with no value and dropped from it, their
+ * problem already reported: checks of other keys that need one of them (`stateKeyPrefix` needs
+ * `stateBucket`) ask `writtenWithoutValue` so as not to report the same mistake twice.
+ */
+export function markWrittenWithoutValue(map: object, keys: readonly string[]): void {
+  if (keys.length > 0) writtenEmpty.set(map, new Set(keys));
+}
+
+/** `key` was written in `map` with no value (see markWrittenWithoutValue). */
+export function writtenWithoutValue(map: object, key: string): boolean {
+  return writtenEmpty.get(map)?.has(key) ?? false;
+}

@@ -26,7 +26,7 @@ import {
   githubLimitProblems,
   parseGithubConfig,
 } from "../components/githubOidcRole/settings";
-import { got, isPlainObject, unknownKeys } from "../lib/validation";
+import { got, isPlainObject, markWrittenWithoutValue, unknownKeys } from "../lib/validation";
 
 /** The Pulumi project name: config keys live in this namespace (`iam-key-rotation:users`). */
 export const PROJECT = "iam-key-rotation";
@@ -191,7 +191,8 @@ const NULLABLE_KEYS: readonly [RegExp, readonly string[] | true][] = [
  * A key written with no value (`tags:` alone in YAML) reads as null. Whether that meant the
  * default or a value left out cannot be told (`revokeIssuedBefore:` without its date would
  * revoke nothing), so each such key is a problem, named, and is dropped from the copy returned
- * so the other checks read it as absent and do not report it twice. Only the maps of the
+ * so the other checks read it as absent and do not report it twice (a check of a key that
+ * needs it asks lib/validation's writtenWithoutValue). Only the maps of the
  * settings' shape are walked (NULLABLE_KEYS and the users list): a value of the wrong shape is
  * left whole for its own check to quote.
  */
@@ -209,14 +210,17 @@ function withoutNulls(value: unknown, field: string, problems: string[], user = 
     user = `user ${got(value.name)}: `;
   }
   const out: Record<string, unknown> = {};
+  const empty: string[] = [];
   for (const [key, item] of Object.entries(value)) {
     const at = field === "" ? key : `${field}.${key}`;
     if (item === null && (keys === true || keys.includes(key))) {
       problems.push(`${user}[${at}] has no value (null): give it one, or leave the key out.`);
+      empty.push(key);
       continue;
     }
     out[key] = withoutNulls(item, at, problems, user);
   }
+  markWrittenWithoutValue(out, empty);
   return out;
 }
 

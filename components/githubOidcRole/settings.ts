@@ -5,7 +5,7 @@
  * nothing from Pulumi at run time (its documents only use Pulumi's types), so the CLI can parse
  * stack files without loading the AWS SDK. Every problem is a sentence naming its field.
  */
-import { got, isPlainObject, unknownKeys } from "../../lib/validation";
+import { got, isPlainObject, unknownKeys, writtenWithoutValue } from "../../lib/validation";
 import { GITHUB_OIDC_HOST, githubProviderArn, githubTrustPolicy } from "./trust";
 import {
   applyRolePolicy,
@@ -279,7 +279,12 @@ export function parseGithubConfig(raw: unknown, problems: string[]): GithubConfi
       local,
     ) ?? "";
   if (stateKeyPrefix !== "" && !stateKeyPrefix.endsWith("/")) stateKeyPrefix += "/";
-  if (raw.stateKeyPrefix !== undefined && raw.stateBucket === undefined) {
+  // A stateBucket written with no value is already reported as such: one mistake, one problem.
+  if (
+    raw.stateKeyPrefix !== undefined &&
+    raw.stateBucket === undefined &&
+    !writtenWithoutValue(raw, "stateBucket")
+  ) {
     local.push(`[github.stateKeyPrefix] needs [github.stateBucket].`);
   }
   const secretsProviderKmsKeyArn = readOptionalString(

@@ -189,6 +189,26 @@ describe("stack configuration", () => {
       ],
     ],
     [
+      "a stateBucket with no value beside a stateKeyPrefix: one mistake, one problem",
+      {
+        users: [{ name: "a" }],
+        github: {
+          applySubjects: ["repo:acme/x:environment:prod"],
+          stateBucket: null,
+          stateKeyPrefix: "pulumi/",
+        },
+      },
+      ["[github.stateBucket] has no value (null): give it one, or leave the key out."],
+    ],
+    [
+      "a stateKeyPrefix without any stateBucket: named",
+      {
+        users: [{ name: "a" }],
+        github: { applySubjects: ["repo:acme/x:environment:prod"], stateKeyPrefix: "pulumi/" },
+      },
+      ["[github.stateKeyPrefix] needs [github.stateBucket]."],
+    ],
+    [
       "a required key with no value: its own check names it, once",
       { users: [{ name: null }, { name: "b", policyArns: [null] }] },
       [
