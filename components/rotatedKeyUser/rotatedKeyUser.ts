@@ -8,6 +8,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { applyAll } from "./applyAll";
 import { waitUntilKeyWorks } from "./keyPropagation";
 import { PublishedKeyDocument, publishedRecordOf } from "./publishedKey";
 import { encodeRecord, TAG_PREFIX } from "./rotationRecord";
@@ -354,7 +355,7 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
       `${name}-secret-version`,
       {
         secretId: secret.id,
-        secretString: pulumi.secret(this.document(args, run, keys, today, stack)),
+        secretString: this.document(args, run, keys, today, stack),
       },
       { parent: this },
     );
@@ -501,28 +502,38 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
     const declared = SLOTS.flatMap((slot) => (keys[slot] === undefined ? [] : [slot]));
     const previousDeclared = keys[previousSlot];
 
-    // One flat pulumi.all: each Output combined costs the SDK a wrapper Output and promises.
-    return pulumi
-      .all([
-        current.id,
-        current.secret,
-        previousKey?.id,
-        previousKey?.secret,
+    // The current key's values last, its secret first among them: a value the run does not know
+    // yet (at preview, those of a key this update issues) ends the applies, and what they carry
+    // is then everything before it, the current key itself and its secrecy (the provider marks
+    // `secret` so). Nothing but the current key is issued in a run (one slot per update).
+    return applyAll<string>(
+      [
         previousDeclared?.id,
-        ...declared.map((slot) => keys[slot]!.createDate),
-      ])
-      .apply(async (values) => {
-        const [id, secretKey, previousId, previousSecret, previousSlotId, ...created] = values as [
+        previousKey?.secret,
+        previousDeclared?.createDate,
+        current.secret,
+        current.id,
+        current.createDate,
+      ],
+      async (values) => {
+        const [previousId, previousSecret, previousCreated, secretKey, id, created] = values as [
+          string | undefined,
+          string | undefined,
+          string | undefined,
           string,
           string,
-          ...(string | undefined)[],
+          string,
         ];
-        for (const [i, slot] of declared.entries()) {
+        const createdOf: Partial<Record<Slot, string>> = {
+          [previousSlot]: previousCreated,
+          [plan.current]: created,
+        };
+        for (const slot of declared) {
           const issuedOn = plan.slots[slot]!.issuedOn;
-          const createdOn = fromDay(toDay(new Date(created[i]!)));
+          const createdOn = fromDay(toDay(new Date(createdOf[slot]!)));
           if (createdOn < issuedOn) {
-            // The key's URN, for the command: read only here (each input of the pulumi.all
-            // above costs every run two Outputs), known since the key is registered.
+            // The key's URN, for the command: read only here (each input of the applyAll
+            // above costs every run an Output), known since the key is registered.
             const urn = await new Promise<string>((resolve) => keys[slot]!.urn.apply(resolve));
             throw new pulumi.RunError(
               `The ${slot} key of IAM user "${args.userName}" should have been issued on ` +
@@ -544,6 +555,7 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
           issuedOn: plan.slots[plan.current]!.issuedOn,
           userName: args.userName,
         };
+        // An adopted previous key is not published: its secret was never known.
         if (previousId !== undefined && previousSecret !== undefined) {
           doc.previous = {
             accessKeyId: previousId,
@@ -557,13 +569,15 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
           if (deactivatesOn !== undefined) doc.previous.deactivatesOn = deactivatesOn;
         }
         // An Inactive previous key is declared after the document: its id is the observed one.
-        const previousIdOfSlot = previousSlotId ?? run.keyIds[previousSlot];
+        const previousIdOfSlot = previousId ?? run.keyIds[previousSlot];
         doc.record = publishedRecordOf(record, stack, {
           [plan.current]: id,
           ...(previousIdOfSlot !== undefined && { [previousSlot]: previousIdOfSlot }),
         });
-        return JSON.stringify(doc);
-      });
+        // Secret whatever the provider marks: the document holds the secret access keys.
+        return pulumi.secret(JSON.stringify(doc));
+      },
+    );
   }
 }
 
