@@ -502,10 +502,10 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
     const declared = SLOTS.flatMap((slot) => (keys[slot] === undefined ? [] : [slot]));
     const previousDeclared = keys[previousSlot];
 
-    // The current key's values last, its secret first among them: a value the run does not know
-    // yet (at preview, those of a key this update issues) ends the applies, and what they carry
-    // is then everything before it, the current key itself and its secrecy (the provider marks
-    // `secret` so). Nothing but the current key is issued in a run (one slot per update).
+    // The current key's values last: a value the run does not know yet (at preview, those of a
+    // key this update issues, and only the current key is ever issued) ends the applies, and
+    // the result then carries the dependencies of the values up to it: the previous key's and
+    // the current key's, all of them. A document with a value is always secret (below).
     return applyAll<string>(
       [
         previousDeclared?.id,
