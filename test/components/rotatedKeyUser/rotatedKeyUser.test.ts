@@ -426,6 +426,39 @@ describe("RotatedKeyUser", () => {
     assert.deepEqual(await dependsOnNames(spy, "ci-green"), []);
   });
 
+  it("checks the Active previous key against its issue date too, naming its slot (the engine guard)", async () => {
+    const mocks = new RecordingMocks();
+    await useMocks(mocks);
+    // The blue key (previous, Active) is older than the day its slot was issued.
+    mocks.accessKey = (name) => ({
+      id: keyId(name),
+      createDate: name === "ci-blue" ? "2026-09-01T06:00:00Z" : "2026-11-22T06:00:00Z",
+    });
+    const { RotatedKeyUser } = await load();
+    const failures: string[] = [];
+    const listener = (err: unknown) => {
+      if (String(err).includes('"secretString"')) failures.push(String(err));
+    };
+    process.on("unhandledRejection", listener);
+    try {
+      new RotatedKeyUser("ci", {
+        userName: "ci-deployer",
+        waitForNewKey: false,
+        today: "2026-11-23",
+        recorded: twoSlots,
+        published: null,
+      });
+      await waitFor(() => failures.length > 0);
+    } finally {
+      process.off("unhandledRejection", listener);
+    }
+    assert.match(
+      failures[0],
+      /: The blue key of IAM user "ci-deployer" should have been issued on 2026-10-23, but the key in that slot was created on 2026-09-01: the engine did not replace it, .* pulumi up --replace "urn:pulumi:test::iam-key-rotation::iam-key-rotation:index:RotatedKeyUser\$aws:iam\/accessKey:AccessKey::ci-blue"\.$/,
+    );
+    assert.equal(mocks.ofType(VERSION).length, 0, "nothing published");
+  });
+
   it("revokes keys issued before a date: replaces the current key and deactivates the old one", async () => {
     const mocks = new RecordingMocks();
     const { spy } = await build(mocks, {
