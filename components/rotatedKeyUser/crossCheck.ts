@@ -100,6 +100,23 @@ export function checkObservation(
   settings: CheckSettings,
   today: string = utcToday(),
 ): CheckResult {
+  const result = checkUser(observed, settings, today);
+  // Only an adopted user declares its permissions boundary (as found): any other run of a user
+  // that has one would remove it, widening what the user may do, e.g. once adopt is dropped.
+  const kept = observed.user === null ? undefined : boundary(observed.user).permissionsBoundary;
+  if (result.kind === "run" && settings.adopt === undefined && kept !== undefined) {
+    return stop(
+      `IAM user "${settings.userName}" has the permissions boundary ${kept}, which this stack ` +
+        `does not declare: the update would remove it, widening what the user may do. Stopping ` +
+        `before any change. To keep it, set adopt: true on the user (its own boundary and tags ` +
+        `are then kept as they are); to drop it, remove it first: aws iam ` +
+        `delete-user-permissions-boundary --user-name ${settings.userName}`,
+    );
+  }
+  return result;
+}
+
+function checkUser(observed: Observation, settings: CheckSettings, today: string): CheckResult {
   const { userName } = settings;
   const user = observed.user;
   if (user === null) {

@@ -189,6 +189,51 @@ describe("checkObservation: the worlds the stack leaves", () => {
     });
   });
 
+  describe("a permissions boundary the stack does not declare (only adopt declares one)", () => {
+    const boundary = "arn:aws:iam::123456789012:policy/team-boundary";
+    const stops = [
+      'IAM user "ci" has the permissions boundary arn:aws:iam::123456789012:policy/team-boundary, ' +
+        "which this stack does not declare: the update would remove it, widening what the user " +
+        "may do. Stopping before any change. To keep it, set adopt: true on the user (its own " +
+        "boundary and tags are then kept as they are); to drop it, remove it first: aws iam " +
+        "delete-user-permissions-boundary --user-name ci",
+    ];
+
+    it("an adopted user whose adopt was dropped: stops, naming the boundary", () => {
+      assert.deepEqual(check({ ...adopted(), permissionsBoundary: boundary }), {
+        kind: "stop",
+        problems: stops,
+      });
+    });
+
+    it("a managed user given one by hand: stops too", () => {
+      assert.deepEqual(check({ ...steady(), permissionsBoundary: boundary }), {
+        kind: "stop",
+        problems: stops,
+      });
+    });
+
+    it("rebuilding the record does not get around it", () => {
+      assert.deepEqual(
+        check({ ...steady(), permissionsBoundary: boundary }, { rebuildRecord: true }),
+        { kind: "stop", problems: stops },
+      );
+    });
+
+    it("with adopt set, it is kept (declared as found)", () => {
+      const result = check(
+        { ...adopted(), permissionsBoundary: boundary },
+        { adopt: { deleteInactiveKey: false } },
+      );
+      assert.equal(result.kind, "run");
+      assert.equal(result.kind === "run" && result.adoption?.permissionsBoundary, boundary);
+    });
+
+    it("an empty boundary is none", () => {
+      assert.equal(check({ ...steady(), permissionsBoundary: "" }).kind, "run");
+    });
+  });
+
   it("the previous key kept in use: previous-in-use in the tags may differ (each run decides again)", () => {
     const state: RotationState = { ...OVERLAP, previousInUse: "2027-03-09" };
     const world: World = {
