@@ -194,6 +194,9 @@ export function secretsManagerWithKey(
       requestHandler: {
         connectionTimeout: settings.timeoutMs,
         requestTimeout: settings.timeoutMs,
+        // Without it the SDK only logs a warning and keeps waiting on an endpoint that accepted
+        // the connection but never answers: a consumer's credential_process would hang.
+        throwOnRequestTimeout: true,
       },
     }),
     new ApiStats(),

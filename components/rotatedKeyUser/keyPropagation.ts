@@ -22,6 +22,11 @@ interface KeyCheckOptions {
   endpoint?: string;
   /** Give up after this many milliseconds. Defaults to 60,000. */
   timeoutMs?: number;
+  /**
+   * Give up on one call after this many milliseconds (connecting, then waiting for the answer).
+   * Defaults to 10,000.
+   */
+  callTimeoutMs?: number;
   /** Wait between attempts. Defaults to 2,000. */
   intervalMs?: number;
 }
@@ -36,6 +41,7 @@ export async function waitUntilKeyWorks(
 ): Promise<{ arn: string; account: string; attempts: number }> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const intervalMs = options.intervalMs ?? 2_000;
+  const callTimeoutMs = options.callTimeoutMs ?? 10_000;
   const client = new (sts().STSClient)({
     region: options.region ?? "us-east-1",
     endpoint: options.endpoint,
@@ -44,6 +50,13 @@ export async function waitUntilKeyWorks(
       secretAccessKey: credentials.secretAccessKey,
     },
     maxAttempts: 1,
+    // An endpoint that accepts the connection and never answers must not hold the caller
+    // (`credentials` asks STS once, as a consumer's credential_process).
+    requestHandler: {
+      connectionTimeout: callTimeoutMs,
+      requestTimeout: callTimeoutMs,
+      throwOnRequestTimeout: true,
+    },
   });
   const deadline = Date.now() + timeoutMs;
   let attempts = 0;

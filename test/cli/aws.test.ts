@@ -8,8 +8,9 @@
 import * as assert from "node:assert/strict";
 import { ListUsersCommand } from "@aws-sdk/client-iam";
 import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
-import { describeAwsFailure, openAwsSession } from "../../cli/aws";
+import { describeAwsFailure, openAwsSession, secretsManagerWithKey } from "../../cli/aws";
 import { AwsProxy, queryError } from "../support/awsProxy";
+import { SilentServer } from "../support/silentServer";
 
 const NGINX_502 =
   "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad " +
@@ -87,5 +88,28 @@ describe("AWS failures in words (cli/aws.ts)", () => {
       (await failures(answer)).iam,
       "iam:ListUsers failed: ServiceUnavailable: Service is unavailable.",
     );
+  });
+});
+
+describe("the credentials command's Secrets Manager client", () => {
+  it("gives up on an endpoint that accepts the request and never answers (a consumer is never held)", async () => {
+    const silent = await SilentServer.start();
+    const client = secretsManagerWithKey(
+      { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "testing" },
+      { region: "us-east-1", endpoint: silent.endpoint, maxAttempts: 1, timeoutMs: 300 },
+    );
+    try {
+      await assert.rejects(
+        client.send(new GetSecretValueCommand({ SecretId: "key-rotation/ci" })),
+        {
+          name: "TimeoutError",
+          message: /exceeded the configured 300 ms requestTimeout/,
+        },
+      );
+      assert.equal(silent.requests.length, 1, "the request reached the endpoint");
+    } finally {
+      client.destroy();
+      await silent.stop();
+    }
   });
 });
