@@ -334,6 +334,28 @@ export function parseStackConfig(given: Record<string, unknown>): StackConfig {
     });
   }
 
+  // A user's attachments are named `<user>-<owner>-<policy name>`, and a child's URN does not
+  // hold its parent's name: user "a" with policy "x-aws-y" and user "a-aws-x" with policy "y"
+  // would both have an attachment "a-aws-x-aws-y", and the run would fail half-way.
+  const attachments = new Map<string, { i: number; j: number; user: string; arn: string }>();
+  users.forEach((user) => {
+    const i = indexOf.get(user)!;
+    user.policyArns.forEach((arn, j) => {
+      const child = `${user.name}-${policyLabel(arn)}`;
+      const other = attachments.get(child);
+      if (other === undefined) {
+        attachments.set(child, { i, j, user: user.name, arn });
+      } else if (other.i !== i) {
+        problems.push(
+          `user ${got(user.name)}: [users[${i}].policyArns[${j}]] ${got(arn)} would name its ` +
+            `attachment ${got(child)}, as [users[${other.i}].policyArns[${other.j}]] ` +
+            `${got(other.arn)} of user ${got(other.user)} does: two resources of one type ` +
+            `cannot share a name in a stack. Manage one of these users in another stack.`,
+        );
+      }
+    });
+  });
+
   if (typeof secretPrefix === "string" && SECRET_NAME_RE.test(secretPrefix)) {
     users.forEach((user) => {
       const i = indexOf.get(user)!;

@@ -189,6 +189,22 @@ describe("stack configuration", () => {
       ],
     ],
     [
+      "two users' policy attachments that would share a name (a child's URN does not hold its parent's name)",
+      {
+        users: [
+          { name: "a", policyArns: ["arn:aws:iam::aws:policy/x-aws-y"] },
+          { name: "b", policyArns: ["arn:aws:iam::aws:policy/x-aws-y"] },
+          {
+            name: "a-aws-x",
+            policyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/y"],
+          },
+        ],
+      },
+      [
+        'user "a-aws-x": [users[2].policyArns[1]] "arn:aws:iam::aws:policy/y" would name its attachment "a-aws-x-aws-y", as [users[0].policyArns[0]] "arn:aws:iam::aws:policy/x-aws-y" of user "a" does: two resources of one type cannot share a name in a stack. Manage one of these users in another stack.',
+      ],
+    ],
+    [
       "a stateBucket with no value beside a stateKeyPrefix: one mistake, one problem",
       {
         users: [{ name: "a" }],
