@@ -179,20 +179,41 @@ function describeKey(key: {
 }
 
 /** The command line that bootstraps this cache, for messages. */
-function initCommand(options: CredentialsOptions, cacheFile: string, isDefaultCache: boolean) {
+/**
+ * The command line of `--init` for these options, to paste into a shell or a profile's
+ * credential_process (which the AWS CLI and boto3 split like a POSIX shell, and the JavaScript
+ * SDK runs in one). The region is the one resolved (from --region, the secret's ARN, the
+ * environment or a profile): the AWS CLI hands the process neither its profile nor its region.
+ */
+function initCommand(
+  options: CredentialsOptions,
+  target: Target,
+  cacheFile: string,
+  isDefaultCache: boolean,
+) {
   return (
-    `iam-key-rotation credentials --init --secret ${options.secret}` +
-    (options.region !== undefined ? ` --region ${options.region}` : "") +
-    (options.endpointUrl !== undefined ? ` --endpoint-url ${options.endpointUrl}` : "") +
-    (isDefaultCache ? "" : ` --cache ${cacheFile}`)
+    `iam-key-rotation credentials --init --secret ${shellWord(options.secret)}` +
+    ` --region ${shellWord(target.region)}` +
+    (options.endpointUrl !== undefined ? ` --endpoint-url ${shellWord(options.endpointUrl)}` : "") +
+    (isDefaultCache ? "" : ` --cache ${shellWord(cacheFile)}`)
   );
 }
 
-function bootstrapHelp(options: CredentialsOptions, cacheFile: string, isDefault: boolean) {
+/** `word` as one word of a POSIX shell command line: quoted unless it only has safe characters. */
+export function shellWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+function bootstrapHelp(
+  options: CredentialsOptions,
+  target: Target,
+  cacheFile: string,
+  isDefault: boolean,
+) {
   return (
     "Bootstrap it once with a current key of the user, given by an operator, in the " +
     "environment:\n" +
-    `  AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... ${initCommand(options, cacheFile, isDefault)}\n` +
+    `  AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... ${initCommand(options, target, cacheFile, isDefault)}\n` +
     "or in a file (--key-file FILE: the published document, the output of `aws iam " +
     `create-access-key\`, or the console's CSV). See ${DOCS}.`
   );
@@ -360,7 +381,7 @@ async function runInit(
     `Cached ${describeKey(cached)} of secret ${target.secretId} in ${cacheFile} (mode 0600).\n` +
       notes.map((n) => `${n}\n`).join("") +
       "Use it as the credential_process of an AWS profile (~/.aws/config):\n" +
-      `  credential_process = ${initCommand(options, cacheFile, isDefaultCache).replace(" --init", "")}\n`,
+      `  credential_process = ${initCommand(options, target, cacheFile, isDefaultCache).replace(" --init", "")}\n`,
   );
   return EXIT.ok;
 }
@@ -395,13 +416,13 @@ async function runProcess(
     const what = err.kind === "missing" ? "no key is cached yet" : "the cache cannot be used";
     throw new UsageError(
       `${what} for secret ${target.secretId}: ${err.message}.\n` +
-        bootstrapHelp(options, cacheFile, isDefaultCache),
+        bootstrapHelp(options, target, cacheFile, isDefaultCache),
     );
   }
   if (cached.secretId !== target.secretId) {
     throw new UsageError(
       `the cache ${cacheFile} was written for another secret: pass the --cache of this ` +
-        `secret, or bootstrap this one.\n${bootstrapHelp(options, cacheFile, isDefaultCache)}`,
+        `secret, or bootstrap this one.\n${bootstrapHelp(options, target, cacheFile, isDefaultCache)}`,
     );
   }
   const serve = (key: Key, minutes: number) => {
@@ -416,7 +437,7 @@ async function runProcess(
         `error: the cached ${describeKey(cached)} no longer works: AWS rejected it reading ` +
           `secret ${target.secretId} (${outcome.why}). It was probably deactivated after its ` +
           "overlap while this consumer was not running, so it cannot read the new key.\n" +
-          bootstrapHelp(options, cacheFile, isDefaultCache) +
+          bootstrapHelp(options, target, cacheFile, isDefaultCache) +
           "\n",
       );
       return EXIT.aws;

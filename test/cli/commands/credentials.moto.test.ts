@@ -7,6 +7,7 @@
  * stop working are deleted).
  */
 import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import {
   mkdtempSync,
   readdirSync,
@@ -591,6 +592,63 @@ describe("iam-key-rotation credentials (against moto_server, self-read enforced)
         if (saved === undefined) delete process.env.AWS_CONFIG_FILE;
         else process.env.AWS_CONFIG_FILE = saved;
       }
+    });
+
+    it("--init prints a credential_process line that works as printed: the region resolved, paths quoted", async () => {
+      // The region from the environment (the AWS CLI hands the process neither its profile nor
+      // its region), a cache path with a space and a quote.
+      const odd = path.join(dir, "my cache", "it's.json");
+      const run = await runCli(
+        [
+          "credentials",
+          "--init",
+          "--secret",
+          SECRET,
+          "--endpoint-url",
+          moto.server.endpoint,
+          "--cache",
+          odd,
+        ],
+        {
+          now: NOW,
+          cwd: dir,
+          env: {
+            AWS_ACCESS_KEY_ID: k1.id,
+            AWS_SECRET_ACCESS_KEY: k1.secret,
+            AWS_REGION: "us-east-1",
+          },
+        },
+      );
+      assert.equal(run.code, 0, run.stderr);
+      const line = run.stdout.split("\n").find((l) => l.startsWith("  credential_process = "))!;
+      const command = line.replace("  credential_process = ", "");
+      assert.equal(
+        command,
+        `iam-key-rotation credentials --secret ${SECRET} --region us-east-1 --endpoint-url ` +
+          `${moto.server.endpoint} --cache '${path.join(dir, "my cache", "it")}'\\''s.json'`,
+      );
+      // A POSIX shell (as botocore's shlex and the JavaScript SDK's exec) splits it back into
+      // exactly the arguments given.
+      const words = execFileSync("sh", ["-c", `printf '%s\\n' ${command}`], { encoding: "utf8" });
+      assert.deepEqual(words.trimEnd().split("\n"), [
+        "iam-key-rotation",
+        "credentials",
+        "--secret",
+        SECRET,
+        "--region",
+        "us-east-1",
+        "--endpoint-url",
+        moto.server.endpoint,
+        "--cache",
+        odd,
+      ]);
+      // And run that way, it serves the cached key without the environment's region.
+      const served = await runCli(words.trimEnd().split("\n").slice(1), {
+        now: NOW,
+        cwd: "/",
+        env: {},
+      });
+      assert.deepEqual(served, { code: 0, stdout: json(k1, 60), stderr: "" });
     });
 
     it("--help explains bootstrap, the Expiration and exit codes, with examples", async () => {
