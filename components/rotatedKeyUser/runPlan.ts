@@ -222,6 +222,36 @@ export function previousKeyToCheck(
   return retired ? id : undefined;
 }
 
+/**
+ * The previous key, deactivated by today's plan before the end of its recorded overlap because
+ * it was past its maximum age before today (maxAgeDays lowered: not revoked, not re-issued, no
+ * rotation today). Undefined: none.
+ */
+function maxAgeCutToday(
+  recorded: RotationState,
+  plan: RotationPlan,
+  settings: CheckSettings,
+  today: string,
+): { slot: Slot; bound: string; overlapEndsOn: string } | undefined {
+  const slot = otherSlot(recorded.current);
+  const issuedOn = recorded.slots[slot]?.issuedOn;
+  const overlapEndsOn = recorded.previousActiveUntil;
+  if (issuedOn === undefined || overlapEndsOn === undefined || overlapEndsOn <= today) {
+    return undefined;
+  }
+  if (plan.current !== recorded.current) return undefined;
+  const planned = plan.slots[slot];
+  if (planned?.status !== "Inactive" || planned.issuedOn !== issuedOn) return undefined;
+  const revokedBefore = [settings.revokeIssuedBefore, recorded.revokedBefore]
+    .filter((d): d is string => d !== undefined)
+    .sort()
+    .pop();
+  if (revokedBefore !== undefined && issuedOn < revokedBefore) return undefined;
+  const bound = addDays(issuedOn, settings.policy.maxAgeDays);
+  // On the day of the bound itself the warning of the cut (below) says so already.
+  return bound < today ? { slot, bound, overlapEndsOn } : undefined;
+}
+
 const usedBy = (use: NonNullable<ObservedUse>): string =>
   `${use.service !== undefined ? ` by ${use.service}` : ""}` +
   `${use.region !== undefined ? ` in ${use.region}` : ""}`;
@@ -244,6 +274,8 @@ export function decideRun(
     advance(recorded, settings.policy, today, published, settings.revokeIssuedBefore, use);
   let plan = advanceWith();
   let keptInUse: UserRunPlan["keptInUse"];
+  /** The previous key's deactivation today at its maximum age was already warned of. */
+  let warnedCutNow = false;
   if (previousUse !== undefined && recorded !== undefined) {
     const slot = otherSlot(recorded.current);
     const id = previousUse.accessKeyId;
@@ -272,6 +304,7 @@ export function decideRun(
         use.date.slice(0, 10) >= (recorded.previousInUse ?? recorded.publishedOn ?? bound) &&
         today >= bound
       ) {
+        warnedCutNow = true;
         warnings.push(
           `The previous access key ${id} of IAM user "${userName}" was used on ` +
             `${use.date.slice(0, 10)}${usedBy(use)}, but it reached its maximum age ` +
@@ -294,6 +327,17 @@ export function decideRun(
   for (const [slot, id] of Object.entries(keyIds) as [Slot, string][]) {
     const key = observed.keys.find((k) => k.accessKeyId === id);
     if (key !== undefined) statusBefore[slot] = key.status;
+  }
+  const cutNow =
+    recorded === undefined ? undefined : maxAgeCutToday(recorded, plan, settings, today);
+  if (cutNow !== undefined && statusBefore[cutNow.slot] === "Active" && !warnedCutNow) {
+    // maxAgeDays lowered past the previous key's age: no warning could come days ahead.
+    warnings.push(
+      `The previous access key ${keyIds[cutNow.slot]} of IAM user "${userName}" is deactivated ` +
+        `now, before its overlap would end on ${cutNow.overlapEndsOn}: it reached its maximum ` +
+        `age (rotation.maxAgeDays ${settings.policy.maxAgeDays}) on ${cutNow.bound}. Consumers ` +
+        `still using it must move to the published key now.`,
+    );
   }
   return {
     before: recorded,

@@ -494,6 +494,38 @@ describe("planUserRun: the max-age cut warning", () => {
     assert.deepEqual(run.warnings, [cutWarning("2027-03-10", "2027-03-12", 40)]);
   });
 
+  it("maxAgeDays lowered past the previous key's age: deactivated now, said now (no day ahead could)", async () => {
+    // 20/7/35: blue (2027-01-29) reached 35 days on 2027-03-05, before this run of 2027-03-08.
+    const policy: RotationPolicy = { everyDays: 20, overlapDays: 7, maxAgeDays: 35 };
+    const { run } = await plan(cut(), "2027-03-08", { [K.blue]: null }, { policy });
+    assert.equal(run.plan.slots.blue?.status, "Inactive");
+    assert.deepEqual(run.warnings, [
+      `The previous access key ${K.blue} of IAM user "ci" is deactivated now, before its ` +
+        "overlap would end on 2027-03-12: it reached its maximum age (rotation.maxAgeDays 35) " +
+        "on 2027-03-05. Consumers still using it must move to the published key now.",
+    ]);
+  });
+
+  it("a key already Inactive, or revoked, is not said to be cut", async () => {
+    const policy: RotationPolicy = { everyDays: 20, overlapDays: 7, maxAgeDays: 35 };
+    const inactive: World = {
+      ...cut(),
+      keys: [key(K.blue, "Inactive", "2027-01-29"), key(K.green, "Active", "2027-03-05")],
+    };
+    assert.deepEqual((await plan(inactive, "2027-03-08", {}, { policy })).run.warnings, []);
+    const revoked = await plan(
+      cut(),
+      "2027-03-08",
+      { [K.blue]: null },
+      {
+        policy,
+        revokeIssuedBefore: "2027-02-01",
+      },
+    );
+    assert.equal(revoked.run.plan.slots.blue?.status, "Inactive");
+    assert.deepEqual(revoked.run.warnings, []);
+  });
+
   it("not more than 7 days ahead", async () => {
     // 30/14/44: blue (2027-01-20) reaches 44 days on 2027-03-05, its overlap would end 2027-03-11.
     const policy: RotationPolicy = { everyDays: 30, overlapDays: 14, maxAgeDays: 44 };
