@@ -305,10 +305,15 @@ export function decideRun(
         today >= bound
       ) {
         warnedCutNow = true;
+        // Re-issuing its slot today deletes it (IAM holds two keys): say so, not "deactivated".
+        const reissued = plan.slots[slot]?.issuedOn !== recorded.slots[slot]!.issuedOn;
         warnings.push(
           `The previous access key ${id} of IAM user "${userName}" was used on ` +
             `${use.date.slice(0, 10)}${usedBy(use)}, but it reached its maximum age ` +
-            `(maxAgeDays) on ${bound}: it is deactivated now.`,
+            `(maxAgeDays) on ${bound}: ` +
+            (reissued
+              ? `it is deleted now, its slot re-issued for the next rotation.`
+              : `it is deactivated now.`),
         );
       }
     }

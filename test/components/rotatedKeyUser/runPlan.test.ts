@@ -20,6 +20,7 @@ import {
 } from "../../../components/rotatedKeyUser/rotationModel";
 import { encodeRecord } from "../../../components/rotatedKeyUser/rotationRecord";
 import {
+  adopted,
   documentOf,
   edited,
   K,
@@ -458,6 +459,21 @@ describe("planUserRun: the record and the status before", () => {
       previousActiveUntil: "2027-03-17",
     });
     assert.deepEqual(calls, [OBSERVE]);
+  });
+});
+
+describe("planUserRun: a key past its maximum age, still used, on its slot's re-issue day", () => {
+  it("says it is deleted (its slot re-issued), not deactivated", async () => {
+    // The adopted key, turned back on by hand after its overlap and used again: on green's
+    // rotation day blue is re-issued, which deletes it.
+    const use = { date: "2027-04-03T09:00:00Z", service: "s3", region: "us-east-1" };
+    const { run } = await plan(adopted(), "2027-04-04", { [K.hand]: use });
+    assert.equal(run.plan.slots.blue?.issuedOn, "2027-04-04");
+    assert.deepEqual(run.warnings, [
+      `The previous access key ${K.hand} of IAM user "ci" was used on 2027-04-03 by s3 in ` +
+        "us-east-1, but it reached its maximum age (maxAgeDays) on 2026-11-30: it is deleted " +
+        "now, its slot re-issued for the next rotation.",
+    ]);
   });
 });
 
