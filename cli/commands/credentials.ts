@@ -308,15 +308,22 @@ async function resolveTarget(options: CredentialsOptions, env: NodeJS.ProcessEnv
   const maxAttempts = resolveMaxAttempts(env, MAX_ATTEMPTS);
   // Credentials never come from a profile here (the profile may be the one whose
   // credential_process is this command): --profile and AWS_PROFILE only give a region.
+  const profile = options.profile ?? (env.AWS_PROFILE || undefined);
   const region =
     options.region ??
     (options.secret.startsWith("arn:") ? parseArn(options.secret)?.region : undefined) ??
     (env.AWS_REGION || undefined) ??
     (env.AWS_DEFAULT_REGION || undefined) ??
-    (await profileRegion(options.profile ?? (env.AWS_PROFILE || undefined)));
+    (await profileRegion(profile));
   if (region === undefined) {
+    const source = options.profile !== undefined ? "--profile" : "AWS_PROFILE";
     throw new UsageError(
-      "no AWS region: pass --region, give --secret as an ARN, or set AWS_REGION.",
+      "no AWS region: " +
+        (profile !== undefined
+          ? `the profile ${JSON.stringify(profile)} (${source}) gives none (it is not in the ` +
+            "AWS config files, or has no region there): "
+          : "") +
+        "pass --region, give --secret as an ARN, or set AWS_REGION.",
     );
   }
   return { secretId: options.secret, region, endpoint, maxAttempts };

@@ -564,6 +564,25 @@ describe("iam-key-rotation credentials (against moto_server, self-read enforced)
           stderr:
             "error: no AWS region: pass --region, give --secret as an ARN, or set AWS_REGION.\n",
         });
+        // A profile that gives no region is named, whether --profile or AWS_PROFILE names it.
+        assert.deepEqual(
+          await runCli(["credentials", "--secret", SECRET, "--profile", "nope"], { env: {} }),
+          {
+            code: 2,
+            stdout: "",
+            stderr:
+              'error: no AWS region: the profile "nope" (--profile) gives none (it is not in the ' +
+              "AWS config files, or has no region there): pass --region, give --secret as an ARN, " +
+              "or set AWS_REGION.\n",
+          },
+        );
+        assert.equal(
+          (await runCli(["credentials", "--secret", SECRET], { env: { AWS_PROFILE: "ops" } }))
+            .stderr,
+          'error: no AWS region: the profile "ops" (AWS_PROFILE) gives none (it is not in the ' +
+            "AWS config files, or has no region there): pass --region, give --secret as an ARN, " +
+            "or set AWS_REGION.\n",
+        );
       } finally {
         if (saved === undefined) delete process.env.AWS_CONFIG_FILE;
         else process.env.AWS_CONFIG_FILE = saved;
