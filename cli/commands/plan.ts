@@ -73,6 +73,11 @@ interface PlanUser {
    * before the overlap would end on `overlapEndsOn` (the program warns at preview days ahead).
    */
   maxAgeCuts: { slot: Slot; keyIssuedOn: string; on: string; overlapEndsOn: string }[];
+  /**
+   * Set when the user is planned as new but the config adopts it (`adopt`): offline, the plan
+   * cannot see the existing user's key, which its first run imports into blue (green issued).
+   */
+  adoptsUnseen?: true;
 }
 
 /**
@@ -148,6 +153,7 @@ function buildPlan(options: PlanOptions): PlanDocument {
         options,
         user.revokeIssuedBefore,
       ),
+      ...(recorded === null && user.adopt !== undefined && { adoptsUnseen: true as const }),
     };
   });
   const to = addDays(options.at, options.days - 1);
@@ -210,6 +216,15 @@ function renderPlan(doc: PlanDocument): string {
         (fresh.length === doc.users.length
           ? " (pass --state to start from the recorded state)."
           : "."),
+    );
+  }
+  for (const u of doc.users) {
+    if (u.adoptsUnseen !== true) continue;
+    out.push(
+      `${u.name} is adopted (adopt): planned as new, since the plan cannot see its existing ` +
+        `key offline. If it has an Active one, the first run imports that key into blue and ` +
+        `issues green, and the adopted key goes Inactive after the overlap; \`pulumi preview\` ` +
+        `shows what adoption does, then plan --state from the stack's outputs.`,
     );
   }
   for (const u of doc.users) {

@@ -23,6 +23,52 @@ function project(files: Record<string, string>): string {
 }
 
 describe("iam-key-rotation plan", () => {
+  it("says an adopted user without --state is planned as new, and what its first run really does", async () => {
+    const dir = project({
+      "Pulumi.dev.yaml":
+        "config:\n  iam-key-rotation:users:\n    - name: etl\n      adopt: true\n    - name: ci\n",
+    });
+    const result = await cli([
+      "plan",
+      "--stack",
+      "dev",
+      "--dir",
+      dir,
+      "--at",
+      "2026-11-22",
+      "--days",
+      "1",
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(result.stdout.split("\n").slice(1, 3), [
+      "Planned as new users, first key issued on 2026-11-22: etl, ci (pass --state to start from the recorded state).",
+      "etl is adopted (adopt): planned as new, since the plan cannot see its existing key offline. " +
+        "If it has an Active one, the first run imports that key into blue and issues green, and " +
+        "the adopted key goes Inactive after the overlap; `pulumi preview` shows what adoption " +
+        "does, then plan --state from the stack's outputs.",
+    ]);
+    const json = await cli([
+      "plan",
+      "--stack",
+      "dev",
+      "--dir",
+      dir,
+      "--at",
+      "2026-11-22",
+      "--days",
+      "1",
+      "--json",
+    ]);
+    const doc = JSON.parse(json.stdout) as PlanDocument;
+    assert.deepEqual(
+      doc.users.map((u) => [u.name, u.adoptsUnseen]),
+      [
+        ["etl", true],
+        ["ci", undefined],
+      ],
+    );
+  });
+
   it("prints the prod calendar as a table", async () => {
     const result = await cli(["plan", "--stack", "prod", "--at", "2026-11-22", "--days", "45"]);
     assert.equal(result.stderr, "");
