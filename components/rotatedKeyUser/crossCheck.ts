@@ -65,7 +65,6 @@ export interface CheckSettings {
 export interface Adoption {
   /** Tags the user carries that are not the record's: kept as they are. */
   keepTags: Record<string, string>;
-  permissionsBoundary?: string;
   /** Inactive hand-made keys the run deletes first (only with deleteInactiveKey). */
   deleteKeys: ObservedKey[];
 }
@@ -82,6 +81,8 @@ export type CheckResult =
       keyIds: Partial<Record<Slot, string>>;
       /** Set when the run adopts the user (the first run, and every run while `adopt` is set). */
       adoption?: Adoption;
+      /** The user's permissions boundary, declared as found (the stack never changes one). */
+      permissionsBoundary?: string;
       /**
        * A key the published record kept Active because it was in use, which a rotation recorded
        * by a run that never published is about to replace: the run reads its last use first and
@@ -101,19 +102,12 @@ export function checkObservation(
   today: string = utcToday(),
 ): CheckResult {
   const result = checkUser(observed, settings, today);
-  // Only an adopted user declares its permissions boundary (as found): any other run of a user
-  // that has one would remove it, widening what the user may do, e.g. once adopt is dropped.
+  // The stack never sets or removes a permissions boundary: a user's is declared as found
+  // (removing it would widen what the user may do, e.g. once adopt is dropped).
   const kept = observed.user === null ? undefined : boundary(observed.user).permissionsBoundary;
-  if (result.kind === "run" && settings.adopt === undefined && kept !== undefined) {
-    return stop(
-      `IAM user "${settings.userName}" has the permissions boundary ${kept}, which this stack ` +
-        `does not declare: the update would remove it, widening what the user may do. Stopping ` +
-        `before any change. To keep it, set adopt: true on the user (its own boundary and tags ` +
-        `are then kept as they are); to drop it, remove it first: aws iam ` +
-        `delete-user-permissions-boundary --user-name ${settings.userName}`,
-    );
-  }
-  return result;
+  return result.kind === "run" && kept !== undefined
+    ? { ...result, permissionsBoundary: kept }
+    : result;
 }
 
 function checkUser(observed: Observation, settings: CheckSettings, today: string): CheckResult {
@@ -215,9 +209,7 @@ function checkUser(observed: Observation, settings: CheckSettings, today: string
   const keys = againstKeys(compared, observed.keys, settings);
   if ("problems" in keys) return stop(...keys.problems);
   const adoption =
-    settings.adopt !== undefined
-      ? { keepTags: keptTags(user.tags), deleteKeys: [], ...boundary(user) }
-      : undefined;
+    settings.adopt !== undefined ? { keepTags: keptTags(user.tags), deleteKeys: [] } : undefined;
   return {
     kind: "run",
     recorded: compared.recorded,
@@ -742,7 +734,6 @@ function adopt(observed: Observation, settings: CheckSettings, today: string): C
   const adoption: Adoption = {
     keepTags: keptTags(user.tags),
     deleteKeys: inactive,
-    ...boundary(user),
   };
   if (active.length === 0) {
     return {

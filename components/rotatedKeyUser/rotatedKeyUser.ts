@@ -377,15 +377,15 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
     stack: string,
   ): aws.iam.User {
     const adoption = run.adoption;
+    // Never set or removed by the stack: an existing user's boundary is declared as found.
+    const boundary = run.permissionsBoundary;
     return new aws.iam.User(
       `${name}-user`,
       {
         name: args.userName,
         path: settings.path,
         tags: { ...adoption?.keepTags, ...args.tags, ...encodeRecord(run.record, stack) },
-        ...(adoption?.permissionsBoundary !== undefined && {
-          permissionsBoundary: adoption.permissionsBoundary,
-        }),
+        ...(boundary !== undefined && { permissionsBoundary: boundary }),
       },
       // Taking over the existing user: once it is in the state, the option changes nothing.
       { parent: this, ...(adoption !== undefined && { import: args.userName }) },

@@ -45,6 +45,8 @@ export interface UserRunPlan {
   statusBefore: Partial<Record<Slot, KeyStatus>>;
   /** Set when the run adopts the user. */
   adoption?: Adoption;
+  /** The user's permissions boundary, declared as found (the stack never changes one). */
+  permissionsBoundary?: string;
   /** The previous key kept Active today because it is still used, and by what. */
   keptInUse?: { slot: Slot; accessKeyId: string; lastUse: NonNullable<ObservedUse> };
   /** What the run reports: disagreements it tolerates, in-use keys, coming max-age cuts. */
@@ -351,6 +353,9 @@ export function decideRun(
     record,
     keyIds,
     ...(adoption !== undefined && { adoption }),
+    ...(checked.permissionsBoundary !== undefined && {
+      permissionsBoundary: checked.permissionsBoundary,
+    }),
     ...(keptInUse !== undefined && { keptInUse }),
     warnings,
   };

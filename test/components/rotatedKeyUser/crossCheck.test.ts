@@ -189,48 +189,34 @@ describe("checkObservation: the worlds the stack leaves", () => {
     });
   });
 
-  describe("a permissions boundary the stack does not declare (only adopt declares one)", () => {
+  describe("a user's permissions boundary: declared as found, never set or removed by the stack", () => {
     const boundary = "arn:aws:iam::123456789012:policy/team-boundary";
-    const stops = [
-      'IAM user "ci" has the permissions boundary arn:aws:iam::123456789012:policy/team-boundary, ' +
-        "which this stack does not declare: the update would remove it, widening what the user " +
-        "may do. Stopping before any change. To keep it, set adopt: true on the user (its own " +
-        "boundary and tags are then kept as they are); to drop it, remove it first: aws iam " +
-        "delete-user-permissions-boundary --user-name ci",
-    ];
 
-    it("an adopted user whose adopt was dropped: stops, naming the boundary", () => {
+    it("an adopted user whose adopt was dropped keeps it (removing it would widen its permissions)", () => {
       assert.deepEqual(check({ ...adopted(), permissionsBoundary: boundary }), {
-        kind: "stop",
-        problems: stops,
+        kind: "run",
+        recorded: ADOPTED,
+        published: { slot: "green", issuedOn: "2027-03-05", publishedOn: "2027-03-05" },
+        keyIds: { blue: K.hand, green: K.green },
+        permissionsBoundary: boundary,
+        warnings: [],
       });
     });
 
-    it("a managed user given one by hand: stops too", () => {
-      assert.deepEqual(check({ ...steady(), permissionsBoundary: boundary }), {
-        kind: "stop",
-        problems: stops,
-      });
+    it("a managed user given one by hand keeps it, a rebuilt record too", () => {
+      for (const settings of [{}, { rebuildRecord: true }]) {
+        const result = check({ ...steady(), permissionsBoundary: boundary }, settings);
+        assert.equal(result.kind, "run");
+        assert.equal(result.kind === "run" && result.permissionsBoundary, boundary);
+      }
     });
 
-    it("rebuilding the record does not get around it", () => {
-      assert.deepEqual(
-        check({ ...steady(), permissionsBoundary: boundary }, { rebuildRecord: true }),
-        { kind: "stop", problems: stops },
-      );
-    });
-
-    it("with adopt set, it is kept (declared as found)", () => {
-      const result = check(
-        { ...adopted(), permissionsBoundary: boundary },
-        { adopt: { deleteInactiveKey: false } },
-      );
-      assert.equal(result.kind, "run");
-      assert.equal(result.kind === "run" && result.adoption?.permissionsBoundary, boundary);
-    });
-
-    it("an empty boundary is none", () => {
-      assert.equal(check({ ...steady(), permissionsBoundary: "" }).kind, "run");
+    it("none, or an empty one, is none", () => {
+      for (const world of [steady(), { ...steady(), permissionsBoundary: "" }]) {
+        const result = check(world);
+        assert.equal(result.kind, "run");
+        assert.equal(result.kind === "run" && "permissionsBoundary" in result, false);
+      }
     });
   });
 
@@ -1103,11 +1089,8 @@ describe("checkObservation: adopt", () => {
       recorded: undefined,
       published: null,
       keyIds: {},
-      adoption: {
-        keepTags: { team: "payments", "cost-center": "42" },
-        deleteKeys: [],
-        permissionsBoundary: BOUNDARY,
-      },
+      adoption: { keepTags: { team: "payments", "cost-center": "42" }, deleteKeys: [] },
+      permissionsBoundary: BOUNDARY,
       warnings: [],
     });
   });
@@ -1133,8 +1116,8 @@ describe("checkObservation: adopt", () => {
           "aws:cloudformation:stack-name": "legacy",
         },
         deleteKeys: [],
-        permissionsBoundary: BOUNDARY,
       },
+      permissionsBoundary: BOUNDARY,
       warnings: [],
     });
   });

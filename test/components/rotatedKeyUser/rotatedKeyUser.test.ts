@@ -566,6 +566,8 @@ interface World {
   lastUseFails?: string;
   /** The program's own IAM calls, in order: [command, access key id or user name]. */
   iam?: [string, string][];
+  /** The user's permissions boundary, as getUser reports it. */
+  permissionsBoundary?: string;
 }
 
 /** The program's own IAM calls (GetAccessKeyLastUsed, ListAccessKeys, DeleteAccessKey), on the world. */
@@ -611,7 +613,13 @@ function liveInvokes(world: World): ConstructorParameters<typeof RecordingMocks>
   return {
     "aws:iam/getUser:getUser": (inputs) => {
       if (world.tags === undefined) throw noSuchUser(inputs.userName);
-      return { userName: inputs.userName, path: "/key-rotation/", arn: "arn", tags: world.tags };
+      return {
+        userName: inputs.userName,
+        path: "/key-rotation/",
+        arn: "arn",
+        tags: world.tags,
+        permissionsBoundary: world.permissionsBoundary ?? "",
+      };
     },
     "aws:iam/getAccessKeys:getAccessKeys": (inputs) => ({
       id: inputs.user,
@@ -737,6 +745,21 @@ describe("RotatedKeyUser reading its record live", () => {
       mocks.resources.map((r) => r.type),
       [COMPONENT],
       "nothing but the component itself",
+    );
+  });
+});
+
+describe("RotatedKeyUser and a permissions boundary", () => {
+  it("declares an existing user's boundary as found, never removes it (a new user has none)", async () => {
+    const world: World = { keys: {}, made: 0 };
+    const first = await runDay(world, "2026-11-22");
+    assert.equal("permissionsBoundary" in first.mocks.named("ci-user").inputs, false);
+    // Someone puts the user under a boundary by hand: the next run keeps it.
+    world.permissionsBoundary = "arn:aws:iam::123456789012:policy/team-boundary";
+    const next = await runDay(world, "2026-11-23");
+    assert.equal(
+      next.mocks.named("ci-user").inputs.permissionsBoundary,
+      "arn:aws:iam::123456789012:policy/team-boundary",
     );
   });
 });
