@@ -326,7 +326,10 @@ function sourceText(doc: AuditDocument): string {
   }
   return doc.source === "credential-report"
     ? `from the credential report generated ${doc.reportGeneratedAt}`
-    : "read user by user";
+    : // Said where it applies: no API but the report lists the root user's keys or tells a
+      // console password, so root-key and setup-key cannot be found this way.
+      "read user by user (the root user's keys and setup-key are only seen in the credential " +
+        "report)";
 }
 
 function countsText(counts: Record<string, number>, order: readonly string[]): string {
