@@ -152,6 +152,7 @@ function buildPlan(options: PlanOptions): PlanDocument {
         user.rotation,
         options,
         user.revokeIssuedBefore,
+        events,
       ),
       ...(recorded === null && user.adopt !== undefined && { adoptsUnseen: true as const }),
     };
@@ -180,6 +181,7 @@ function maxAgeCuts(
   policy: RotationPolicy,
   options: PlanOptions,
   revokeIssuedBefore: string | undefined,
+  events: RotationEvent[],
 ): PlanUser["maxAgeCuts"] {
   const cuts: PlanUser["maxAgeCuts"] = [];
   let state = recorded;
@@ -187,11 +189,26 @@ function maxAgeCuts(
     const date = addDays(options.at, i);
     state = advance(state, policy, date, undefined, revokeIssuedBefore).state;
     const cut = maxAgeCut(state, policy);
-    if (cut === null || cut.on < date) continue;
+    if (cut === null) continue;
     const slot = otherSlot(state.current);
     const keyIssuedOn = state.slots[slot]!.issuedOn;
+    // A bound already behind (maxAgeDays lowered past the key's age): cut by the first run.
+    const on =
+      cut.on >= date
+        ? cut.on
+        : i === 0 &&
+            events.some(
+              (e) =>
+                e.date === date &&
+                e.kind === "deactivate" &&
+                e.slot === slot &&
+                e.keyIssuedOn === keyIssuedOn,
+            )
+          ? date
+          : undefined;
+    if (on === undefined) continue;
     if (!cuts.some((c) => c.slot === slot && c.keyIssuedOn === keyIssuedOn)) {
-      cuts.push({ slot, keyIssuedOn, on: cut.on, overlapEndsOn: cut.overlapEndsOn });
+      cuts.push({ slot, keyIssuedOn, on, overlapEndsOn: cut.overlapEndsOn });
     }
   }
   return cuts;
@@ -273,11 +290,14 @@ function renderPlan(doc: PlanDocument): string {
     out.push("");
     out.push("Warnings:");
     for (const { u, c } of cuts) {
+      const bound = addDays(c.keyIssuedOn, u.policy.maxAgeDays);
       out.push(
         `  - ${u.name}: the previous ${c.slot} key (issued ${c.keyIssuedOn}) is deactivated on ` +
-          `${c.on}, before its overlap would end on ${c.overlapEndsOn}: it reaches its maximum ` +
-          `age (rotation.maxAgeDays ${u.policy.maxAgeDays}) then. Consumers must have moved to ` +
-          `the published key by ${c.on}.`,
+          `${c.on}, before its overlap would end on ${c.overlapEndsOn}: it ` +
+          (bound < c.on
+            ? `reached its maximum age (rotation.maxAgeDays ${u.policy.maxAgeDays}) on ${bound}. `
+            : `reaches its maximum age (rotation.maxAgeDays ${u.policy.maxAgeDays}) then. `) +
+          `Consumers must have moved to the published key by ${c.on}.`,
       );
     }
   }

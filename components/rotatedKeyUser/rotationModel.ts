@@ -629,8 +629,14 @@ export function calendar(
   const start = toDay(from);
   const events: RotationEvent[] = [];
   let state = recorded;
+  // The keys as the record left them, its overlap uncut: a maxAgeDays lowered past the previous
+  // key's age then shows as its deactivation by the first run, not as a key already Inactive.
+  // The record does not say whether an earlier run already cut the overlap at its bound; if one
+  // did (a bound inside the overlap, under an unchanged policy), the first day shows it again.
   let previous: RotationPlan | undefined =
-    recorded === undefined ? undefined : planFor(recorded, policy, start - 1);
+    recorded === undefined
+      ? undefined
+      : planFor(recorded, { ...policy, maxAgeDays: Infinity }, start - 1);
   for (let i = 0; i < days; i++) {
     const date = fromDay(start + i);
     const plan = advance(state, policy, date, undefined, revokeIssuedBefore);

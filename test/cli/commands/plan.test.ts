@@ -23,6 +23,50 @@ function project(files: Record<string, string>): string {
 }
 
 describe("iam-key-rotation plan", () => {
+  it("--state with maxAgeDays lowered past the previous key's age: the first run's deactivation, warned", async () => {
+    const dir = project({
+      "Pulumi.dev.yaml":
+        "config:\n  iam-key-rotation:users:\n    - name: u1\n      rotation: { everyDays: 20, overlapDays: 7, maxAgeDays: 27 }\n",
+      "outputs.json": JSON.stringify({
+        users: {
+          u1: {
+            rotationState: {
+              current: "green",
+              slots: { blue: { issuedOn: "2026-10-20" }, green: { issuedOn: "2026-11-28" } },
+              publishedOn: "2026-11-28",
+              previousActiveUntil: "2026-12-05",
+            },
+          },
+        },
+      }),
+    });
+    const args = [
+      "plan",
+      "--stack",
+      "dev",
+      "--dir",
+      dir,
+      "--state",
+      path.join(dir, "outputs.json"),
+    ];
+    const result = await cli([...args, "--at", "2026-12-01", "--days", "10"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(result.stdout.split("\n").slice(5), [
+      "DATE        USER  EVENT       SLOT  KEY ISSUED ON",
+      "2026-12-01  u1    deactivate  blue  2026-10-20",
+      "",
+      "Warnings:",
+      "  - u1: the previous blue key (issued 2026-10-20) is deactivated on 2026-12-01, before its " +
+        "overlap would end on 2026-12-05: it reached its maximum age (rotation.maxAgeDays 27) on " +
+        "2026-11-16. Consumers must have moved to the published key by 2026-12-01.",
+      "",
+    ]);
+    const json = await cli([...args, "--at", "2026-12-01", "--days", "10", "--json"]);
+    assert.deepEqual((JSON.parse(json.stdout) as PlanDocument).users[0].maxAgeCuts, [
+      { slot: "blue", keyIssuedOn: "2026-10-20", on: "2026-12-01", overlapEndsOn: "2026-12-05" },
+    ]);
+  });
+
   it("says an adopted user without --state is planned as new, and what its first run really does", async () => {
     const dir = project({
       "Pulumi.dev.yaml":
