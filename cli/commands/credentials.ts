@@ -178,7 +178,6 @@ function describeKey(key: {
   return `key ${key.accessKeyId}${facts.length > 0 ? ` (${facts.join(", ")})` : ""}`;
 }
 
-/** The command line that bootstraps this cache, for messages. */
 /**
  * The command line of `--init` for these options, to paste into a shell or a profile's
  * credential_process (which the AWS CLI and boto3 split like a POSIX shell, and the JavaScript
