@@ -104,7 +104,8 @@ export function checkObservation(
   const result = checkUser(observed, settings, today);
   // The stack never sets or removes a permissions boundary: a user's is declared as found
   // (removing it would widen what the user may do, e.g. once adopt is dropped).
-  const kept = observed.user === null ? undefined : boundary(observed.user).permissionsBoundary;
+  // (An empty boundary is none: getUser reports "".)
+  const kept = observed.user?.permissionsBoundary || undefined;
   return result.kind === "run" && kept !== undefined
     ? { ...result, permissionsBoundary: kept }
     : result;
@@ -657,12 +658,6 @@ function againstKeys(
 /** The user's tags other than the record's (an adopted user keeps them). */
 function keptTags(tags: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(tags).filter(([k]) => !k.startsWith(TAG_PREFIX)));
-}
-
-function boundary(user: NonNullable<Observation["user"]>): { permissionsBoundary?: string } {
-  return user.permissionsBoundary !== undefined && user.permissionsBoundary !== ""
-    ? { permissionsBoundary: user.permissionsBoundary }
-    : {};
 }
 
 /** Days since creation, and last use, of a key: `created 2025-01-02, 330 days ago, last used ...`. */

@@ -72,17 +72,8 @@ describe("iam-key-rotation plan", () => {
       "Pulumi.dev.yaml":
         "config:\n  iam-key-rotation:users:\n    - name: etl\n      adopt: true\n    - name: ci\n",
     });
-    const result = await cli([
-      "plan",
-      "--stack",
-      "dev",
-      "--dir",
-      dir,
-      "--at",
-      "2026-11-22",
-      "--days",
-      "1",
-    ]);
+    const args = ["plan", "--stack", "dev", "--dir", dir, "--at", "2026-11-22", "--days", "1"];
+    const result = await cli(args);
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(result.stdout.split("\n").slice(1, 3), [
       "Planned as new users, first key issued on 2026-11-22: etl, ci (pass --state to start from the recorded state).",
@@ -91,18 +82,7 @@ describe("iam-key-rotation plan", () => {
         "the adopted key goes Inactive after the overlap; `pulumi preview` shows what adoption " +
         "does, then plan --state from the stack's outputs.",
     ]);
-    const json = await cli([
-      "plan",
-      "--stack",
-      "dev",
-      "--dir",
-      dir,
-      "--at",
-      "2026-11-22",
-      "--days",
-      "1",
-      "--json",
-    ]);
+    const json = await cli([...args, "--json"]);
     const doc = JSON.parse(json.stdout) as PlanDocument;
     assert.deepEqual(
       doc.users.map((u) => [u.name, u.adoptsUnseen]),

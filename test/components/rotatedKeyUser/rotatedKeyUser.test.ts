@@ -87,6 +87,27 @@ async function waitFor(done: () => boolean): Promise<void> {
   assert.ok(done(), "resources were not registered");
 }
 
+/**
+ * Declares a component whose published document fails to serialize, and returns that failure:
+ * the program fails when its registration does (the runtime's handler of rejections), so this
+ * listens for the rejection (only this run's: an earlier test's components may still be
+ * finishing).
+ */
+async function documentFailure(declare: () => void): Promise<string> {
+  const failures: string[] = [];
+  const listener = (err: unknown) => {
+    if (String(err).includes('"secretString"')) failures.push(String(err));
+  };
+  process.on("unhandledRejection", listener);
+  try {
+    declare();
+    await waitFor(() => failures.length > 0);
+  } finally {
+    process.off("unhandledRejection", listener);
+  }
+  return failures[0];
+}
+
 /** The logical names a child's `dependsOn` points at. */
 async function dependsOnNames(spy: ReturnType<typeof optionsSpy>, name: string): Promise<string[]> {
   const deps = spy.seen.find((c) => c.name === name)!.opts.dependsOn;
@@ -435,25 +456,18 @@ describe("RotatedKeyUser", () => {
       createDate: name === "ci-blue" ? "2026-09-01T06:00:00Z" : "2026-11-22T06:00:00Z",
     });
     const { RotatedKeyUser } = await load();
-    const failures: string[] = [];
-    const listener = (err: unknown) => {
-      if (String(err).includes('"secretString"')) failures.push(String(err));
-    };
-    process.on("unhandledRejection", listener);
-    try {
-      new RotatedKeyUser("ci", {
-        userName: "ci-deployer",
-        waitForNewKey: false,
-        today: "2026-11-23",
-        recorded: twoSlots,
-        published: null,
-      });
-      await waitFor(() => failures.length > 0);
-    } finally {
-      process.off("unhandledRejection", listener);
-    }
+    const failure = await documentFailure(
+      () =>
+        new RotatedKeyUser("ci", {
+          userName: "ci-deployer",
+          waitForNewKey: false,
+          today: "2026-11-23",
+          recorded: twoSlots,
+          published: null,
+        }),
+    );
     assert.match(
-      failures[0],
+      failure,
       /: The blue key of IAM user "ci-deployer" should have been issued on 2026-10-23, but the key in that slot was created on 2026-09-01: the engine did not replace it, .* pulumi up --replace "urn:pulumi:test::iam-key-rotation::iam-key-rotation:index:RotatedKeyUser\$aws:iam\/accessKey:AccessKey::ci-blue"\.$/,
     );
     assert.equal(mocks.ofType(VERSION).length, 0, "nothing published");
@@ -880,26 +894,16 @@ describe("RotatedKeyUser over a full rotation cycle", () => {
       return { id: key.id, createDate: key.createDate };
     };
     const { RotatedKeyUser } = await load();
-    // The document fails to serialize: the program fails when its registration does (the
-    // runtime's handler of rejections), so the test listens for that rejection.
-    const failures: string[] = [];
-    // (Only this run's: an earlier test's components may still be finishing.)
-    const listener = (err: unknown) => {
-      if (String(err).includes('"secretString"')) failures.push(String(err));
-    };
-    process.on("unhandledRejection", listener);
-    try {
-      new RotatedKeyUser("ci", {
-        userName: "ci-deployer",
-        waitForNewKey: false,
-        today: "2027-01-21",
-      });
-      await waitFor(() => failures.length > 0);
-    } finally {
-      process.off("unhandledRejection", listener);
-    }
+    const failure = await documentFailure(
+      () =>
+        new RotatedKeyUser("ci", {
+          userName: "ci-deployer",
+          waitForNewKey: false,
+          today: "2027-01-21",
+        }),
+    );
     assert.match(
-      failures[0],
+      failure,
       /^Error: error serializing property "secretString": The blue key of IAM user "ci-deployer" should have been issued on 2027-01-21, but the key in that slot was created on 2026-11-22: the engine did not replace it, as Pulumi CLIs older than 3\.208\.0 do \(they ignore the replacementTrigger option\)\. Nothing was published\. Upgrade the Pulumi CLI to 3\.208\.0 or later, then run pulumi up --replace "urn:pulumi:test::iam-key-rotation::iam-key-rotation:index:RotatedKeyUser\$aws:iam\/accessKey:AccessKey::ci-blue"\.$/,
     );
     assert.equal(mocks.ofType(VERSION).length, 0, "no secret version");
