@@ -505,7 +505,7 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
     // The current key's values last: a value the run does not know yet (at preview, those of a
     // key this update issues, and only the current key is ever issued) ends the applies, and
     // the result then carries the dependencies of the values up to it: the previous key's and
-    // the current key's, all of them. A document with a value is always secret (below).
+    // the current key's, all of them. The document is registered as a secret (below).
     return applyAll<string>(
       [
         previousDeclared?.id,
@@ -574,8 +574,9 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
           [plan.current]: id,
           ...(previousIdOfSlot !== undefined && { [previousSlot]: previousIdOfSlot }),
         });
-        // Secret whatever the provider marks: the document holds the secret access keys.
-        return pulumi.secret(JSON.stringify(doc));
+        // Registered as a secret: @pulumi/aws's SecretVersion wraps its secretString in
+        // pulumi.secret (a test checks it), as the key's `secret` output is one.
+        return JSON.stringify(doc);
       },
     );
   }
