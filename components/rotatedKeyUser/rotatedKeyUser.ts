@@ -243,7 +243,7 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
       this.built = { plan: args.runPlan, children };
       this.planned = Promise.resolve(args.runPlan);
       this.children = Promise.resolve(children);
-      this.registerOutputs(registeredOutputs(settings, args.runPlan, children, today));
+      this.registerOutputs(registeredOutputs(settings, args.runPlan));
       return;
     }
     const planned: Promise<UserRunPlan> = requireEngine().then(() =>
@@ -253,7 +253,7 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
     this.planned = planned;
     this.children = children;
     this.registerOutputs(
-      Promise.all([planned, children]).then(([p, c]) => registeredOutputs(settings, p, c, today)),
+      Promise.all([planned, children]).then(([p]) => registeredOutputs(settings, p)),
     );
   }
 
@@ -583,26 +583,14 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
 }
 
 /**
- * What the component registers as its outputs: the settings too (a policy's stack validation
- * sees a component's registered outputs), what the plan says as plain values, the children's
- * own Outputs.
+ * What the component registers as its outputs: what the policy pack reads, its settings (a
+ * policy's stack validation sees a component's registered outputs, not its inputs) and the
+ * record this run writes. Nothing else: the rest is on the public outputs above and in the
+ * program's stack outputs, and each registered value costs every run its serialization (an
+ * Output's, several promises; bench/RESULTS.md).
  */
-function registeredOutputs(
-  settings: RotatedKeyUserSettings,
-  p: UserRunPlan,
-  c: Children,
-  today: string,
-): pulumi.Inputs {
-  return {
-    ...settings,
-    userArn: c.user.arn,
-    currentSlot: p.plan.current,
-    currentAccessKeyId: c.keys[p.plan.current]!.id,
-    secretArn: c.version.arn,
-    nextRotationOn: p.plan.nextRotationOn,
-    rotationState: p.record,
-    run: runReport(p, today),
-  };
+function registeredOutputs(settings: RotatedKeyUserSettings, p: UserRunPlan): pulumi.Inputs {
+  return { ...settings, rotationState: p.record };
 }
 
 /** What this run did, from the plan and the record it started from (stack output `run`). */

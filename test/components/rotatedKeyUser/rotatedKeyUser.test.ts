@@ -244,6 +244,35 @@ describe("RotatedKeyUser", () => {
     });
   });
 
+  it("registers as its outputs what the policy pack reads: its settings and the record, nothing else", async () => {
+    const mocks = new RecordingMocks();
+    await build(mocks, { recorded: twoSlots, published: null, rotation: { everyDays: 14 } });
+    // The mock monitor keeps what registerOutputs sent, as the engine does (a protobuf Struct).
+    const settingsModule = (await import("@pulumi/pulumi/runtime/settings")) as unknown as {
+      getMonitor(): {
+        getRegisteredResources(): Map<string, { state?: { toJavaScript(): unknown } }>;
+      };
+    };
+    const registered = () =>
+      [...settingsModule.getMonitor().getRegisteredResources()].find(([urn]) =>
+        urn.endsWith(`${COMPONENT}::ci`),
+      )?.[1].state;
+    await waitFor(() => registered() !== undefined);
+    assert.deepEqual(registered()!.toJavaScript(), {
+      userName: "ci-deployer",
+      path: "/key-rotation/",
+      secretName: "key-rotation/ci-deployer",
+      rotation: { everyDays: 14, overlapDays: 7, maxAgeDays: 90 },
+      adopt: false,
+      selfRead: true,
+      rotationState: {
+        ...twoSlots,
+        publishedOn: "2026-11-22",
+        previousActiveUntil: "2026-11-29",
+      },
+    });
+  });
+
   it("given a plan after the engine check, declares its children at once: the same ones, the same outputs", async () => {
     // What the program does (index.ts plans every user and awaits requireEngine first): the
     // children are declared in the constructor and the outputs are the children's own.
