@@ -41,8 +41,11 @@ export interface Observation {
   user: { path: string; tags: Record<string, string>; permissionsBoundary?: string } | null;
   /** Its access keys; empty when the user does not exist. */
   keys: ObservedKey[];
-  /** The current version of its secret: the text and the UTC day it was written; null: none. */
-  secret: { text: string; writtenOn: string } | null;
+  /**
+   * The current version of its secret: the text, the UTC day it was written and, where the read
+   * gave it, the secret's ARN; null: none.
+   */
+  secret: { text: string; writtenOn: string; arn?: string } | null;
   /** Last use of the user's keys by id, where it was read (adopting a user with two keys). */
   lastUse?: Record<string, ObservedUse>;
 }

@@ -134,7 +134,11 @@ async function readSecret(
   }
   const written = new Date(result.createdDate);
   if (result.secretString === undefined || Number.isNaN(written.getTime())) return null;
-  return { text: result.secretString, writtenOn: utcToday(written) };
+  return {
+    text: result.secretString,
+    writtenOn: utcToday(written),
+    ...(typeof result.arn === "string" && result.arn !== "" && { arn: result.arn }),
+  };
 }
 
 /**

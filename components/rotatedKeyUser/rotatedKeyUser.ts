@@ -364,7 +364,7 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
     if (previousStatus === "Inactive") {
       keys[previousSlot] = this.slotKey(name, user, run, previousSlot, [version]);
     }
-    if (settings.selfRead) this.selfRead(name, args, user, secret);
+    if (settings.selfRead) this.selfRead(name, args, user, secret, run.secretArn);
     return { user, keys, secret, version };
   }
 
@@ -454,23 +454,29 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
     );
   }
 
-  /** The user may read exactly its own secret (./settings.ts selfReadPolicy). */
+  /**
+   * The user may read exactly its own secret (./settings.ts selfReadPolicy). Named by the ARN
+   * the run read when the secret holds a document this stack published (the same secret: an
+   * ARN never changes; runPlan.ts publishedSecretArn), with no Output to wait for; otherwise by
+   * the secret's own ARN, so the policy waits for the secret.
+   */
   private selfRead(
     name: string,
     args: RotatedKeyUserArgs,
     user: aws.iam.User,
     secret: aws.secretsmanager.Secret,
+    secretArn: string | undefined,
   ): aws.iam.UserPolicy {
     const region = configuredRegion() ?? "us-east-1";
+    const policyOf = (arn: string) =>
+      JSON.stringify(selfReadPolicy(arn, region, args.kmsKeyId !== undefined));
     return new aws.iam.UserPolicy(
       `${name}-self-read`,
       {
         name: SELF_READ_POLICY_NAME,
         user: user.name,
         // One apply: pulumi.jsonStringify would wrap it in two more Outputs.
-        policy: secret.arn.apply((arn) =>
-          JSON.stringify(selfReadPolicy(arn, region, args.kmsKeyId !== undefined)),
-        ),
+        policy: secretArn !== undefined ? policyOf(secretArn) : secret.arn.apply(policyOf),
       },
       { parent: this },
     );

@@ -16,6 +16,7 @@ import {
   ObservedUse,
 } from "./crossCheck";
 import { deleteInactiveKey, observe, readLastUse } from "./liveReads";
+import { readKeyDocument } from "./publishedKey";
 import { decodeRecord } from "./rotationRecord";
 import {
   advance,
@@ -47,6 +48,11 @@ export interface UserRunPlan {
   adoption?: Adoption;
   /** The user's permissions boundary, declared as found (the stack never changes one). */
   permissionsBoundary?: string;
+  /**
+   * The ARN of the user's secret as read at the start of the run, when the stack published to
+   * it before (see secretArnRead); undefined for a new secret.
+   */
+  secretArn?: string;
   /** The previous key kept Active today because it is still used, and by what. */
   keptInUse?: { slot: Slot; accessKeyId: string; lastUse: NonNullable<ObservedUse> };
   /** What the run reports: disagreements it tolerates, in-use keys, coming max-age cuts. */
@@ -125,7 +131,34 @@ export async function planUserRun(
   const previousUse = previousId === undefined ? undefined : await readUse(io, previousId);
   const run = decideRun(checked, observed, settings, today, previousUse);
   run.warnings.unshift(...deletions);
+  const secretArn = publishedSecretArn(observed, settings);
+  if (secretArn !== undefined) run.secretArn = secretArn;
   return run;
+}
+
+/**
+ * The ARN of the user's secret as read, only when this stack published to that secret before:
+ * the record in its document names this stack. Not a secret whose document is
+ * someone else's, or not one at all (a secret found while adopting; a secret the stack could
+ * not create because its name was taken): that one is not the stack's to grant.
+ */
+function publishedSecretArn(observed: Observation, settings: RunPlanSettings): string | undefined {
+  const secret = observed.secret;
+  if (secret === null || secret.arn === undefined) return undefined;
+  if (readKeyDocument(secret.text).record?.stack !== settings.stack) return undefined;
+  return secretArnRead(secret.arn, settings.secretName);
+}
+
+/**
+ * `arn` when it is the ARN of the secret named `secretName` (Secrets Manager appends a dash and
+ * six random characters to the name), else undefined: the ARN a read gave, checked before a
+ * policy names it.
+ */
+export function secretArnRead(arn: string | undefined, secretName: string): string | undefined {
+  if (arn === undefined) return undefined;
+  const m =
+    /^arn:aws(?:-[a-z]+)*:secretsmanager:[a-z0-9-]+:\d{12}:secret:(.+)-[A-Za-z0-9]{6}$/.exec(arn);
+  return m !== null && m[1] === secretName ? arn : undefined;
 }
 
 /**

@@ -114,8 +114,8 @@ describe("observe", () => {
           createDate: "2027-01-20T09:15:00Z",
         },
       ],
-      // Dated by the version's creation, as a UTC day.
-      secret: { text: '{"slot":"blue"}', writtenOn: "2027-02-21" },
+      // Dated by the version's creation, as a UTC day; the secret's ARN as given.
+      secret: { text: '{"slot":"blue"}', writtenOn: "2027-02-21", arn: SECRET.arn },
     });
     assert.deepEqual(
       mocks.invokes.map((i) => [i.token, i.inputs]),
@@ -125,6 +125,18 @@ describe("observe", () => {
         [GET_SECRET, { secretId: "key-rotation/ci" }],
       ],
     );
+  });
+
+  it("gives no ARN when the read gives none", async () => {
+    await withInvokes({
+      [GET_USER]: () => USER,
+      [GET_KEYS]: () => KEYS,
+      [GET_SECRET]: () => ({ ...SECRET, arn: "" }),
+    });
+    assert.deepEqual((await observe("ci", "key-rotation/ci")).secret, {
+      text: '{"slot":"blue"}',
+      writtenOn: "2027-02-21",
+    });
   });
 
   it("reads the same at preview", async () => {

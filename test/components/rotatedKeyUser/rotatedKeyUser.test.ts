@@ -22,6 +22,7 @@ import type {
   RotatedKeyUserArgs,
 } from "../../../components/rotatedKeyUser/rotatedKeyUser";
 import type { RotationState } from "../../../components/rotatedKeyUser/rotationModel";
+import type { UserRunPlan } from "../../../components/rotatedKeyUser/runPlan";
 import { iamCalls } from "../../../components/rotatedKeyUser/liveReads";
 import {
   DeleteAccessKeyCommand,
@@ -339,6 +340,44 @@ describe("RotatedKeyUser", () => {
     assert.equal(given.outputs.currentSlot, "green");
     assert.equal(given.outputs.currentAccessKeyId, keyId("ci-green"));
     assert.equal(given.outputs.secretArn, secretArn("key-rotation/ci-deployer"));
+  });
+
+  it("names the secret's ARN the plan read in the self-read policy, and the secret's own without one", async () => {
+    const { afterPublication, advance } =
+      await import("../../../components/rotatedKeyUser/rotationModel");
+    const recorded: RotationState = {
+      current: "blue",
+      slots: { blue: { issuedOn: "2026-11-01" } },
+      publishedOn: "2026-11-01",
+    };
+    const rotation = { everyDays: 30, overlapDays: 7, maxAgeDays: 90 };
+    const plan = advance(recorded, rotation, "2026-11-22", {
+      slot: "blue",
+      issuedOn: "2026-11-01",
+      publishedOn: "2026-11-01",
+    });
+    const runPlan: UserRunPlan = {
+      before: recorded,
+      plan,
+      record: afterPublication(plan.state, rotation, "2026-11-22"),
+      keyIds: { blue: keyId("ci-blue") },
+      statusBefore: { blue: "Active" },
+      warnings: [],
+    };
+    // Not the mocks' ARN of the secret: the policy shows which one it names.
+    const read =
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:key-rotation/ci-deployer-ReadAr";
+    const resourceOf = async (secretArnRead: string | undefined) => {
+      const mocks = new RecordingMocks();
+      await build(mocks, {
+        runPlan: { ...runPlan, ...(secretArnRead !== undefined && { secretArn: secretArnRead }) },
+      });
+      await waitFor(() => mocks.ofType(POLICY).length === 1);
+      const policy = JSON.parse(mocks.named("ci-self-read").inputs.policy as string);
+      return policy.Statement[0].Resource as string;
+    };
+    assert.equal(await resourceOf(read), read);
+    assert.equal(await resourceOf(undefined), secretArn("key-rotation/ci-deployer"));
   });
 
   it("parents every child to the component and gives the slot keys their replacement options", async () => {
@@ -675,7 +714,7 @@ function liveInvokes(world: World): ConstructorParameters<typeof RecordingMocks>
     }),
     "aws:secretsmanager/getSecretVersion:getSecretVersion": (inputs) => {
       if (world.secret === undefined) throw noSuchSecret(inputs.secretId);
-      return world.secret;
+      return { ...world.secret, arn: secretArn(inputs.secretId as string) };
     },
   };
 }
@@ -810,7 +849,13 @@ describe("RotatedKeyUser and a permissions boundary", () => {
 describe("RotatedKeyUser over a full rotation cycle", () => {
   it("blue issued, green issued, blue Inactive after the overlap, blue deleted and re-issued", async () => {
     const world: World = { keys: {}, made: 0 };
-    const day = (date: string) => runDay(world, date);
+    /** Each run's self-read policy: the first names the new secret's ARN, the others the read one. */
+    const policies = new Set<unknown>();
+    const day = async (date: string) => {
+      const run = await runDay(world, date);
+      policies.add(run.mocks.named("ci-self-read").inputs.policy);
+      return run;
+    };
     const tag = (key: string): string | undefined => world.tags![key];
 
     let run = await day("2026-11-22");
@@ -890,6 +935,11 @@ describe("RotatedKeyUser over a full rotation cycle", () => {
       "ci-blue": ["Active", "2027-01-21"],
       "ci-green": ["Inactive", "2026-12-22"],
     });
+    assert.deepEqual(
+      [...policies].map((p) => JSON.parse(p as string).Statement[0].Resource),
+      [secretArn("key-rotation/ci-deployer")],
+      "the same policy every day",
+    );
   });
 
   it("a run that fails before publishing does not start the overlap", async () => {

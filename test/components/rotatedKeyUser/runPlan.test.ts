@@ -12,6 +12,7 @@ import {
   RunPlanIo,
   RunPlanSettings,
   RunStop,
+  secretArnRead,
 } from "../../../components/rotatedKeyUser/runPlan";
 import {
   afterPublication,
@@ -811,3 +812,93 @@ function existing2Inactive(): World {
     keys: [key(K.hand, "Inactive", "2025-11-02"), key(K.hand2, "Inactive", "2026-08-15")],
   };
 }
+
+describe("planUserRun: the secret's ARN as read (what the self-read policy names)", () => {
+  const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:key-rotation/ci-AbCdEf";
+  const withArn = (world: World, arn: string | undefined): Observation => {
+    const observed = observation(world);
+    return { ...observed, secret: { ...observed.secret!, ...(arn !== undefined && { arn }) } };
+  };
+
+  it("kept when the secret holds a document this stack published (its record names the stack)", async () => {
+    assert.equal((await plan(withArn(steady(), ARN), "2027-03-10")).run.secretArn, ARN);
+    assert.equal((await plan(withArn(overlap(), ARN), "2027-03-10")).run.secretArn, ARN);
+    assert.equal((await plan(withArn(retired(), ARN), "2027-03-10")).run.secretArn, ARN);
+  });
+
+  it("none when the read gave none, for a new user, or for a secret that is not the stack's", async () => {
+    assert.equal((await plan(withArn(steady(), undefined), "2027-03-10")).run.secretArn, undefined);
+    const fresh = await plan({ user: null, keys: [], secret: null }, "2027-03-10");
+    assert.equal(fresh.run.secretArn, undefined);
+    // The user's record is in its tags, but the secret holds no document of this stack's (the
+    // stack could not create it: its name was taken): the run goes ahead, granting nothing.
+    for (const document of ["not JSON", "{}", JSON.stringify({ hello: "world" })]) {
+      const run = await plan(withArn({ ...steady(), document }, ARN), "2027-03-10");
+      assert.equal(run.run.secretArn, undefined, document);
+    }
+    // A document of an earlier version, with no record: not known to be this stack's.
+    const legacy = await plan(withArn(steady({ legacy: true }), ARN), "2027-03-10");
+    assert.equal(legacy.run.secretArn, undefined);
+    // Adopting a hand-made user whose secret already exists.
+    const handMade: Observation = {
+      user: { path: "/", tags: {} },
+      keys: [key(K.hand, "Active", "2026-09-01")],
+      secret: { text: "{}", writtenOn: "2026-09-01", arn: ARN },
+    };
+    const adopting = await plan(
+      handMade,
+      "2027-03-10",
+      {},
+      {
+        adopt: { deleteInactiveKey: false },
+      },
+    );
+    assert.notEqual(adopting.run.adoption, undefined);
+    assert.equal(adopting.run.secretArn, undefined);
+  });
+
+  it("none when the ARN is not that of the secret read (never put in a policy unchecked)", async () => {
+    for (const arn of [
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:key-rotation/other-AbCdEf",
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:key-rotation/ci-x-AbCdEf",
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:key-rotation/ci",
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:key-rotation/ci-AbCd*f",
+      "arn:aws:ssm:us-east-1:123456789012:secret:key-rotation/ci-AbCdEf",
+      "arn:aws:secretsmanager:us-east-1:*:secret:key-rotation/ci-AbCdEf",
+      `${ARN} `,
+      "",
+    ]) {
+      assert.equal(
+        (await plan(withArn(steady(), arn), "2027-03-10")).run.secretArn,
+        undefined,
+        arn,
+      );
+    }
+  });
+});
+
+describe("secretArnRead", () => {
+  it("takes the ARN of exactly the secret named, in any partition", () => {
+    for (const [arn, name] of [
+      [
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:key-rotation/ci-AbCdEf",
+        "key-rotation/ci",
+      ],
+      [
+        "arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:a+b=c,d.e@f_g-h-Zz09aA",
+        "a+b=c,d.e@f_g-h",
+      ],
+      ["arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:x-123456", "x"],
+    ]) {
+      assert.equal(secretArnRead(arn, name), arn);
+    }
+  });
+
+  it("refuses any other", () => {
+    const arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:key-rotation/ci-AbCdEf";
+    assert.equal(secretArnRead(arn, "key-rotation/c"), undefined);
+    assert.equal(secretArnRead(arn, "key-rotation/ci-AbCdEf"), undefined);
+    assert.equal(secretArnRead(arn, "ci"), undefined);
+    assert.equal(secretArnRead(undefined, "key-rotation/ci"), undefined);
+  });
+});
