@@ -339,16 +339,20 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
   ): Children {
     const { plan } = run;
     const user = this.user(name, args, settings, run, stack);
-    this.policyAttachments(name, args.policyArns ?? [], user);
+    // The children name the user by its name as given, each with the user as a dependency (so
+    // they come after it, and go before it): the same edge as its `name` Output, for fewer of
+    // the SDK's promises (bench/RESULTS.md).
+    const userName = args.userName;
+    this.policyAttachments(name, args.policyArns ?? [], userName, user);
 
     const previousSlot = otherSlot(plan.current);
     const previousStatus = plan.slots[previousSlot]?.status;
     const keys: Partial<Record<Slot, aws.iam.AccessKey>> = {
-      [plan.current]: this.slotKey(name, user, run, plan.current),
+      [plan.current]: this.slotKey(name, userName, user, run, plan.current),
     };
     // An Active previous key is published with the current one; an Inactive one is not.
     if (previousStatus === "Active")
-      keys[previousSlot] = this.slotKey(name, user, run, previousSlot);
+      keys[previousSlot] = this.slotKey(name, userName, user, run, previousSlot);
 
     const secret = this.secret(name, args, settings);
     const version = new aws.secretsmanager.SecretVersion(
@@ -362,7 +366,7 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
     // Deactivating the previous key waits for this run's publication to succeed: if the new
     // key could not be published, consumers still have the old one.
     if (previousStatus === "Inactive") {
-      keys[previousSlot] = this.slotKey(name, user, run, previousSlot, [version]);
+      keys[previousSlot] = this.slotKey(name, userName, user, run, previousSlot, [version]);
     }
     if (settings.selfRead) this.selfRead(name, args, user, secret, run.secretArn);
     return { user, keys, secret, version };
@@ -393,12 +397,17 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
   }
 
   /** One attachment per managed policy, named by owner and policy name (see policyLabel). */
-  private policyAttachments(name: string, policyArns: readonly string[], user: aws.iam.User) {
+  private policyAttachments(
+    name: string,
+    policyArns: readonly string[],
+    userName: string,
+    user: aws.iam.User,
+  ) {
     for (const arn of policyArns) {
       new aws.iam.UserPolicyAttachment(
         `${name}-${policyLabel(arn)}`,
-        { user: user.name, policyArn: arn },
-        { parent: this },
+        { user: userName, policyArn: arn },
+        { parent: this, dependsOn: [user] },
       );
     }
   }
@@ -406,10 +415,11 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
   /** The access key of one slot; an adopted key is imported, never re-created. */
   private slotKey(
     name: string,
+    userName: string,
     user: aws.iam.User,
     run: UserRunPlan,
     slot: Slot,
-    dependsOn?: pulumi.Resource[],
+    dependsOn: pulumi.Resource[] = [],
   ): aws.iam.AccessKey {
     const planned = run.plan.slots[slot]!;
     const adopted = run.plan.state.adopted;
@@ -419,7 +429,7 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
         : undefined;
     return new aws.iam.AccessKey(
       `${name}-${slot}`,
-      { user: user.name, status: planned.status },
+      { user: userName, status: planned.status },
       {
         parent: this,
         // A calendar date known at preview and identical on retries: a new date re-issues
@@ -427,7 +437,7 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
         replacementTrigger: planned.issuedOn,
         // IAM allows two keys per user, Inactive ones included: free the slot first.
         deleteBeforeReplace: true,
-        dependsOn,
+        dependsOn: [user, ...dependsOn],
         // The key the user had before it was adopted, while it still holds this slot (a no-op
         // once it is in the state).
         ...(imported !== undefined && { import: imported }),
@@ -474,11 +484,11 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
       `${name}-self-read`,
       {
         name: SELF_READ_POLICY_NAME,
-        user: user.name,
+        user: args.userName,
         // One apply: pulumi.jsonStringify would wrap it in two more Outputs.
         policy: secretArn !== undefined ? policyOf(secretArn) : secret.arn.apply(policyOf),
       },
-      { parent: this },
+      { parent: this, dependsOn: [user] },
     );
   }
 

@@ -426,6 +426,12 @@ describe("RotatedKeyUser", () => {
       additionalSecretOutputs: undefined,
       retainOnDelete: undefined,
     });
+    // What names the user comes after it (and goes before it): its name as given, the user
+    // a dependency.
+    for (const name of ["ci-aws-ReadOnlyAccess", "ci-blue", "ci-green", "ci-self-read"]) {
+      assert.deepEqual(await dependsOnNames(spy, name), ["ci-user"], name);
+      assert.equal(mocks.named(name).inputs.user, "ci-deployer", name);
+    }
   });
 
   it("publishes the previous key with the current one while the previous is Active", async () => {
@@ -502,17 +508,17 @@ describe("RotatedKeyUser", () => {
     assert.equal(documentOf(mocks).previous, undefined);
     assert.deepEqual(
       await dependsOnNames(spy, "ci-blue"),
-      ["ci-secret-version"],
+      ["ci-user", "ci-secret-version"],
       "deactivated after publishing",
     );
-    assert.deepEqual(await dependsOnNames(spy, "ci-green"), []);
+    assert.deepEqual(await dependsOnNames(spy, "ci-green"), ["ci-user"]);
   });
 
-  it("makes an Active previous key wait for nothing (it is published with the current one)", async () => {
+  it("makes an Active previous key wait for nothing but the user (it is published with the current one)", async () => {
     const mocks = new RecordingMocks();
     const { spy } = await build(mocks, { recorded: twoSlots, published: null });
-    assert.deepEqual(await dependsOnNames(spy, "ci-blue"), []);
-    assert.deepEqual(await dependsOnNames(spy, "ci-green"), []);
+    assert.deepEqual(await dependsOnNames(spy, "ci-blue"), ["ci-user"]);
+    assert.deepEqual(await dependsOnNames(spy, "ci-green"), ["ci-user"]);
   });
 
   it("checks the Active previous key against its issue date too, naming its slot (the engine guard)", async () => {
@@ -563,7 +569,7 @@ describe("RotatedKeyUser", () => {
         ["ci-green", "Inactive", "2026-11-22"],
       ],
     );
-    assert.deepEqual(await dependsOnNames(spy, "ci-green"), ["ci-secret-version"]);
+    assert.deepEqual(await dependsOnNames(spy, "ci-green"), ["ci-user", "ci-secret-version"]);
     assert.equal(mocks.named("ci-user").inputs.tags["key-rotation:revoked-before"], "2026-12-02");
     assert.equal(documentOf(mocks).slot, "blue");
   });
