@@ -358,10 +358,12 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
     const version = new aws.secretsmanager.SecretVersion(
       `${name}-secret-version`,
       {
-        secretId: secret.id,
+        // The secret's id is its ARN: as read when the secret holds this stack's document (see
+        // selfRead), with the secret a dependency either way.
+        secretId: run.secretArn ?? secret.id,
         secretString: this.document(args, run, keys, today, stack),
       },
-      { parent: this },
+      { parent: this, dependsOn: [secret] },
     );
     // Deactivating the previous key waits for this run's publication to succeed: if the new
     // key could not be published, consumers still have the old one.

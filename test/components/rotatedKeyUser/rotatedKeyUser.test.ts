@@ -342,7 +342,7 @@ describe("RotatedKeyUser", () => {
     assert.equal(given.outputs.secretArn, secretArn("key-rotation/ci-deployer"));
   });
 
-  it("names the secret's ARN the plan read in the self-read policy, and the secret's own without one", async () => {
+  it("names the secret's ARN the plan read in the self-read policy and the version, and the secret's own without one", async () => {
     const { afterPublication, advance } =
       await import("../../../components/rotatedKeyUser/rotationModel");
     const recorded: RotationState = {
@@ -367,17 +367,30 @@ describe("RotatedKeyUser", () => {
     // Not the mocks' ARN of the secret: the policy shows which one it names.
     const read =
       "arn:aws:secretsmanager:us-east-1:123456789012:secret:key-rotation/ci-deployer-ReadAr";
-    const resourceOf = async (secretArnRead: string | undefined) => {
+    const named = async (secretArnRead: string | undefined) => {
       const mocks = new RecordingMocks();
-      await build(mocks, {
+      const { spy } = await build(mocks, {
         runPlan: { ...runPlan, ...(secretArnRead !== undefined && { secretArn: secretArnRead }) },
       });
       await waitFor(() => mocks.ofType(POLICY).length === 1);
       const policy = JSON.parse(mocks.named("ci-self-read").inputs.policy as string);
-      return policy.Statement[0].Resource as string;
+      return {
+        policy: policy.Statement[0].Resource as string,
+        version: mocks.named("ci-secret-version").inputs.secretId as string,
+        versionAfter: await dependsOnNames(spy, "ci-secret-version"),
+      };
     };
-    assert.equal(await resourceOf(read), read);
-    assert.equal(await resourceOf(undefined), secretArn("key-rotation/ci-deployer"));
+    const own = secretArn("key-rotation/ci-deployer");
+    assert.deepEqual(await named(read), {
+      policy: read,
+      version: read,
+      versionAfter: ["ci-secret"],
+    });
+    assert.deepEqual(await named(undefined), {
+      policy: own,
+      version: own,
+      versionAfter: ["ci-secret"],
+    });
   });
 
   it("parents every child to the component and gives the slot keys their replacement options", async () => {
