@@ -520,81 +520,102 @@ export class RotatedKeyUser extends pulumi.ComponentResource {
     const declared = SLOTS.flatMap((slot) => (keys[slot] === undefined ? [] : [slot]));
     const previousDeclared = keys[previousSlot];
 
+    /** The engine guard, the wait for a new key, then the document. */
+    const publish = async (
+      previousId: string | undefined,
+      previousSecret: string | undefined,
+      secretKey: string,
+      id: string,
+      createdOf: (slot: Slot) => string,
+    ): Promise<string> => {
+      for (const slot of declared) {
+        const issuedOn = plan.slots[slot]!.issuedOn;
+        const createdOn = fromDay(toDay(new Date(createdOf(slot))));
+        if (createdOn < issuedOn) {
+          // The key's URN, for the command: read only here (each value the applies below
+          // take costs every run an Output), known since the key is registered.
+          const urn = await new Promise<string>((resolve) => keys[slot]!.urn.apply(resolve));
+          throw new pulumi.RunError(
+            `The ${slot} key of IAM user "${args.userName}" should have been issued on ` +
+              `${issuedOn}, but the key in that slot was created on ${createdOn}: the engine ` +
+              `did not replace it, as Pulumi CLIs older than ${MINIMUM_PULUMI_VERSION} do ` +
+              `(they ignore the replacementTrigger option). Nothing was published. Upgrade ` +
+              `the Pulumi CLI to ${MINIMUM_PULUMI_VERSION} or later, then run ` +
+              `pulumi up --replace "${urn}".`,
+          );
+        }
+      }
+      if (waitForNewKey && !pulumi.runtime.isDryRun()) {
+        await waitUntilKeyWorks({ accessKeyId: id, secretAccessKey: secretKey }, { region });
+      }
+      const doc: PublishedKeyDocument = {
+        accessKeyId: id,
+        secretAccessKey: secretKey,
+        slot: plan.current,
+        issuedOn: plan.slots[plan.current]!.issuedOn,
+        userName: args.userName,
+      };
+      // An adopted previous key is not published: its secret was never known.
+      if (previousId !== undefined && previousSecret !== undefined) {
+        doc.previous = {
+          accessKeyId: previousId,
+          secretAccessKey: previousSecret,
+          slot: previousSlot,
+          issuedOn: plan.slots[previousSlot]!.issuedOn,
+        };
+        // Kept Active today because still used: the next run decides again tomorrow.
+        const deactivatesOn =
+          record.previousInUse === today ? addDays(today, 1) : record.previousActiveUntil;
+        if (deactivatesOn !== undefined) doc.previous.deactivatesOn = deactivatesOn;
+      }
+      // An Inactive previous key is declared after the document: its id is the observed one.
+      const previousIdOfSlot = previousId ?? run.keyIds[previousSlot];
+      doc.record = publishedRecordOf(record, stack, {
+        [plan.current]: id,
+        ...(previousIdOfSlot !== undefined && { [previousSlot]: previousIdOfSlot }),
+      });
+      // Registered as a secret: @pulumi/aws's SecretVersion wraps its secretString in
+      // pulumi.secret (a test checks it), as the key's `secret` output is one.
+      return JSON.stringify(doc);
+    };
+
     // The current key's values last: a value the run does not know yet (at preview, those of a
     // key this update issues, and only the current key is ever issued) ends the applies, and
     // the result then carries the dependencies of the values up to it: the previous key's and
     // the current key's, all of them. The document is registered as a secret (below).
     return applyAll<string>(
-      [
-        previousDeclared?.id,
-        previousKey?.secret,
-        previousDeclared?.createDate,
-        current.secret,
-        current.id,
-        current.createDate,
-      ],
-      async (values) => {
-        const [previousId, previousSecret, previousCreated, secretKey, id, created] = values as [
+      [previousDeclared?.id, previousKey?.secret, current.secret, current.id],
+      (values) => {
+        const [previousId, previousSecret, secretKey, id] = values as [
           string | undefined,
           string | undefined,
-          string | undefined,
-          string,
           string,
           string,
         ];
-        const createdOf: Partial<Record<Slot, string>> = {
-          [previousSlot]: previousCreated,
-          [plan.current]: created,
-        };
-        for (const slot of declared) {
-          const issuedOn = plan.slots[slot]!.issuedOn;
-          const createdOn = fromDay(toDay(new Date(createdOf[slot]!)));
-          if (createdOn < issuedOn) {
-            // The key's URN, for the command: read only here (each input of the applyAll
-            // above costs every run an Output), known since the key is registered.
-            const urn = await new Promise<string>((resolve) => keys[slot]!.urn.apply(resolve));
-            throw new pulumi.RunError(
-              `The ${slot} key of IAM user "${args.userName}" should have been issued on ` +
-                `${issuedOn}, but the key in that slot was created on ${createdOn}: the engine ` +
-                `did not replace it, as Pulumi CLIs older than ${MINIMUM_PULUMI_VERSION} do ` +
-                `(they ignore the replacementTrigger option). Nothing was published. Upgrade ` +
-                `the Pulumi CLI to ${MINIMUM_PULUMI_VERSION} or later, then run ` +
-                `pulumi up --replace "${urn}".`,
-            );
-          }
-        }
-        if (waitForNewKey && !pulumi.runtime.isDryRun()) {
-          await waitUntilKeyWorks({ accessKeyId: id, secretAccessKey: secretKey }, { region });
-        }
-        const doc: PublishedKeyDocument = {
-          accessKeyId: id,
-          secretAccessKey: secretKey,
-          slot: plan.current,
-          issuedOn: plan.slots[plan.current]!.issuedOn,
-          userName: args.userName,
-        };
-        // An adopted previous key is not published: its secret was never known.
-        if (previousId !== undefined && previousSecret !== undefined) {
-          doc.previous = {
-            accessKeyId: previousId,
-            secretAccessKey: previousSecret,
-            slot: previousSlot,
-            issuedOn: plan.slots[previousSlot]!.issuedOn,
-          };
-          // Kept Active today because still used: the next run decides again tomorrow.
-          const deactivatesOn =
-            record.previousInUse === today ? addDays(today, 1) : record.previousActiveUntil;
-          if (deactivatesOn !== undefined) doc.previous.deactivatesOn = deactivatesOn;
-        }
-        // An Inactive previous key is declared after the document: its id is the observed one.
-        const previousIdOfSlot = previousId ?? run.keyIds[previousSlot];
-        doc.record = publishedRecordOf(record, stack, {
+        const idOf: Partial<Record<Slot, string>> = {
+          [previousSlot]: previousId,
           [plan.current]: id,
-          ...(previousIdOfSlot !== undefined && { [previousSlot]: previousIdOfSlot }),
-        });
-        // Registered as a secret: @pulumi/aws's SecretVersion wraps its secretString in
-        // pulumi.secret (a test checks it), as the key's `secret` output is one.
-        return JSON.stringify(doc);
+        };
+        // When each declared key was created: as IAM listed it at the start of the run while
+        // the slot holds the key listed then (a key's creation never changes), else (a key
+        // created since, or nothing listed) from the key itself, one more apply.
+        const listed = (slot: Slot) =>
+          idOf[slot] === run.keyIds[slot] ? run.createDates?.[slot] : undefined;
+        const unlisted = declared.filter((slot) => listed(slot) === undefined);
+        if (unlisted.length === 0) {
+          return publish(previousId, previousSecret, secretKey, id, (slot) => listed(slot)!);
+        }
+        return applyAll<string>(
+          unlisted.map((slot) => keys[slot]!.createDate),
+          (dates) =>
+            publish(
+              previousId,
+              previousSecret,
+              secretKey,
+              id,
+              (slot) => listed(slot) ?? (dates[unlisted.indexOf(slot)] as string),
+            ),
+        );
       },
     );
   }

@@ -44,6 +44,12 @@ export interface UserRunPlan {
   keyIds: Partial<Record<Slot, string>>;
   /** The status IAM gave each of those keys before the run. */
   statusBefore: Partial<Record<Slot, KeyStatus>>;
+  /**
+   * When IAM says each of those keys was created (its createDate as listed); absent when none
+   * was listed. The engine guard takes a key's creation from here while the slot still holds
+   * that key (see RotatedKeyUser's document).
+   */
+  createDates?: Partial<Record<Slot, string>>;
   /** Set when the run adopts the user. */
   adoption?: Adoption;
   /** The user's permissions boundary, declared as found (the stack never changes one). */
@@ -364,9 +370,13 @@ export function decideRun(
     );
   }
   const statusBefore: Partial<Record<Slot, KeyStatus>> = {};
+  const createDates: Partial<Record<Slot, string>> = {};
   for (const [slot, id] of Object.entries(keyIds) as [Slot, string][]) {
     const key = observed.keys.find((k) => k.accessKeyId === id);
-    if (key !== undefined) statusBefore[slot] = key.status;
+    if (key !== undefined) {
+      statusBefore[slot] = key.status;
+      createDates[slot] = key.createDate;
+    }
   }
   const cutNow =
     recorded === undefined ? undefined : maxAgeCutToday(recorded, plan, settings, today);
@@ -383,6 +393,7 @@ export function decideRun(
     before: recorded,
     plan,
     statusBefore,
+    ...(Object.keys(createDates).length > 0 && { createDates }),
     record,
     keyIds,
     ...(adoption !== undefined && { adoption }),

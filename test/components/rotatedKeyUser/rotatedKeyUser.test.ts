@@ -1009,6 +1009,82 @@ describe("RotatedKeyUser over a full rotation cycle", () => {
   });
 });
 
+describe("RotatedKeyUser's engine guard and the keys IAM listed", () => {
+  // A quiet day: blue, issued 2027-01-21, is the current key and IAM listed AKIALISTED in it.
+  const recorded: RotationState = {
+    current: "blue",
+    slots: { blue: { issuedOn: "2027-01-21" } },
+    publishedOn: "2027-01-21",
+  };
+  const runPlan = async (createDate: string): Promise<UserRunPlan> => {
+    const { advance, afterPublication } =
+      await import("../../../components/rotatedKeyUser/rotationModel");
+    const rotation = { everyDays: 30, overlapDays: 7, maxAgeDays: 90 };
+    const plan = advance(recorded, rotation, "2027-01-25", {
+      slot: "blue",
+      issuedOn: "2027-01-21",
+      publishedOn: "2027-01-21",
+    });
+    return {
+      before: recorded,
+      plan,
+      record: afterPublication(plan.state, rotation, "2027-01-25"),
+      keyIds: { blue: "AKIALISTED0000000001" },
+      statusBefore: { blue: "Active" },
+      createDates: { blue: createDate },
+      warnings: [],
+    };
+  };
+  /** Declares the user on that day, the blue key as the engine gives it (id, createDate). */
+  const declare = async (listedCreateDate: string, key: { id: string; createDate: string }) => {
+    const mocks = new RecordingMocks();
+    await useMocks(mocks);
+    mocks.accessKey = () => key;
+    const { RotatedKeyUser } = await load();
+    const plan = await runPlan(listedCreateDate);
+    return {
+      mocks,
+      declare: () =>
+        new RotatedKeyUser("ci", {
+          userName: "ci-deployer",
+          waitForNewKey: false,
+          today: "2027-01-25",
+          runPlan: plan,
+        }),
+    };
+  };
+
+  it("takes the creation IAM listed while the slot holds the listed key: created before its issue date, nothing published", async () => {
+    const { mocks, declare: run } = await declare("2026-11-22T06:00:00Z", {
+      id: "AKIALISTED0000000001",
+      createDate: "2027-01-21T06:00:00Z",
+    });
+    assert.match(
+      await documentFailure(run),
+      /: The blue key of IAM user "ci-deployer" should have been issued on 2027-01-21, but the key in that slot was created on 2026-11-22: the engine did not replace it/,
+    );
+    assert.equal(mocks.ofType(VERSION).length, 0, "nothing published");
+  });
+
+  it("takes the key's own creation when the slot holds another key than the one listed", async () => {
+    const old = await declare("2027-01-21T06:00:00Z", {
+      id: "AKIAOTHER00000000001",
+      createDate: "2026-11-22T06:00:00Z",
+    });
+    assert.match(
+      await documentFailure(old.declare),
+      /: The blue key of IAM user "ci-deployer" should have been issued on 2027-01-21, but the key in that slot was created on 2026-11-22: the engine did not replace it/,
+    );
+    const recent = await declare("2026-11-22T06:00:00Z", {
+      id: "AKIAOTHER00000000001",
+      createDate: "2027-01-21T06:00:00Z",
+    });
+    recent.declare();
+    await waitFor(() => recent.mocks.ofType(VERSION).length === 1);
+    assert.equal(documentOf(recent.mocks).accessKeyId, "AKIAOTHER00000000001");
+  });
+});
+
 /** The resources registered to import an existing one: [type, name, import id]. */
 function imports(mocks: RecordingMocks): [string, string, string][] {
   return mocks.resources

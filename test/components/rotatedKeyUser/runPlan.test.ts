@@ -106,6 +106,8 @@ describe("planUserRun: the previous key's last use", () => {
         nextRotationOn: "2027-04-06",
       },
       statusBefore: { blue: "Active", green: "Active" },
+      // IAM's createDate of each key the slots still hold (the engine guard's, then).
+      createDates: { blue: "2027-02-05T09:15:00Z", green: "2027-03-07T09:15:00Z" },
       record: state,
       keyIds: { blue: K.blue, green: K.green },
       keptInUse: { slot: "blue", accessKeyId: K.blue, lastUse: S3_USE },
@@ -620,6 +622,7 @@ describe("planUserRun: adoption", () => {
         nextRotationOn: "2027-04-09",
       },
       statusBefore: { blue: "Active" },
+      createDates: { blue: "2026-06-01T09:15:00Z" },
       record: {
         current: "green",
         slots: { blue: { issuedOn: "2026-06-01" }, green: { issuedOn: "2027-03-10" } },
