@@ -38,7 +38,13 @@ export type ObservedUse = { date: string; service?: string; region?: string } | 
 /** What a run observes of one managed user before it changes anything. */
 export interface Observation {
   /** The IAM user (GetUser); null when it does not exist. */
-  user: { path: string; tags: Record<string, string>; permissionsBoundary?: string } | null;
+  user: {
+    path: string;
+    tags: Record<string, string>;
+    permissionsBoundary?: string;
+    /** Its ARN, where the read gave it. */
+    arn?: string;
+  } | null;
   /** Its access keys; empty when the user does not exist. */
   keys: ObservedKey[];
   /**

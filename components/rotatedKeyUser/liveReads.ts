@@ -91,6 +91,7 @@ export async function observe(
       path: user.path,
       tags: user.tags ?? {},
       ...(user.permissionsBoundary ? { permissionsBoundary: user.permissionsBoundary } : {}),
+      ...(typeof user.arn === "string" && user.arn !== "" && { arn: user.arn }),
     },
     keys,
     secret,

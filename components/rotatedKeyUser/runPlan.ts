@@ -59,6 +59,11 @@ export interface UserRunPlan {
    * it before (see secretArnRead); undefined for a new secret.
    */
   secretArn?: string;
+  /**
+   * The user's ARN as read at the start of the run, when the run leaves its path as it is (an
+   * ARN is the path and the name; see userArnRead); undefined for a new user.
+   */
+  userArn?: string;
   /** The previous key kept Active today because it is still used, and by what. */
   keptInUse?: { slot: Slot; accessKeyId: string; lastUse: NonNullable<ObservedUse> };
   /** What the run reports: disagreements it tolerates, in-use keys, coming max-age cuts. */
@@ -139,6 +144,8 @@ export async function planUserRun(
   run.warnings.unshift(...deletions);
   const secretArn = publishedSecretArn(observed, settings);
   if (secretArn !== undefined) run.secretArn = secretArn;
+  const userArn = userArnRead(observed.user?.arn, userName, settings.path);
+  if (userArn !== undefined) run.userArn = userArn;
   return run;
 }
 
@@ -153,6 +160,20 @@ function publishedSecretArn(observed: Observation, settings: RunPlanSettings): s
   if (secret === null || secret.arn === undefined) return undefined;
   if (readKeyDocument(secret.text).record?.stack !== settings.stack) return undefined;
   return secretArnRead(secret.arn, settings.secretName);
+}
+
+/**
+ * `arn` when it is the ARN of the IAM user `userName` under `path` (the path the run gives the
+ * user: the user keeps this ARN), else undefined.
+ */
+export function userArnRead(
+  arn: string | undefined,
+  userName: string,
+  path: string,
+): string | undefined {
+  if (arn === undefined) return undefined;
+  const m = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:user(\/.*)$/.exec(arn);
+  return m !== null && m[1] === `${path}${userName}` ? arn : undefined;
 }
 
 /**

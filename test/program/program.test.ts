@@ -215,6 +215,72 @@ describe("the program", () => {
     });
   }
 
+  it("exports the ARNs it read for a user it manages as plain values, a new user's as Outputs", async () => {
+    // "old" exists, its record, key and published document in agreement (issued yesterday);
+    // "new" does not exist yet.
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const keyId = "AKIAIOSFODNN7EXAMPLE";
+    const state = {
+      current: "blue" as const,
+      slots: { blue: { issuedOn: yesterday } },
+      publishedOn: yesterday,
+    };
+    const userArn = "arn:aws:iam::123456789012:user/key-rotation/old";
+    const readSecretArn =
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:key-rotation/old-ReadAr";
+    const mocks = new RecordingMocks({
+      "aws:iam/getUser:getUser": (inputs) => {
+        if (inputs.userName !== "old") throw noSuchUser(inputs.userName as string);
+        return {
+          userName: "old",
+          arn: userArn,
+          path: "/key-rotation/",
+          tags: {
+            "key-rotation:current": "blue",
+            "key-rotation:blue": yesterday,
+            "key-rotation:stack": "iam-key-rotation/prod",
+          },
+        };
+      },
+      "aws:iam/getAccessKeys:getAccessKeys": (inputs) => ({
+        user: inputs.user,
+        accessKeys: [
+          { accessKeyId: keyId, status: "Active", createDate: `${yesterday}T06:00:00Z` },
+        ],
+      }),
+      "aws:secretsmanager/getSecretVersion:getSecretVersion": () => ({
+        arn: readSecretArn,
+        createdDate: `${yesterday}T06:00:00Z`,
+        secretString: JSON.stringify({
+          ...documentOf(state, { ids: { blue: keyId }, stack: "iam-key-rotation/prod" }),
+          userName: "old",
+        }),
+      }),
+    });
+    mocks.accessKey = (name) =>
+      name === "old-blue"
+        ? { id: keyId, createDate: `${yesterday}T06:00:00Z` }
+        : { id: "AKIAI44QH8DHBEXAMPLE", createDate: new Date().toISOString() };
+    const config = {
+      "iam-key-rotation:users": JSON.stringify([{ name: "old" }, { name: "new" }]),
+      "iam-key-rotation:waitForNewKey": "false",
+    };
+    const { users } = await runProgram(mocks, config);
+    // Read and checked: plain (the secret's ARN as read, not the one the mocks give it).
+    assert.equal(users.old.userArn, userArn);
+    assert.equal(users.old.secretArn, readSecretArn);
+    assert.equal(pulumi.Output.isInstance(users.old.currentAccessKeyId), true);
+    assert.equal(await valueOf(users.old.currentAccessKeyId), keyId);
+    // New: the children's Outputs.
+    for (const name of ["userArn", "currentAccessKeyId", "secretArn"]) {
+      assert.equal(pulumi.Output.isInstance(users.new[name]), true, name);
+    }
+    assert.equal(
+      await valueOf(users.new.userArn),
+      "arn:aws:iam::123456789012:user/key-rotation/new",
+    );
+  });
+
   it("stops on a revocation date in the future before reading or creating anything", async () => {
     const mocks = new RecordingMocks(allUsersNew);
     const config = {

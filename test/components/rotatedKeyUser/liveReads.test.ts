@@ -101,7 +101,7 @@ describe("observe", () => {
       [GET_SECRET]: () => SECRET,
     });
     assert.deepEqual(await observe("ci", "key-rotation/ci"), {
-      user: { path: "/", tags: USER.tags },
+      user: { path: "/", tags: USER.tags, arn: USER.arn },
       keys: [
         {
           accessKeyId: "AKIAEXAMPLEBLUE00001",
@@ -129,14 +129,13 @@ describe("observe", () => {
 
   it("gives no ARN when the read gives none", async () => {
     await withInvokes({
-      [GET_USER]: () => USER,
+      [GET_USER]: () => ({ ...USER, arn: "" }),
       [GET_KEYS]: () => KEYS,
       [GET_SECRET]: () => ({ ...SECRET, arn: "" }),
     });
-    assert.deepEqual((await observe("ci", "key-rotation/ci")).secret, {
-      text: '{"slot":"blue"}',
-      writtenOn: "2027-02-21",
-    });
+    const observed = await observe("ci", "key-rotation/ci");
+    assert.deepEqual(observed.user, { path: "/", tags: USER.tags });
+    assert.deepEqual(observed.secret, { text: '{"slot":"blue"}', writtenOn: "2027-02-21" });
   });
 
   it("reads the same at preview", async () => {
@@ -167,6 +166,7 @@ describe("observe", () => {
         path: "/legacy/",
         tags: {},
         permissionsBoundary: "arn:aws:iam::123456789012:policy/boundary",
+        arn: USER.arn,
       },
       keys: [],
       secret: null,

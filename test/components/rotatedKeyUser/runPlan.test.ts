@@ -13,6 +13,7 @@ import {
   RunPlanSettings,
   RunStop,
   secretArnRead,
+  userArnRead,
 } from "../../../components/rotatedKeyUser/runPlan";
 import {
   afterPublication,
@@ -903,5 +904,53 @@ describe("secretArnRead", () => {
     assert.equal(secretArnRead(arn, "key-rotation/ci-AbCdEf"), undefined);
     assert.equal(secretArnRead(arn, "ci"), undefined);
     assert.equal(secretArnRead(undefined, "key-rotation/ci"), undefined);
+  });
+});
+
+describe("planUserRun: the user's ARN as read (a stack output)", () => {
+  const ARN = "arn:aws:iam::123456789012:user/ci";
+  const withArn = (world: World, arn: string): Observation => {
+    const observed = observation(world);
+    return { ...observed, user: { ...observed.user!, arn } };
+  };
+
+  it("kept when the run leaves the user's path as it is", async () => {
+    assert.equal((await plan(withArn(steady(), ARN), "2027-03-10")).run.userArn, ARN);
+  });
+
+  it("none when the run moves the user to another path (its ARN changes), or for a new user", async () => {
+    const moved = await plan(withArn(steady(), ARN), "2027-03-10", {}, { path: "/key-rotation/" });
+    assert.equal(moved.run.userArn, undefined);
+    assert.equal(
+      (await plan({ user: null, keys: [], secret: null }, "2027-03-10")).run.userArn,
+      undefined,
+    );
+  });
+});
+
+describe("userArnRead", () => {
+  it("takes the ARN of exactly that user under that path, in any partition", () => {
+    assert.equal(
+      userArnRead("arn:aws:iam::123456789012:user/key-rotation/ci", "ci", "/key-rotation/"),
+      "arn:aws:iam::123456789012:user/key-rotation/ci",
+    );
+    assert.equal(
+      userArnRead("arn:aws-cn:iam::123456789012:user/a+b=c,d.e@f_g-h", "a+b=c,d.e@f_g-h", "/"),
+      "arn:aws-cn:iam::123456789012:user/a+b=c,d.e@f_g-h",
+    );
+  });
+
+  it("refuses any other", () => {
+    for (const [arn, name, path] of [
+      ["arn:aws:iam::123456789012:user/ci", "ci", "/key-rotation/"],
+      ["arn:aws:iam::123456789012:user/key-rotation/ci", "ci", "/"],
+      ["arn:aws:iam::123456789012:user/key-rotation/ci2", "ci", "/key-rotation/"],
+      ["arn:aws:iam::123456789012:role/key-rotation/ci", "ci", "/key-rotation/"],
+      ["arn:aws:iam::*:user/key-rotation/ci", "ci", "/key-rotation/"],
+      ["arn:aws:sts::123456789012:user/key-rotation/ci", "ci", "/key-rotation/"],
+    ]) {
+      assert.equal(userArnRead(arn, name, path), undefined, arn);
+    }
+    assert.equal(userArnRead(undefined, "ci", "/"), undefined);
   });
 });
