@@ -14,9 +14,9 @@
  *                                    the timed run of a bare program: the same resources with the
  *                                    same types, names, inputs and parents, no logic; with
  *                                    --reads it first makes the same invokes the program makes;
- *                                    with --outputs it exports the same stack outputs (each
- *                                    user's three Outputs from the same resources, the rest as
- *                                    the recorded plain values)
+ *                                    with --outputs it exports the same stack outputs (what
+ *                                    the program gave as an Output, the same resource's Output;
+ *                                    the rest the recorded plain values)
  *
  * Modules (the program's, @pulumi/aws's modules of every type registered) load before the
  * clock starts; the clock stops when the Pulumi runtime has no RPC left (what `pulumi up` waits
@@ -77,6 +77,8 @@ interface Recording {
   invokes: { token: string; inputs: Record<string, unknown> }[];
   /** The program's stack outputs, resolved. */
   outputs: { users: Record<string, Record<string, unknown>> } & Record<string, unknown>;
+  /** By user, the stack outputs the program gave as Outputs (the others were plain values). */
+  outputValued: Record<string, string[]>;
 }
 
 const arg = (name: string): string | undefined => {
@@ -257,6 +259,7 @@ async function recordMode(): Promise<void> {
   const program = await loadProgram();
   const order: { type: string; name: string; custom: boolean; parent?: string }[] = [];
   let outputs: Recording["outputs"] | undefined;
+  let outputValued: Recording["outputValued"] = {};
   await runStack(async () => {
     pulumi.runtime.registerStackTransformation((args) => {
       const parent = args.opts.parent as any;
@@ -272,6 +275,13 @@ async function recordMode(): Promise<void> {
       return undefined;
     });
     const returned = await program();
+    const users = (returned as { users: Record<string, Record<string, unknown>> }).users;
+    outputValued = Object.fromEntries(
+      Object.entries(users).map(([name, values]) => [
+        name,
+        Object.keys(values).filter((k) => pulumi.Output.isInstance(values[k])),
+      ]),
+    );
     pulumi.output(returned).apply((v) => {
       outputs = v as unknown as Recording["outputs"];
     });
@@ -296,6 +306,7 @@ async function recordMode(): Promise<void> {
     resources: order.map((o) => ({ ...o, inputs: inputs.get(keyOf(o.type, o.name)) ?? {} })),
     invokes: mocks.invokes,
     outputs,
+    outputValued,
   };
   const seen = mocks.resources.filter((r) => r.type !== "pulumi:pulumi:Stack").length;
   if (recording.resources.length !== seen) {
@@ -375,26 +386,30 @@ async function timedMode(bare: boolean): Promise<void> {
         made.set(keyOf(r.type, r.name), resource);
       }
       if (!withOutputs) return {};
-      // The program's stack outputs: each user's three Outputs are those of the same resources
+      // The program's stack outputs: what it gave as an Output is the same resource's Output
       // (index.ts names a user's children `<user>-user`, `<user>-<slot>`,
-      // `<user>-secret-version`), everything else the recorded plain values.
+      // `<user>-secret-version`), everything else the recorded plain value.
       const child = <T extends pulumi.Resource>(type: string, name: string) =>
         made.get(keyOf(type, name)) as T;
       const users: Record<string, Record<string, unknown>> = {};
       for (const [name, recorded] of Object.entries(rec.outputs.users)) {
         const slot = recorded.currentSlot as string;
-        users[name] = {
-          ...recorded,
-          userArn: child<aws.iam.User>("aws:iam/user:User", `${name}-user`).arn,
-          currentAccessKeyId: child<aws.iam.AccessKey>(
-            "aws:iam/accessKey:AccessKey",
-            `${name}-${slot}`,
-          ).id,
-          secretArn: child<aws.secretsmanager.SecretVersion>(
-            "aws:secretsmanager/secretVersion:SecretVersion",
-            `${name}-secret-version`,
-          ).arn,
+        const fromChildren: Record<string, () => pulumi.Output<unknown>> = {
+          userArn: () => child<aws.iam.User>("aws:iam/user:User", `${name}-user`).arn,
+          currentAccessKeyId: () =>
+            child<aws.iam.AccessKey>("aws:iam/accessKey:AccessKey", `${name}-${slot}`).id,
+          secretArn: () =>
+            child<aws.secretsmanager.SecretVersion>(
+              "aws:secretsmanager/secretVersion:SecretVersion",
+              `${name}-secret-version`,
+            ).arn,
         };
+        users[name] = { ...recorded };
+        for (const key of rec.outputValued[name]) {
+          const made = fromChildren[key];
+          if (made === undefined) throw new Error(`no resource gives the stack output ${key}`);
+          users[name][key] = made();
+        }
       }
       return { ...rec.outputs, users };
     };
