@@ -123,15 +123,16 @@ export = async () => {
       runPlan: plans[i],
     });
     // What the plan says, or read and checked, is known now: plain values (each Output in the
-    // stack outputs costs the SDK two more and a hundred promises as it walks them;
-    // bench/RESULTS.md). The rest, the children's Outputs: the user's and the secret's ARNs
-    // when they are new, and the current key's id, which is the one the state holds.
+    // stack outputs costs the SDK an apply and a hundred promises as it walks them;
+    // bench/RESULTS.md). The rest, the children's Outputs: a new user's ARN; the current key's
+    // id, the one the state holds; the secret's ARN from the version, so that the outputs are
+    // recorded only once the key is published (a run that fails to publish records none).
     const plan = plans[i];
     users[user.name] = {
       userArn: plan.userArn ?? component.userArn,
       currentSlot: plan.plan.current,
       currentAccessKeyId: component.currentAccessKeyId,
-      secretArn: plan.secretArn ?? component.secretArn,
+      secretArn: component.secretArn,
       nextRotationOn: plan.plan.nextRotationOn,
       rotationState: plan.record,
       run: runReport(plan, today),

@@ -215,7 +215,7 @@ describe("the program", () => {
     });
   }
 
-  it("exports the ARNs it read for a user it manages as plain values, a new user's as Outputs", async () => {
+  it("exports the user's ARN it read for a user it manages as a plain value; the key id and the secret's ARN (published) as Outputs", async () => {
     // "old" exists, its record, key and published document in agreement (issued yesterday);
     // "new" does not exist yet.
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
@@ -266,11 +266,14 @@ describe("the program", () => {
       "iam-key-rotation:waitForNewKey": "false",
     };
     const { users } = await runProgram(mocks, config);
-    // Read and checked: plain (the secret's ARN as read, not the one the mocks give it).
+    // Read and checked: plain.
     assert.equal(users.old.userArn, userArn);
-    assert.equal(users.old.secretArn, readSecretArn);
+    // The state's key, and the secret's ARN once the key is published (the version's, which
+    // names the secret by the ARN read).
     assert.equal(pulumi.Output.isInstance(users.old.currentAccessKeyId), true);
     assert.equal(await valueOf(users.old.currentAccessKeyId), keyId);
+    assert.equal(pulumi.Output.isInstance(users.old.secretArn), true);
+    assert.equal(await valueOf(users.old.secretArn), readSecretArn);
     // New: the children's Outputs.
     for (const name of ["userArn", "currentAccessKeyId", "secretArn"]) {
       assert.equal(pulumi.Output.isInstance(users.new[name]), true, name);
