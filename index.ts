@@ -125,14 +125,20 @@ export = async () => {
     // What the plan says, or read and checked, is known now: plain values (each Output in the
     // stack outputs costs the SDK an apply and a hundred promises as it walks them;
     // bench/RESULTS.md). The rest, the children's Outputs: a new user's ARN; the current key's
-    // id, the one the state holds; the secret's ARN from the version, so that the outputs are
-    // recorded only once the key is published (a run that fails to publish records none).
+    // id, the one the state holds. One of a user's values resolves only once the key is
+    // published, so that the outputs are recorded only then (a run that fails to publish
+    // records none): the secret's ARN from the version, or, when the ARN read is the secret's,
+    // the key's id after the version.
     const plan = plans[i];
+    const secretArn = plan.secretArn;
     users[user.name] = {
       userArn: plan.userArn ?? component.userArn,
       currentSlot: plan.plan.current,
-      currentAccessKeyId: component.currentAccessKeyId,
-      secretArn: component.secretArn,
+      currentAccessKeyId:
+        secretArn === undefined
+          ? component.currentAccessKeyId
+          : component.secretArn.apply(() => component.currentAccessKeyId),
+      secretArn: secretArn ?? component.secretArn,
       nextRotationOn: plan.plan.nextRotationOn,
       rotationState: plan.record,
       run: runReport(plan, today),
