@@ -56,7 +56,7 @@ export interface UserRunPlan {
   permissionsBoundary?: string;
   /**
    * The ARN of the user's secret as read at the start of the run, when the stack published to
-   * it before (see secretArnRead); undefined for a new secret.
+   * it before (see publishedSecretArn); undefined otherwise, a new secret's included.
    */
   secretArn?: string;
   /**
@@ -151,9 +151,9 @@ export async function planUserRun(
 
 /**
  * The ARN of the user's secret as read, only when this stack published to that secret before:
- * the record in its document names this stack. Not a secret whose document is
- * someone else's, or not one at all (a secret found while adopting; a secret the stack could
- * not create because its name was taken): that one is not the stack's to grant.
+ * the record in its document names this stack. Not a secret whose document is someone else's,
+ * or not one at all (a secret found while adopting; a secret the stack could not create because
+ * its name was taken): that one is not the stack's to grant.
  */
 function publishedSecretArn(observed: Observation, settings: RunPlanSettings): string | undefined {
   const secret = observed.secret;
